@@ -1,0 +1,99 @@
+/* cli.h: the command line: options, the command table, output helpers.
+ *
+ * Each command is one row of vmap_commands[] (commands.c): its name, its
+ * handler, how many operands it takes, which options it accepts and a
+ * one-line help.  The same table feeds `--help`, option checking and the
+ * shell completions (a test compares them). */
+#ifndef VMAP_CLI_H
+#define VMAP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+enum vmap_opt {
+	OPT_FILE,          /* -f PATH (repeatable) */
+	OPT_JSON,
+	OPT_DETAILED_EXITCODE,
+	OPT_ALLOW_RECREATE,
+	OPT_ALLOW_SHRINK,
+	OPT_PRUNE,
+	OPT_DRY_RUN,
+	OPT_LOCK_TIMEOUT,
+	OPT_UDEV_TIMEOUT,
+	OPT_VERBOSE,
+	OPT_QUIET,
+	OPT_COLOR,
+	OPT_LIVE_STATE,    /* plan: read live state from a JSON snapshot */
+	OPT_LIVE_STATE_OUT,/* status: write a live-state snapshot */
+	OPT_DEVICE,        /* activate --device DEV */
+	OPT_FORMAT,        /* export --format */
+	OPT_HELP,
+	OPT__COUNT
+};
+
+#define O(x) (1u << (x))
+/* Options every command takes. */
+#define OPTS_COMMON (O(OPT_VERBOSE) | O(OPT_QUIET) | O(OPT_COLOR) | O(OPT_HELP) | O(OPT_JSON))
+
+enum vmap_color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+struct vmap_cli {
+	const char **files;
+	size_t n_files;
+	bool json, detailed_exitcode, allow_recreate, allow_shrink, prune, dry_run;
+	double lock_timeout, udev_timeout;
+	int verbose;
+	bool quiet;
+	enum vmap_color color;
+	bool use_color;          /* decided from --color, NO_COLOR and the tty */
+	const char *live_state;
+	const char *live_state_out;
+	const char *device;
+	const char *format;
+	char **args;             /* operands after the command name */
+	int n_args;
+	unsigned given;          /* O(opt) for every option given */
+};
+
+struct vmap_command {
+	const char *name;
+	int (*run)(struct vmap_cli *cli, struct vmap_errlist *errs); /* returns an exit code */
+	int min_args, max_args;  /* operands; max -1 = any */
+	unsigned opts;           /* O(opt) accepted besides OPTS_COMMON */
+	const char *usage;       /* operands, e.g. "NAME..." */
+	const char *help;        /* one line */
+};
+
+struct vmap_option_info {
+	const char *long_name;
+	char short_name;         /* 0 if none */
+	const char *arg;         /* argument name, NULL for flags */
+	const char *help;
+	const char *const *values; /* fixed values for completion, or NULL */
+};
+
+extern const struct vmap_command vmap_commands[];
+extern const struct vmap_option_info vmap_options[OPT__COUNT];
+
+/* Exit codes of the contract (section 3). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,
+	EXIT_CHANGES = 2,
+	EXIT_REFUSED = 3,
+	EXIT_USAGE = 64,
+	EXIT_SPEC = 65,
+	EXIT_LOCK = 75,
+};
+
+/* Print every error to stderr and return the exit code the worst one maps
+ * to (exitcode.c: the one place errors become exit codes). */
+int vmap_report_errors(const struct vmap_cli *cli, struct vmap_errlist *errs);
+int vmap_exit_code(enum vmap_errkind kind);
+
+/* The commands. */
+int cmd_version(struct vmap_cli *cli, struct vmap_errlist *errs);
+
+#endif

@@ -1,0 +1,32 @@
+/* commands.c: the command and option tables (see cli.h). */
+#include "cli.h"
+
+#include <stddef.h>
+
+static const char *const color_values[] = {"auto", "always", "never", NULL};
+
+const struct vmap_option_info vmap_options[OPT__COUNT] = {
+	[OPT_FILE] = {"file", 'f', "PATH", "spec file or directory (repeatable; default $VMAPCTL_SPEC_DIR or /etc/vmapctl/volumes.d)", NULL},
+	[OPT_JSON] = {"json", 0, NULL, "machine-readable output on stdout", NULL},
+	[OPT_DETAILED_EXITCODE] = {"detailed-exitcode", 0, NULL, "exit 2 when changes were made (apply) or are pending (plan)", NULL},
+	[OPT_ALLOW_RECREATE] = {"allow-recreate", 0, NULL, "allow remove + create where the kernel cannot reload in place", NULL},
+	[OPT_ALLOW_SHRINK] = {"allow-shrink", 0, NULL, "allow volumes to get smaller", NULL},
+	[OPT_PRUNE] = {"prune", 0, NULL, "remove managed volumes that are not in the spec set", NULL},
+	[OPT_DRY_RUN] = {"dry-run", 0, NULL, "plan only, change nothing", NULL},
+	[OPT_LOCK_TIMEOUT] = {"lock-timeout", 0, "SEC", "wait at most SEC for another run to finish (default 60)", NULL},
+	[OPT_UDEV_TIMEOUT] = {"udev-timeout", 0, "SEC", "wait at most SEC for udev to process new devices (default 30)", NULL},
+	[OPT_VERBOSE] = {"verbose", 'v', NULL, "say more (repeatable)", NULL},
+	[OPT_QUIET] = {"quiet", 'q', NULL, "print only errors", NULL},
+	[OPT_COLOR] = {"color", 0, "WHEN", "colour the output: auto, always, never", color_values},
+	[OPT_LIVE_STATE] = {"live-state", 0, "FILE", "plan against a live-state snapshot instead of this host", NULL},
+	[OPT_LIVE_STATE_OUT] = {"live-state-out", 0, "FILE", "also write a live-state snapshot to FILE", NULL},
+	[OPT_DEVICE] = {"device", 0, "DEV", "the block device that appeared", NULL},
+	[OPT_FORMAT] = {"format", 0, "FORMAT", "export format", NULL},
+	[OPT_HELP] = {"help", 'h', NULL, "show help", NULL},
+};
+
+const struct vmap_command vmap_commands[] = {
+	{"version", cmd_version, 0, 0, 0, "",
+	 "print the tool, libdevmapper and kernel driver versions"},
+	{NULL, NULL, 0, 0, 0, NULL, NULL},
+};

@@ -1,0 +1,90 @@
+/* dm.h: the one boundary with libdevmapper.
+ *
+ * dm.c is the only file that includes libdevmapper.h.  It turns libdm's
+ * 1/0 returns into -1 plus an error carrying errno and the message libdm or
+ * the kernel gave (captured through dm_log_with_errno_init, so libdm never
+ * prints on its own).  Nothing here decides anything: the planner decides,
+ * apply.c calls these in the planned order. */
+#ifndef VMAP_DM_H
+#define VMAP_DM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "live.h"
+
+#define VMAP_DM_CONTROL "/dev/mapper/control"
+
+/* 0 when device-mapper can be used; else -1 with an error that says so
+ * plainly ("device-mapper is not available in this kernel: ..."). */
+int vmap_dm_available(struct vmap_errlist *errs);
+
+/* libdevmapper's version string, e.g. "1.02.185 (2022-05-18)" (static). */
+const char *vmap_dm_library_version(void);
+/* The kernel's dm ioctl interface version ("4.47.0"); caller frees. */
+int vmap_dm_driver_version(char **out, unsigned v[3], struct vmap_errlist *errs);
+
+/* Registered target types with their versions. */
+int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_errlist *errs);
+
+/* Every dm device: name, uuid, info, deps, and the live and inactive
+ * tables with params exactly as the kernel reports them (they may hold
+ * key material: the caller canonicalises and wipes them). */
+int vmap_dm_list(struct vmap_dmdev **out, size_t *n, struct vmap_errlist *errs);
+/* One device by name; 0 with *found=false when it does not exist. */
+int vmap_dm_get(const char *name, struct vmap_dmdev *out, bool *found, struct vmap_errlist *errs);
+
+/* A table to send to the kernel. */
+struct vmap_dm_line {
+	uint64_t start, len;
+	const char *type;
+	const char *params; /* KERNEL form: may hold keys */
+};
+
+/* One udev cookie shared by a batch of tasks (CREATE, RESUME, REMOVE), so
+ * one bounded wait covers the batch.  Zero-initialise. */
+struct vmap_udev_batch {
+	uint32_t cookie;
+	unsigned tasks;  /* tasks that took the cookie */
+	bool disabled;   /* no udev sync (udev not running, or DM_DISABLE_UDEV) */
+};
+
+#define VMAP_DM_NOFLUSH 0x1u
+#define VMAP_DM_SKIP_LOCKFS 0x2u
+#define VMAP_DM_SECURE 0x4u    /* the params carry key material */
+#define VMAP_DM_READONLY 0x8u
+
+/* CREATE with a table (libdm then loads and resumes it, and removes the
+ * device again if that fails).  The table may be empty (n == 0): then
+ * the device is created with no table. */
+int vmap_dm_create(const char *name, const char *uuid, const struct vmap_dm_line *lines,
+		   size_t n, unsigned flags, struct vmap_udev_batch *udev,
+		   struct vmap_errlist *errs);
+/* RELOAD into the inactive slot.  No uevent, no cookie. */
+int vmap_dm_load(const char *name, const struct vmap_dm_line *lines, size_t n, unsigned flags,
+		 struct vmap_errlist *errs);
+/* CLEAR the inactive slot. */
+int vmap_dm_clear(const char *name, struct vmap_errlist *errs);
+int vmap_dm_suspend(const char *name, unsigned flags, struct vmap_errlist *errs);
+/* RESUME; flags should match the suspend's (a resume with an inactive
+ * table suspends implicitly first). */
+int vmap_dm_resume(const char *name, unsigned flags, struct vmap_udev_batch *udev,
+		   struct vmap_errlist *errs);
+/* REMOVE, retrying while udev's probe briefly holds the device open. */
+int vmap_dm_remove(const char *name, struct vmap_udev_batch *udev, struct vmap_errlist *errs);
+
+/* Wait for every task of the batch to be processed by udev, at most
+ * `timeout_s` seconds.  On timeout: an error (VMAP_E_TIMEOUT) naming the
+ * devices still waited for, and the cookie's semaphore is released, never
+ * left behind.  A batch with no tasks or udev disabled returns at once. */
+int vmap_dm_udev_wait(struct vmap_udev_batch *udev, double timeout_s, const char *what,
+		      struct vmap_errlist *errs);
+
+/* Set the uuid of a device that has none (adopt). */
+int vmap_dm_set_uuid(const char *name, const char *uuid, struct vmap_errlist *errs);
+
+void vmap_dmdev_free(struct vmap_dmdev *d);
+
+#endif

@@ -1,0 +1,56 @@
+/* util.h: allocation and growable strings used across vmapctl.
+ *
+ * Allocation failure aborts (as git's xmalloc does): vmapctl's memory needs
+ * are small and there is no sensible partial result to return.  Everything
+ * else in the library reports errors through struct vmap_errlist. */
+#ifndef VMAP_UTIL_H
+#define VMAP_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Grow an array of `size`-byte elements so that it holds at least `need`. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
+char *xstrdup(const char *s);             /* NULL stays NULL */
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Append `item` to the array `*arr` of `*n` elements with capacity `*cap`. */
+#define VEC_PUSH(arr, n, cap, item)                                        \
+	do {                                                               \
+		(arr) = xgrow((arr), &(cap), (n) + 1, sizeof(*(arr)));     \
+		(arr)[(n)++] = (item);                                     \
+	} while (0)
+
+/* A growable NUL-terminated string; zero-initialise to start empty. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+
+void sbuf_add(struct sbuf *b, const char *s);
+void sbuf_addn(struct sbuf *b, const char *s, size_t n);
+void sbuf_addc(struct sbuf *b, char c);
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The string so far ("" when nothing was added); stays owned by b. */
+const char *sbuf_str(const struct sbuf *b);
+/* Hand the string to the caller (never NULL) and reset b. */
+char *sbuf_take(struct sbuf *b);
+void sbuf_reset(struct sbuf *b);
+void sbuf_free(struct sbuf *b);
+
+/* Parse all of `s` as an unsigned decimal; false on junk, sign or overflow. */
+bool parse_u64(const char *s, uint64_t *out);
+
+/* Split `s` on runs of blanks into a NULL-terminated vector of words
+ * (caller frees with strv_free); *n gets the count. */
+char **split_words(const char *s, size_t *n);
+void strv_free(char **v);
+
+#endif

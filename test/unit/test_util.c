@@ -1,0 +1,79 @@
+/* test_util.c: growable strings, word splitting, error formatting. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+
+#include "error.h"
+#include "util.h"
+
+static void sbuf_grows_past_any_fixed_size(void **state)
+{
+	(void)state;
+	struct sbuf b = {0};
+	assert_string_equal(sbuf_str(&b), "");
+	for (int i = 0; i < 10000; i++)
+		sbuf_printf(&b, "%d,", i % 10);
+	assert_int_equal(b.len, 20000);
+	assert_int_equal(b.s[19998], '9');
+	char *s = sbuf_take(&b);
+	assert_null(b.s);
+	free(s);
+}
+
+static void split_words_collapses_blanks(void **state)
+{
+	(void)state;
+	size_t n;
+	char **w = split_words("  0 2048\tlinear   7:0  0 \n", &n);
+	assert_int_equal(n, 5);
+	assert_string_equal(w[2], "linear");
+	assert_string_equal(w[4], "0");
+	assert_null(w[5]);
+	strv_free(w);
+	w = split_words("   ", &n);
+	assert_int_equal(n, 0);
+	strv_free(w);
+}
+
+static void parse_u64_rejects_junk_and_overflow(void **state)
+{
+	(void)state;
+	uint64_t v;
+	assert_true(parse_u64("18446744073709551615", &v));
+	assert_true(v == UINT64_MAX);
+	assert_false(parse_u64("18446744073709551616", &v));
+	assert_false(parse_u64("-1", &v));
+	assert_false(parse_u64("12k", &v));
+	assert_false(parse_u64("", &v));
+	assert_false(parse_u64(" 1", &v));
+}
+
+static void error_format_has_location_volume_and_errno(void **state)
+{
+	(void)state;
+	struct vmap_errlist el = {0};
+	struct vmap_loc loc = {"data.yaml", 12, 9};
+	vmap_spec_err(&el, &loc, "web", "unknown key '%s'", "sise");
+	vmap_err(&el, VMAP_E_FAILED, 22, NULL, "db", "cannot resume");
+	el.v[1].kmsg = strdup("start=1 not aligned");
+	char *a = vmap_error_format(&el.v[0]);
+	char *b = vmap_error_format(&el.v[1]);
+	assert_string_equal(a, "data.yaml:12:9: volume 'web': unknown key 'sise'");
+	assert_string_equal(b, "volume 'db': cannot resume: Invalid argument (kernel: start=1 not aligned)");
+	assert_int_equal(vmap_errlist_worst(&el), VMAP_E_SPEC);
+	free(a);
+	free(b);
+	vmap_errlist_clear(&el);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sbuf_grows_past_any_fixed_size),
+		cmocka_unit_test(split_words_collapses_blanks),
+		cmocka_unit_test(parse_u64_rejects_junk_and_overflow),
+		cmocka_unit_test(error_format_has_location_volume_and_errno),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
