@@ -40,17 +40,20 @@ LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 LIB_SRCS  := $(sort $(wildcard reconcile/*.c reconcile/targets/*.c))
 CMD_SRCS  := $(sort $(wildcard cmd/*.c))
 UNIT_SRCS := $(sort $(wildcard test/unit/test_*.c))
+# Small programs the tests and benchmarks drive the library with.
+TOOL_SRCS := $(sort $(wildcard test/tools/*.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CMD_OBJS  := $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/unit/%)
+TOOL_BINS := $(TOOL_SRCS:test/tools/%.c=$(BUILD)/tools/%)
 LIB       := $(BUILD)/libvmap.a
 BIN       := $(BUILD)/vmapctl
 
 .PHONY: all deps check unit bats demo clean fuzz bench install uninstall help vm-shell
 .DEFAULT_GOAL := all
 
-all: $(BIN)
+all: $(BIN) $(TOOL_BINS)
 ifeq ($(VARIANT),rel)
 	@ln -sf $(BIN) vmapctl
 endif
@@ -70,6 +73,10 @@ $(BUILD)/unit/%: test/unit/%.c $(LIB) test/unit/unit.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itest/unit $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) -lcmocka
 
+$(BUILD)/tools/%: test/tools/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS)
+
 deps:
 	@scripts/deps build
 
@@ -78,15 +85,15 @@ deps:
 check: deps
 	@scripts/deps test vm
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
-	@VMAPCTL_BIN=$(CURDIR)/$(BIN) VMAPCTL_UNIT_DIR=$(CURDIR)/$(BUILD)/unit test/run-suite
+	@VMAPCTL_BIN=$(CURDIR)/$(BIN) VMAPCTL_TOOLS=$(CURDIR)/$(BUILD)/tools VMAPCTL_UNIT_DIR=$(CURDIR)/$(BUILD)/unit test/run-suite
 
-unit: $(BIN) $(UNIT_BINS)
+unit: all $(UNIT_BINS)
 	@VMAPCTL_BIN=$(CURDIR)/$(BIN) VMAPCTL_UNIT_DIR=$(CURDIR)/$(BUILD)/unit test/run-suite --unit-only
 
 # bats only (in the VM); BATS_ARGS=test/bats/foo.bats to pick files
-bats: $(BIN)
+bats: all
 	@scripts/deps test vm
-	@VMAPCTL_BIN=$(CURDIR)/$(BIN) test/run-suite --bats-only $(BATS_ARGS)
+	@VMAPCTL_BIN=$(CURDIR)/$(BIN) VMAPCTL_TOOLS=$(CURDIR)/$(BUILD)/tools test/run-suite --bats-only $(BATS_ARGS)
 
 demo: deps
 	@scripts/deps vm
