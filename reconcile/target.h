@@ -98,8 +98,11 @@ struct vmap_target_type {
 	 * expressed (a cross-field rule the field table cannot say). */
 	int (*emit)(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf *out,
 		    struct vmap_errlist *errs);
-	/* Checks across fields after the YAML reader filled `o`; may be NULL. */
-	int (*validate)(const struct vmap_obj *o, const char *volume, struct vmap_errlist *errs);
+	/* Checks across fields (and against the target's size) after the YAML
+	 * reader filled t->args; append VMAP_E_SPEC errors at the offending
+	 * value's location and return -1.  May be NULL.  t->size is 0 while
+	 * t->size_auto is unresolved. */
+	int (*validate)(const struct vmap_target *t, const char *volume, struct vmap_errlist *errs);
 	/* True when a table with this target makes the device request-based
 	 * (multipath unless queueMode is bio); NULL means never. */
 	bool (*request_based)(const struct vmap_obj *o);

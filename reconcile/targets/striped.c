@@ -1,0 +1,60 @@
+/* striped.c: `striped <n> <chunk> (<dev> <offset>){n}`. */
+#include "common.h"
+
+static const struct vmap_field stripe_fields[] = {
+	{.key = "device", .kind = VMAP_F_DEVICE, .flags = VMAP_FF_REQUIRED, .doc = "a stripe's device"},
+	{.key = "offset", .kind = VMAP_F_SECTORS, .doc = "where on the device the stripe starts (default 0)"},
+};
+static const struct vmap_objtype stripe_type = {"stripe", stripe_fields, NFIELDS(stripe_fields),
+						"one leg of a striped target"};
+
+static const struct vmap_field fields[] = {
+	{.key = "chunkSize", .kind = VMAP_F_SECTORS, .flags = VMAP_FF_REQUIRED, .min = 1,
+	 .doc = "how much goes to one stripe before the next"},
+	{.key = "stripes", .kind = VMAP_F_LIST, .flags = VMAP_FF_REQUIRED | VMAP_FF_NONEMPTY,
+	 .item = &stripe_type, .doc = "the devices data is striped over, in order"},
+};
+
+static int parse(char *const *w, size_t n, struct vmap_obj *o, const struct vmap_loc *loc,
+		 struct vmap_errlist *errs)
+{
+	uint64_t count;
+	if (tparse_need(0, 2, n, errs, loc, "striped") < 0)
+		return -1;
+	if (!parse_u64(w[0], &count) || count == 0 || count > 4096)
+		return tparse_fail(errs, loc, "striped", "'%s' is not a stripe count", w[0]);
+	if (n != 2 + 2 * count)
+		return tparse_fail(errs, loc, "striped", "%llu stripes need %llu arguments, not %zu",
+				   (unsigned long long)count, (unsigned long long)(2 + 2 * count), n);
+	if (tparse_u64(o, "chunkSize", w[1], loc, errs) < 0)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		struct vmap_obj *s = tparse_add_item(o, "stripes", loc);
+		if (tparse_device(s, "device", w[2 + 2 * i], loc, errs) < 0 ||
+		    tparse_u64(s, "offset", w[3 + 2 * i], loc, errs) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf *out,
+		struct vmap_errlist *errs)
+{
+	const struct vmap_value *st = vmap_obj_get(o, "stripes");
+	sbuf_printf(out, "%zu %llu", st->n_items,
+		    (unsigned long long)vmap_obj_u64(o, "chunkSize", 0));
+	for (size_t i = 0; i < st->n_items; i++) {
+		sbuf_addc(out, ' ');
+		if (temit_device(&st->items[i], "device", ctx, out, errs) < 0)
+			return -1;
+		sbuf_printf(out, " %llu", (unsigned long long)vmap_obj_u64(&st->items[i], "offset", 0));
+	}
+	return 0;
+}
+
+const struct vmap_target_type vmap_tt_striped = {
+	.name = "striped",
+	.args = {"striped", fields, NFIELDS(fields), "stripe data over several devices"},
+	.parse = parse,
+	.emit = emit,
+};
