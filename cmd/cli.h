@@ -94,6 +94,12 @@ int vmap_report_errors(const struct vmap_cli *cli, struct vmap_errlist *errs);
 int vmap_exit_code(enum vmap_errkind kind);
 
 /* The commands. */
+int cmd_validate(struct vmap_cli *cli, struct vmap_errlist *errs);
+int cmd_plan(struct vmap_cli *cli, struct vmap_errlist *errs);
+int cmd_apply(struct vmap_cli *cli, struct vmap_errlist *errs);
+int cmd_status(struct vmap_cli *cli, struct vmap_errlist *errs);
+int cmd_destroy(struct vmap_cli *cli, struct vmap_errlist *errs);
+int cmd_recover(struct vmap_cli *cli, struct vmap_errlist *errs);
 int cmd_version(struct vmap_cli *cli, struct vmap_errlist *errs);
 
 #endif

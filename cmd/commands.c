@@ -26,6 +26,25 @@ const struct vmap_option_info vmap_options[OPT__COUNT] = {
 };
 
 const struct vmap_command vmap_commands[] = {
+	{"validate", cmd_validate, 0, 0, O(OPT_FILE), "",
+	 "parse and check the spec set offline; touches nothing"},
+	{"plan", cmd_plan, 0, 0,
+	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_ALLOW_RECREATE) | O(OPT_ALLOW_SHRINK) |
+		 O(OPT_PRUNE) | O(OPT_LIVE_STATE),
+	 "", "read the live state and print the ordered plan; touches nothing"},
+	{"apply", cmd_apply, 0, 0,
+	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_ALLOW_RECREATE) | O(OPT_ALLOW_SHRINK) |
+		 O(OPT_PRUNE) | O(OPT_DRY_RUN) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT),
+	 "", "plan, then make the kernel match the spec set"},
+	{"status", cmd_status, 0, -1,
+	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_LIVE_STATE) | O(OPT_LIVE_STATE_OUT),
+	 "[NAME...]", "managed volumes: state, drift, open count, limits"},
+	{"destroy", cmd_destroy, 1, -1,
+	 O(OPT_DETAILED_EXITCODE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT), "NAME...",
+	 "remove managed volumes (and only managed ones)"},
+	{"recover", cmd_recover, 0, 0,
+	 O(OPT_DETAILED_EXITCODE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT), "",
+	 "finish or roll back what an interrupted run left"},
 	{"version", cmd_version, 0, 0, 0, "",
 	 "print the tool, libdevmapper and kernel driver versions"},
 	{NULL, NULL, 0, 0, 0, NULL, NULL},

@@ -167,7 +167,8 @@ int main(int argc, char **argv)
 		/* Re-scan what follows the command name with permutation. */
 		argv += optind;
 		argc -= optind;
-		optind = 1;
+		/* 0, not 1: glibc only forgets its permutation state then */
+		optind = 0;
 		pass = 1;
 	}
 

@@ -2,21 +2,28 @@
 #include "dm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libdevmapper.h>
+#include <linux/dm-ioctl.h> /* DM_NAME_LEN, DM_UUID_LEN */
 
 #include "util.h"
 
 /* ---- capturing libdm's messages ----
  *
  * libdm reports through a log callback; by default it prints to stderr,
- * which library code must never do.  We keep the last error-level message
- * and errno so the failing call can attach them to its error record. */
+ * which library code must never do.  We keep the error-level messages
+ * since the last reset (a create's revert can log after the failure that
+ * caused it, so the first message must not be overwritten). */
 
 static struct sbuf last_msg;
 static int last_errno;
@@ -33,8 +40,11 @@ static void dm_log_capture(int level, const char *file, int line, int dm_errno_o
 	va_start(ap, fmt);
 	char *m = xvasprintf(fmt, ap);
 	va_end(ap);
-	sbuf_reset(&last_msg);
-	sbuf_add(&last_msg, m);
+	if (!strstr(sbuf_str(&last_msg), m)) {
+		if (last_msg.len)
+			sbuf_add(&last_msg, "; ");
+		sbuf_add(&last_msg, m);
+	}
 	free(m);
 	if (dm_errno_or_class > 0)
 		last_errno = dm_errno_or_class;
@@ -56,12 +66,71 @@ static void capture_reset(void)
 	last_errno = 0;
 }
 
+/* ---- the kernel's own reasons ----
+ *
+ * When the kernel refuses a table it says why only in its log ("start=1
+ * not aligned to h/w logical block size 4096 of loop1"); the ioctl returns
+ * a bare EINVAL.  So around every call that changes state we note the end
+ * of /dev/kmsg and, on failure, read the device-mapper lines logged since.
+ * Reading /dev/kmsg needs the privileges that changing dm state needs
+ * anyway; where it cannot be opened the libdm text is all we report. */
+
+struct kwin {
+	int fd;
+};
+
+static struct kwin kwin_open(void)
+{
+	struct kwin w = {open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+	if (w.fd >= 0 && lseek(w.fd, 0, SEEK_END) < 0) {
+		close(w.fd);
+		w.fd = -1;
+	}
+	return w;
+}
+
+static void kwin_close(struct kwin *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+}
+
+/* Append the kernel's device-mapper lines logged since kwin_open. */
+static void kwin_collect(struct kwin *w, struct sbuf *out)
+{
+	if (w->fd < 0)
+		return;
+	/* One read returns one record; records are at most ~1 KiB of text
+	 * plus metadata, so this buffer holds any of them. */
+	char rec[8192];
+	for (int guard = 0; guard < 4096; guard++) {
+		ssize_t n = read(w->fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE) /* overwritten while we read: go on */
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		/* "PRI,SEQ,USEC,FLAGS;text\n" then optional " KEY=value" lines */
+		char *semi = strchr(rec, ';');
+		if (!semi || atoi(rec) >> 3 != 0) /* facility 0: the kernel itself */
+			continue;
+		char *text = semi + 1;
+		text[strcspn(text, "\n")] = '\0';
+		if (strncmp(text, "device-mapper:", 14) != 0)
+			continue;
+		if (out->len)
+			sbuf_add(out, "; ");
+		sbuf_add(out, text);
+	}
+}
+
 /* Append an error for a failed task: errno from the task (or the log),
- * and what libdm/the kernel said. */
-static int task_fail(struct vmap_errlist *errs, struct dm_task *dmt, const char *name,
-		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int task_fail(struct vmap_errlist *errs, struct dm_task *dmt, const char *name,
-		     const char *fmt, ...)
+ * the kernel's own lines when it logged any, else what libdm said. */
+static int task_fail(struct vmap_errlist *errs, struct dm_task *dmt, struct kwin *kw,
+		     const char *name, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int task_fail(struct vmap_errlist *errs, struct dm_task *dmt, struct kwin *kw,
+		     const char *name, const char *fmt, ...)
 {
 	int e = dmt ? dm_task_get_errno(dmt) : 0;
 	if (!e)
@@ -72,9 +141,57 @@ static int task_fail(struct vmap_errlist *errs, struct dm_task *dmt, const char 
 	va_end(ap);
 	vmap_err(errs, VMAP_E_FAILED, e, NULL, name, "%s", m);
 	free(m);
-	if (last_msg.len)
-		errs->v[errs->n - 1].kmsg = xstrdup(sbuf_str(&last_msg));
+	struct sbuf k = {0};
+	if (kw)
+		kwin_collect(kw, &k);
+	if (!k.len && last_msg.len)
+		sbuf_add(&k, sbuf_str(&last_msg));
+	if (k.len)
+		errs->v[errs->n - 1].kmsg = sbuf_take(&k);
+	sbuf_free(&k);
 	return -1;
+}
+
+static int check_name(const char *name, struct vmap_errlist *errs)
+{
+	if (!name || !*name) {
+		vmap_err(errs, VMAP_E_FAILED, EINVAL, NULL, NULL, "empty device name");
+		return -1;
+	}
+	if (strlen(name) >= DM_NAME_LEN) {
+		vmap_err(errs, VMAP_E_FAILED, EINVAL, NULL, NULL,
+			 "device name '%.40s...' is longer than %d characters", name,
+			 DM_NAME_LEN - 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* libdm 1.02.185 does not check the uuid length itself. */
+static int check_uuid(const char *name, const char *uuid, struct vmap_errlist *errs)
+{
+	if (uuid && strlen(uuid) >= DM_UUID_LEN) {
+		vmap_err(errs, VMAP_E_FAILED, EINVAL, NULL, name,
+			 "uuid '%.40s...' is longer than %d characters", uuid, DM_UUID_LEN - 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* A task for device `name` (NULL for device-less tasks). */
+static struct dm_task *task_new(int type, const char *name, struct vmap_errlist *errs)
+{
+	struct dm_task *dmt = dm_task_create(type);
+	if (!dmt) {
+		task_fail(errs, NULL, NULL, name, "cannot create a device-mapper task");
+		return NULL;
+	}
+	if (name && !dm_task_set_name(dmt, name)) {
+		task_fail(errs, dmt, NULL, name, "cannot name a device-mapper task");
+		dm_task_destroy(dmt);
+		return NULL;
+	}
+	return dmt;
 }
 
 int vmap_dm_available(struct vmap_errlist *errs)
@@ -116,13 +233,13 @@ const char *vmap_dm_library_version(void)
 int vmap_dm_driver_version(char **out, unsigned ver[3], struct vmap_errlist *errs)
 {
 	capture_reset();
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_VERSION);
+	struct dm_task *dmt = task_new(DM_DEVICE_VERSION, NULL, errs);
 	int r = -1;
 	if (!dmt)
-		return task_fail(errs, NULL, NULL, "cannot create a device-mapper task");
+		return -1;
 	char v[64];
 	if (!dm_task_run(dmt) || !dm_task_get_driver_version(dmt, v, sizeof(v))) {
-		task_fail(errs, dmt, NULL, "cannot read the device-mapper driver version");
+		task_fail(errs, dmt, NULL, NULL, "cannot read the device-mapper driver version");
 		goto out;
 	}
 	*out = xstrdup(v);
@@ -131,5 +248,649 @@ int vmap_dm_driver_version(char **out, unsigned ver[3], struct vmap_errlist *err
 	r = 0;
 out:
 	dm_task_destroy(dmt);
+	return r;
+}
+
+int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_errlist *errs)
+{
+	capture_reset();
+	*out = NULL;
+	*n = 0;
+	struct dm_task *dmt = task_new(DM_DEVICE_LIST_VERSIONS, NULL, errs);
+	if (!dmt)
+		return -1;
+	int r = -1;
+	struct dm_versions *v;
+	if (!dm_task_run(dmt) || !(v = dm_task_get_versions(dmt))) {
+		task_fail(errs, dmt, NULL, NULL, "cannot list the kernel's target types");
+		goto out;
+	}
+	size_t cap = 0;
+	for (;;) {
+		struct vmap_target_version t = {xstrdup(v->name),
+						{v->version[0], v->version[1], v->version[2]}};
+		VEC_PUSH(*out, *n, cap, t);
+		if (!v->next)
+			break;
+		v = (struct dm_versions *)((char *)v + v->next);
+	}
+	r = 0;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+/* ---- reading devices ---- */
+
+/* The kernel reports dev_t in its "huge" encoding (new_encode_dev). */
+static void decode_dev(uint64_t dev, unsigned *maj, unsigned *min)
+{
+	*maj = (unsigned)((dev & 0xfff00) >> 8);
+	*min = (unsigned)((dev & 0xff) | ((dev >> 12) & 0xfff00));
+}
+
+static void table_free(struct vmap_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->lines[i].type);
+		if (t->lines[i].params) {
+			/* raw params may hold key material */
+			explicit_bzero(t->lines[i].params, strlen(t->lines[i].params));
+			free(t->lines[i].params);
+		}
+	}
+	free(t->lines);
+	t->lines = NULL;
+	t->n = 0;
+}
+
+void vmap_dmdev_free(struct vmap_dmdev *d)
+{
+	if (!d)
+		return;
+	free(d->name);
+	free(d->uuid);
+	table_free(&d->live);
+	table_free(&d->inactive);
+	free(d->dep_major);
+	free(d->dep_minor);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Run a TABLE task; *gone when the device vanished meanwhile (ENXIO). */
+static int read_table(const char *name, bool inactive, struct dm_task **out, bool *gone,
+		      struct vmap_errlist *errs)
+{
+	*out = NULL;
+	*gone = false;
+	struct dm_task *dmt = task_new(DM_DEVICE_TABLE, name, errs);
+	if (!dmt)
+		return -1;
+	/* the reply may carry keys: have libdm and the kernel wipe their
+	 * buffers */
+	dm_task_secure_data(dmt);
+	if (inactive && !dm_task_query_inactive_table(dmt)) {
+		task_fail(errs, dmt, NULL, name, "cannot ask for the inactive table");
+		dm_task_destroy(dmt);
+		return -1;
+	}
+	if (!dm_task_run(dmt)) {
+		if (dm_task_get_errno(dmt) == ENXIO) {
+			*gone = true;
+			dm_task_destroy(dmt);
+			return 0;
+		}
+		task_fail(errs, dmt, NULL, name, "cannot read the %s table",
+			  inactive ? "inactive" : "live");
+		dm_task_destroy(dmt);
+		return -1;
+	}
+	*out = dmt;
+	return 0;
+}
+
+static void copy_table(struct dm_task *dmt, struct vmap_table *t)
+{
+	size_t cap = 0;
+	void *next = NULL;
+	do {
+		uint64_t start, len;
+		char *type = NULL, *params = NULL;
+		next = dm_get_next_target(dmt, next, &start, &len, &type, &params);
+		if (!type)
+			break;
+		struct vmap_table_line l = {start, len, xstrdup(type), xstrdup(params ? params : "")};
+		VEC_PUSH(t->lines, t->n, cap, l);
+	} while (next);
+}
+
+static int read_deps(const char *name, struct vmap_dmdev *d, bool *gone, struct vmap_errlist *errs)
+{
+	*gone = false;
+	struct dm_task *dmt = task_new(DM_DEVICE_DEPS, name, errs);
+	if (!dmt)
+		return -1;
+	int r = -1;
+	struct dm_deps *deps;
+	if (!dm_task_run(dmt)) {
+		if (dm_task_get_errno(dmt) == ENXIO) {
+			*gone = true;
+			r = 0;
+		} else {
+			task_fail(errs, dmt, NULL, name, "cannot read the dependencies");
+		}
+		goto out;
+	}
+	if (!(deps = dm_task_get_deps(dmt))) {
+		task_fail(errs, dmt, NULL, name, "cannot read the dependencies");
+		goto out;
+	}
+	d->n_deps = deps->count;
+	d->dep_major = xcalloc(deps->count, sizeof(unsigned));
+	d->dep_minor = xcalloc(deps->count, sizeof(unsigned));
+	for (uint32_t i = 0; i < deps->count; i++)
+		decode_dev(deps->device[i], &d->dep_major[i], &d->dep_minor[i]);
+	r = 0;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+/* Read one device: info and live table from one TABLE call, then the
+ * inactive table and deps only when there is something to read. */
+static int get_one(const char *name, struct vmap_dmdev *out, bool *found,
+		   struct vmap_errlist *errs)
+{
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	struct dm_task *dmt;
+	bool gone;
+	if (read_table(name, false, &dmt, &gone, errs) < 0)
+		return -1;
+	if (gone)
+		return 0;
+	struct dm_info info;
+	if (!dm_task_get_info(dmt, &info)) {
+		task_fail(errs, dmt, NULL, name, "cannot read the device's info");
+		dm_task_destroy(dmt);
+		return -1;
+	}
+	if (!info.exists) {
+		dm_task_destroy(dmt);
+		return 0;
+	}
+	const char *uuid = dm_task_get_uuid(dmt);
+	out->name = xstrdup(name);
+	out->uuid = xstrdup(uuid ? uuid : "");
+	out->major = info.major;
+	out->minor = info.minor;
+	out->suspended = info.suspended;
+	out->live_table = info.live_table;
+	out->inactive_table = info.inactive_table;
+	out->read_only = info.read_only;
+	out->open_count = info.open_count;
+	out->event_nr = info.event_nr;
+	copy_table(dmt, &out->live);
+	dm_task_destroy(dmt);
+
+	if (out->inactive_table) {
+		if (read_table(name, true, &dmt, &gone, errs) < 0)
+			goto fail;
+		if (gone)
+			goto vanished;
+		copy_table(dmt, &out->inactive);
+		dm_task_destroy(dmt);
+	}
+	if (out->live_table) {
+		if (read_deps(name, out, &gone, errs) < 0)
+			goto fail;
+		if (gone)
+			goto vanished;
+	}
+	*found = true;
+	return 0;
+vanished:
+	vmap_dmdev_free(out);
+	return 0;
+fail:
+	vmap_dmdev_free(out);
+	return -1;
+}
+
+int vmap_dm_get(const char *name, struct vmap_dmdev *out, bool *found, struct vmap_errlist *errs)
+{
+	capture_reset();
+	if (check_name(name, errs) < 0)
+		return -1;
+	return get_one(name, out, found, errs);
+}
+
+int vmap_dm_list(struct vmap_dmdev **out, size_t *n, struct vmap_errlist *errs)
+{
+	capture_reset();
+	*out = NULL;
+	*n = 0;
+	struct dm_task *dmt = task_new(DM_DEVICE_LIST, NULL, errs);
+	if (!dmt)
+		return -1;
+	int r = -1;
+	struct dm_names *names;
+	if (!dm_task_run(dmt) || !(names = dm_task_get_names(dmt))) {
+		task_fail(errs, dmt, NULL, NULL, "cannot list device-mapper devices");
+		goto out;
+	}
+	size_t cap = 0;
+	/* dev == 0 means the list is empty */
+	while (names->dev) {
+		struct vmap_dmdev d;
+		bool found;
+		if (get_one(names->name, &d, &found, errs) < 0)
+			goto fail;
+		/* a device removed since LIST is simply not there */
+		if (found)
+			VEC_PUSH(*out, *n, cap, d);
+		if (!names->next)
+			break;
+		names = (struct dm_names *)((char *)names + names->next);
+	}
+	r = 0;
+	goto out;
+fail:
+	for (size_t i = 0; i < *n; i++)
+		vmap_dmdev_free(&(*out)[i]);
+	free(*out);
+	*out = NULL;
+	*n = 0;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+/* ---- udev synchronisation ---- */
+
+#define UDEV_CONTROL "/run/udev/control"
+
+/* Is udevd really there?  libudev (and so libdm) only checks that
+ * /run/udev/control exists, but a udevd stopped with `udevadm control
+ * --exit` leaves the socket file behind: libdm would then wait for rules
+ * nobody runs and, worse, leave the nodes to udev.  A connect() tells: it
+ * is refused when no udevd listens.  Anything else (EACCES, ...) we leave
+ * to libdm's own answer. */
+static bool udevd_listening(void)
+{
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return true;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", UDEV_CONTROL);
+	int r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	int e = errno;
+	close(fd);
+	return r == 0 || (e != ECONNREFUSED && e != ENOENT);
+}
+
+/* libdm's sync decision, corrected once per process for a dead udevd. */
+static bool udev_sync(void)
+{
+	static int checked;
+	dm_init_once();
+	if (!checked) {
+		checked = 1;
+		if (dm_udev_get_sync_support() && !udevd_listening())
+			dm_udev_set_sync_support(0);
+	}
+	return dm_udev_get_sync_support();
+}
+
+bool vmap_dm_udev_sync(void)
+{
+	return udev_sync();
+}
+
+/* Put `dmt` on the batch's cookie (creating it with the first task). */
+static int udev_join(struct dm_task *dmt, struct vmap_udev_batch *b, const char *name,
+		     struct vmap_errlist *errs)
+{
+	if (!b)
+		return 0;
+	bool sync = udev_sync();
+	if (!b->cookie && !b->tasks)
+		b->disabled = !sync;
+	/* Without sync libdm must create the nodes itself: only tell it to
+	 * rely on udev when udev will really run the rules. */
+	uint16_t flags = sync ? DM_UDEV_DISABLE_LIBRARY_FALLBACK : 0;
+	if (!dm_task_set_cookie(dmt, &b->cookie, flags))
+		return task_fail(errs, dmt, NULL, name, "cannot set up udev synchronisation");
+	if (sync)
+		b->tasks++;
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Release a cookie udev has not finished with, so no semaphore is left
+ * behind.  libdm's protocol (libdm-common.c): the semaphore starts at 1,
+ * each task adds 1, udev's rule subtracts 1 per processed event, and
+ * dm_udev_wait_immediate, once the value is down to 1, takes the last 1
+ * and destroys the semaphore.  So we subtract what udev still owes
+ * (dm_udev_complete, as udev would) until wait_immediate finds the value
+ * at 1 and destroys it.  If udev completes an event meanwhile, the value
+ * can reach 0 first: wait_immediate's own decrement then fails and it
+ * destroys the semaphore on that path too.  Returns how many events we
+ * completed in udev's place. */
+static unsigned udev_release(uint32_t cookie, unsigned tasks)
+{
+	unsigned forced = 0;
+	for (unsigned i = 0; i <= tasks + 1; i++) {
+		int ready = 0;
+		if (!dm_udev_wait_immediate(cookie, &ready) || ready)
+			break;
+		if (!dm_udev_complete(cookie))
+			break;
+		forced++;
+	}
+	return forced;
+}
+
+int vmap_dm_udev_wait(struct vmap_udev_batch *b, double timeout_s, const char *what,
+		      struct vmap_errlist *errs)
+{
+	if (!b)
+		return 0;
+	capture_reset();
+	if (!b->cookie) {
+		/* No sync: libdm queued the node changes; do them now.  (Not
+		 * dm_udev_wait_immediate: with cookie 0 it never says ready.) */
+		dm_task_update_nodes();
+		b->tasks = 0;
+		return 0;
+	}
+	uint32_t cookie = b->cookie;
+	unsigned tasks = b->tasks;
+	b->cookie = 0;
+	b->tasks = 0;
+	double deadline = now_s() + (timeout_s > 0 ? timeout_s : 0);
+	/* udev needs a few ms per event when idle: poll fast first, then back
+	 * off so a slow rule does not cost a busy loop */
+	double pause = 0.001;
+	for (;;) {
+		int ready = 0;
+		if (!dm_udev_wait_immediate(cookie, &ready)) {
+			vmap_err(errs, VMAP_E_FAILED, 0, NULL, NULL,
+				 "udev synchronisation failed for %s", what ? what : "devices");
+			if (last_msg.len)
+				errs->v[errs->n - 1].kmsg = xstrdup(sbuf_str(&last_msg));
+			return -1;
+		}
+		if (ready)
+			return 0;
+		double left = deadline - now_s();
+		if (left <= 0)
+			break;
+		sleep_s(pause < left ? pause : left);
+		if (pause < 0.05)
+			pause *= 2;
+	}
+	unsigned pending = udev_release(cookie, tasks);
+	capture_reset(); /* the release's own complaints are not the news */
+	vmap_err(errs, VMAP_E_TIMEOUT, 0, NULL, NULL,
+		 "udev did not finish processing %s within %g s: %u of %u uevents still pending, "
+		 "so device nodes and /dev/mapper links may be missing or late (nothing waits for "
+		 "them any more; a udev rule may be blocked, e.g. blkid reading a device that "
+		 "queues I/O; raise --udev-timeout or check 'udevadm monitor')",
+		 what ? what : "the devices", timeout_s, pending ? pending : 1, tasks);
+	return -1;
+}
+
+/* ---- changing state ---- */
+
+static int add_lines(struct dm_task *dmt, const char *name, const struct vmap_dm_line *lines,
+		     size_t n, struct vmap_errlist *errs)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!dm_task_add_target(dmt, lines[i].start, lines[i].len, lines[i].type,
+					lines[i].params ? lines[i].params : ""))
+			return task_fail(errs, dmt, NULL, name, "cannot add table line %zu", i + 1);
+	return 0;
+}
+
+/* RELOAD `lines` into `name`'s inactive slot. */
+static int do_load(const char *name, const struct vmap_dm_line *lines, size_t n, unsigned flags,
+		   struct kwin *kw, struct vmap_errlist *errs)
+{
+	struct dm_task *dmt = task_new(DM_DEVICE_RELOAD, name, errs);
+	if (!dmt)
+		return -1;
+	int r = -1;
+	if ((flags & VMAP_DM_SECURE) && !dm_task_secure_data(dmt))
+		goto out;
+	if ((flags & VMAP_DM_READONLY) && !dm_task_set_ro(dmt))
+		goto out;
+	if (add_lines(dmt, name, lines, n, errs) < 0)
+		goto out;
+	if (!dm_task_run(dmt)) {
+		task_fail(errs, dmt, kw, name, "cannot load the table");
+		goto out;
+	}
+	r = 0;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+static int do_resume(const char *name, unsigned flags, struct vmap_udev_batch *udev,
+		     struct kwin *kw, struct vmap_errlist *errs)
+{
+	struct dm_task *dmt = task_new(DM_DEVICE_RESUME, name, errs);
+	if (!dmt)
+		return -1;
+	int r = -1;
+	if ((flags & VMAP_DM_NOFLUSH) && !dm_task_no_flush(dmt))
+		goto out;
+	if ((flags & VMAP_DM_SKIP_LOCKFS) && !dm_task_skip_lockfs(dmt))
+		goto out;
+	/* the cookie last: from here libdm balances it whatever happens */
+	if (udev_join(dmt, udev, name, errs) < 0)
+		goto out;
+	if (!dm_task_run(dmt)) {
+		task_fail(errs, dmt, kw, name, "cannot resume");
+		goto out;
+	}
+	r = 0;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+static int do_remove(const char *name, struct vmap_udev_batch *udev, struct kwin *kw,
+		     struct vmap_errlist *errs)
+{
+	struct dm_task *dmt = task_new(DM_DEVICE_REMOVE, name, errs);
+	if (!dmt)
+		return -1;
+	int r = -1;
+	/* udev's blkid probe briefly holds a new device open: EBUSY retries */
+	if (!dm_task_retry_remove(dmt))
+		goto out;
+	if (udev_join(dmt, udev, name, errs) < 0)
+		goto out;
+	if (!dm_task_run(dmt)) {
+		task_fail(errs, dmt, kw, name, "cannot remove");
+		goto out;
+	}
+	r = 0;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+/* CREATE, then (with a table) RELOAD and RESUME, removing the device
+ * again when a step fails.  This is the sequence libdm runs for a CREATE
+ * carrying targets (_create_and_load_v4); we run the steps ourselves so
+ * the error names the step that failed and carries its own errno (libdm's
+ * revert REMOVE would overwrite it). */
+int vmap_dm_create(const char *name, const char *uuid, const struct vmap_dm_line *lines,
+		   size_t n, unsigned flags, struct vmap_udev_batch *udev,
+		   struct vmap_errlist *errs)
+{
+	capture_reset();
+	if (check_name(name, errs) < 0 || check_uuid(name, uuid, errs) < 0)
+		return -1;
+	struct kwin kw = kwin_open();
+	int r = -1;
+	struct dm_task *dmt = task_new(DM_DEVICE_CREATE, name, errs);
+	if (!dmt)
+		goto out;
+	if (uuid && *uuid && !dm_task_set_uuid(dmt, uuid)) {
+		task_fail(errs, dmt, NULL, name, "cannot set uuid '%s'", uuid);
+		dm_task_destroy(dmt);
+		goto out;
+	}
+	/* No cookie: CREATE sends no uevent (the device appears on resume),
+	 * so nothing would ever complete it. */
+	if (!dm_task_run(dmt)) {
+		task_fail(errs, dmt, &kw, name, "cannot create");
+		dm_task_destroy(dmt);
+		goto out;
+	}
+	dm_task_destroy(dmt);
+	if (n == 0) {
+		r = 0;
+		goto out;
+	}
+	if (do_load(name, lines, n, flags, &kw, errs) == 0 &&
+	    do_resume(name, flags & (VMAP_DM_NOFLUSH | VMAP_DM_SKIP_LOCKFS), udev, &kw, errs) == 0) {
+		r = 0;
+		goto out;
+	}
+	/* revert: a failed create leaves nothing behind */
+	capture_reset();
+	struct kwin kw2 = kwin_open();
+	if (do_remove(name, udev, &kw2, errs) < 0)
+		vmap_err(errs, VMAP_E_FAILED, 0, NULL, name,
+			 "the half-created device is still there (remove it with 'dmsetup remove %s')",
+			 name);
+	kwin_close(&kw2);
+out:
+	kwin_close(&kw);
+	return r;
+}
+
+int vmap_dm_load(const char *name, const struct vmap_dm_line *lines, size_t n, unsigned flags,
+		 struct vmap_errlist *errs)
+{
+	capture_reset();
+	if (check_name(name, errs) < 0)
+		return -1;
+	struct kwin kw = kwin_open();
+	int r = do_load(name, lines, n, flags, &kw, errs);
+	kwin_close(&kw);
+	return r;
+}
+
+/* A task on `name` with nothing but flags. */
+static int simple_task(int type, const char *name, unsigned flags, const char *what,
+		       struct vmap_errlist *errs)
+{
+	capture_reset();
+	if (check_name(name, errs) < 0)
+		return -1;
+	struct kwin kw = kwin_open();
+	int r = -1;
+	struct dm_task *dmt = task_new(type, name, errs);
+	if (!dmt)
+		goto out;
+	if ((flags & VMAP_DM_NOFLUSH) && !dm_task_no_flush(dmt))
+		goto destroy;
+	if ((flags & VMAP_DM_SKIP_LOCKFS) && !dm_task_skip_lockfs(dmt))
+		goto destroy;
+	if (!dm_task_run(dmt)) {
+		task_fail(errs, dmt, &kw, name, "cannot %s", what);
+		goto destroy;
+	}
+	r = 0;
+destroy:
+	dm_task_destroy(dmt);
+out:
+	kwin_close(&kw);
+	return r;
+}
+
+int vmap_dm_clear(const char *name, struct vmap_errlist *errs)
+{
+	return simple_task(DM_DEVICE_CLEAR, name, 0, "clear the inactive table", errs);
+}
+
+int vmap_dm_suspend(const char *name, unsigned flags, struct vmap_errlist *errs)
+{
+	return simple_task(DM_DEVICE_SUSPEND, name, flags, "suspend", errs);
+}
+
+int vmap_dm_resume(const char *name, unsigned flags, struct vmap_udev_batch *udev,
+		   struct vmap_errlist *errs)
+{
+	capture_reset();
+	if (check_name(name, errs) < 0)
+		return -1;
+	struct kwin kw = kwin_open();
+	int r = do_resume(name, flags, udev, &kw, errs);
+	kwin_close(&kw);
+	return r;
+}
+
+int vmap_dm_remove(const char *name, struct vmap_udev_batch *udev, struct vmap_errlist *errs)
+{
+	capture_reset();
+	if (check_name(name, errs) < 0)
+		return -1;
+	struct kwin kw = kwin_open();
+	int r = do_remove(name, udev, &kw, errs);
+	kwin_close(&kw);
+	return r;
+}
+
+int vmap_dm_set_uuid(const char *name, const char *uuid, struct vmap_udev_batch *udev,
+		     struct vmap_errlist *errs)
+{
+	capture_reset();
+	if (check_name(name, errs) < 0 || check_uuid(name, uuid, errs) < 0)
+		return -1;
+	if (!uuid || !*uuid) {
+		vmap_err(errs, VMAP_E_FAILED, EINVAL, NULL, name, "empty uuid");
+		return -1;
+	}
+	struct kwin kw = kwin_open();
+	int r = -1;
+	struct dm_task *dmt = task_new(DM_DEVICE_RENAME, name, errs);
+	if (!dmt)
+		goto out;
+	if (!dm_task_set_newuuid(dmt, uuid)) {
+		task_fail(errs, dmt, NULL, name, "cannot set uuid '%s'", uuid);
+		goto destroy;
+	}
+	/* RENAME sends a change uevent, so it takes the cookie too */
+	if (udev_join(dmt, udev, name, errs) < 0)
+		goto destroy;
+	if (!dm_task_run(dmt)) {
+		task_fail(errs, dmt, &kw, name, "cannot set uuid '%s'", uuid);
+		goto destroy;
+	}
+	r = 0;
+destroy:
+	dm_task_destroy(dmt);
+out:
+	kwin_close(&kw);
 	return r;
 }

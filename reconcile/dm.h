@@ -31,7 +31,11 @@ int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_err
 
 /* Every dm device: name, uuid, info, deps, and the live and inactive
  * tables with params exactly as the kernel reports them (they may hold
- * key material: the caller canonicalises and wipes them). */
+ * key material: the caller canonicalises and wipes them; vmap_dmdev_free
+ * wipes what is left).  One LIST, then per device one TABLE (info and live
+ * table), a TABLE of the inactive slot only when there is one, and DEPS
+ * only when there is a live table.  A device removed meanwhile is left
+ * out.  Deps are those of the live table. */
 int vmap_dm_list(struct vmap_dmdev **out, size_t *n, struct vmap_errlist *errs);
 /* One device by name; 0 with *found=false when it does not exist. */
 int vmap_dm_get(const char *name, struct vmap_dmdev *out, bool *found, struct vmap_errlist *errs);
@@ -44,7 +48,11 @@ struct vmap_dm_line {
 };
 
 /* One udev cookie shared by a batch of tasks (CREATE, RESUME, REMOVE), so
- * one bounded wait covers the batch.  Zero-initialise. */
+ * one bounded wait covers the batch.  Zero-initialise.  Once a task has
+ * joined, vmap_dm_udev_wait must be called, on failure paths too: a task
+ * that failed still leaves the cookie's semaphore to be destroyed by the
+ * wait.  Passing NULL instead of a batch runs the task without udev
+ * synchronisation (libdm then makes the node itself). */
 struct vmap_udev_batch {
 	uint32_t cookie;
 	unsigned tasks;  /* tasks that took the cookie */
@@ -56,13 +64,17 @@ struct vmap_udev_batch {
 #define VMAP_DM_SECURE 0x4u    /* the params carry key material */
 #define VMAP_DM_READONLY 0x8u
 
-/* CREATE with a table (libdm then loads and resumes it, and removes the
- * device again if that fails).  The table may be empty (n == 0): then
- * the device is created with no table. */
+/* CREATE with a table: CREATE, RELOAD, RESUME, as libdm does for a CREATE
+ * carrying targets, but step by step so the error names the failing step
+ * with its own errno; the device is removed again if a step fails.  The
+ * table may be empty (n == 0): then the device is created with no table
+ * and no cookie is taken (a table-less CREATE sends no uevent). */
 int vmap_dm_create(const char *name, const char *uuid, const struct vmap_dm_line *lines,
 		   size_t n, unsigned flags, struct vmap_udev_batch *udev,
 		   struct vmap_errlist *errs);
-/* RELOAD into the inactive slot.  No uevent, no cookie. */
+/* RELOAD into the inactive slot.  No uevent, no cookie.  A table the
+ * kernel refuses gives EINVAL with the kernel's reason (read from its log,
+ * /dev/kmsg) as the error's kmsg. */
 int vmap_dm_load(const char *name, const struct vmap_dm_line *lines, size_t n, unsigned flags,
 		 struct vmap_errlist *errs);
 /* CLEAR the inactive slot. */
@@ -76,14 +88,24 @@ int vmap_dm_resume(const char *name, unsigned flags, struct vmap_udev_batch *ude
 int vmap_dm_remove(const char *name, struct vmap_udev_batch *udev, struct vmap_errlist *errs);
 
 /* Wait for every task of the batch to be processed by udev, at most
- * `timeout_s` seconds.  On timeout: an error (VMAP_E_TIMEOUT) naming the
- * devices still waited for, and the cookie's semaphore is released, never
- * left behind.  A batch with no tasks or udev disabled returns at once. */
+ * `timeout_s` seconds (polling with a short back-off; libdm's blocking
+ * dm_udev_wait is never used).  `what` names the devices for the message,
+ * e.g. "'web', 'db'".  On timeout: an error (VMAP_E_TIMEOUT) naming them
+ * and how many uevents were still pending, and the cookie's semaphore is
+ * released, never left behind.  A batch with no tasks or udev disabled
+ * returns at once (after libdm made the nodes it queued).  The batch is
+ * empty again afterwards, whatever the result. */
 int vmap_dm_udev_wait(struct vmap_udev_batch *udev, double timeout_s, const char *what,
 		      struct vmap_errlist *errs);
 
-/* Set the uuid of a device that has none (adopt). */
-int vmap_dm_set_uuid(const char *name, const char *uuid, struct vmap_errlist *errs);
+/* True when libdm synchronises with udev here (udev running, SysV
+ * semaphores, DM_DISABLE_UDEV unset). */
+bool vmap_dm_udev_sync(void);
+
+/* Set the uuid of a device that has none (adopt).  RENAME sends a uevent,
+ * so it joins `udev` like RESUME does. */
+int vmap_dm_set_uuid(const char *name, const char *uuid, struct vmap_udev_batch *udev,
+		     struct vmap_errlist *errs);
 
 void vmap_dmdev_free(struct vmap_dmdev *d);
 

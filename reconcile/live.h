@@ -105,6 +105,7 @@ const struct vmap_blockdev *vmap_live_find_blockdev(const struct vmap_live *l, u
 const struct vmap_resolution *vmap_live_find_res(const struct vmap_live *l, const char *ref);
 bool vmap_live_has_target(const struct vmap_live *l, const char *name);
 bool vmap_dmdev_managed(const struct vmap_dmdev *d);
+void vmap_resolution_free(struct vmap_resolution *r);
 void vmap_live_free(struct vmap_live *l);
 
 #endif

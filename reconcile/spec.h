@@ -182,4 +182,15 @@ void vmap_secret_free(struct vmap_secret *s);
 void vmap_target_free(struct vmap_target *t);
 void vmap_volume_free(struct vmap_volume *v);
 
+/* Call `fn` for every volume of `set` that `v` stacks on, with where the
+ * reference is written: {volume: NAME} references, and /dev/mapper/NAME
+ * paths (typed device fields, and words of raw/table: argument text) where
+ * NAME is a volume of the set.  Once per reference, so a volume may come
+ * more than once.  The spec loader checks cycles on exactly this relation;
+ * the planner orders on it. */
+void vmap_volume_foreach_dep(const struct vmap_specset *set, const struct vmap_volume *v,
+			     void (*fn)(const struct vmap_volume *dep, const struct vmap_loc *where,
+					void *arg),
+			     void *arg);
+
 #endif

@@ -99,9 +99,9 @@ write_spec() {
 	cat >"$VMAPCTL_SPEC_DIR/$1"
 }
 
-# dm_state NAME: "ACTIVE"/"SUSPENDED" of a dm device
+# dm_state NAME: "ACTIVE" or "SUSPENDED" (dmsetup info's State line)
 dm_state() {
-	dmsetup info -c --noheadings -o attr "$1" | cut -c 1-1 | sed 's/a/ACTIVE/; s/s/SUSPENDED/'
+	dmsetup info "$1" | awk '/^State:/ { print $2 }'
 }
 
 assert_no_udev_cookies() {

@@ -1,0 +1,308 @@
+#!/usr/bin/env bats
+# The reconcile engine against the real kernel: plans, ordered applies,
+# idempotence, rollback, recover, ownership, locking (contract 3-6).
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	common_setup
+	DISK=$(make_loop 256M)
+}
+teardown() { common_teardown; }
+
+# A three-level stack on $DISK; sizes in sectors as arguments.
+stack_spec() {
+	write_spec stack.yaml <<EOF
+apiVersion: vmapctl/v1
+volumes:
+  - name: low
+    targets:
+      - {type: linear, size: $1, device: $DISK, offset: 2048}
+  - name: mid
+    targets:
+      - {type: linear, size: $2, device: {volume: low}}
+  - name: top
+    targets:
+      - {type: linear, size: $3, device: {volume: mid}, offset: 8}
+EOF
+}
+
+# Everything the kernel says about the dm devices: tables, info (incl.
+# event counters), inactive tables.
+kernel_state() {
+	dmsetup table
+	dmsetup table --inactive
+	dmsetup info -c --noheadings -o name,attr,events,open,uuid
+}
+
+# The order of executed steps from apply --json, one "action:volume" per line.
+executed_steps() {
+	python3 -c 'import json,sys; r=json.load(sys.stdin)["result"]; print(" ".join(e["action"]+":"+e["volume"] for e in r["executed"] if not e["rollback"]))'
+}
+
+@test "a three-level stack is created from nothing, lowest volume first" {
+	stack_spec 65536 32768 16384
+	run --separate-stderr vmapctl apply --json --detailed-exitcode
+	assert_failure 2
+	steps=$(printf '%s' "$output" | executed_steps)
+	[ "$steps" = "create:low create:mid create:top" ]
+	[ "$(dmsetup table top)" = "0 16384 linear $(devnum /dev/mapper/mid) 8" ]
+	[ "$(dmsetup table mid)" = "0 32768 linear $(devnum /dev/mapper/low) 0" ]
+	[ "$(dmsetup table low)" = "0 65536 linear $(devnum "$DISK") 2048" ]
+	[ "$(dmsetup info -c --noheadings -o uuid top)" = "VMAP-top" ]
+	[ -b /dev/mapper/top ]
+	assert_no_udev_cookies
+}
+
+@test "re-applying a converged set exits 0 and issues no state-changing ioctl" {
+	stack_spec 65536 32768 16384
+	vmapctl apply
+	before=$(kernel_state)
+	run strace -f -e trace=ioctl -o "$BATS_TEST_TMPDIR/trace" "$VMAPCTL_BIN" apply --detailed-exitcode
+	assert_success
+	[ "$(kernel_state)" = "$before" ]
+	# strace decodes dm ioctls by name: only reads may appear
+	grep -q 'DM_LIST_DEVICES' "$BATS_TEST_TMPDIR/trace"
+	run grep -E 'DM_(DEV_CREATE|DEV_REMOVE|DEV_SUSPEND|TABLE_LOAD|TABLE_CLEAR|DEV_RENAME|TARGET_MSG|DEV_SET_GEOMETRY)' "$BATS_TEST_TMPDIR/trace"
+	assert_failure
+}
+
+@test "plan on a changed set exits 2 with --detailed-exitcode and changes nothing" {
+	stack_spec 65536 32768 16384
+	vmapctl apply
+	stack_spec 131072 32768 16384
+	before=$(kernel_state)
+	run vmapctl plan --detailed-exitcode
+	assert_failure 2
+	assert_output --partial "reload   low"
+	[ "$(kernel_state)" = "$before" ]
+	run vmapctl plan
+	assert_success
+}
+
+@test "growing a stack grows the lower volume first: suspend top-down, resume bottom-up" {
+	stack_spec 65536 32768 16384
+	vmapctl apply
+	stack_spec 131072 98304 65536
+	run --separate-stderr vmapctl apply --json
+	assert_success
+	steps=$(printf '%s' "$output" | executed_steps)
+	[ "$steps" = "load:low load:mid load:top suspend:top suspend:mid suspend:low resume:low resume:mid resume:top" ]
+	[ "$(blockdev --getsz /dev/mapper/top)" = 65536 ]
+	[ "$(blockdev --getsz /dev/mapper/low)" = 131072 ]
+}
+
+@test "shrinking is refused without --allow-shrink, and then shrinks the upper volume first" {
+	stack_spec 131072 98304 65536
+	vmapctl apply
+	stack_spec 65536 32768 16384
+	before=$(kernel_state)
+	run vmapctl apply
+	assert_failure 3
+	assert_output --partial "--allow-shrink"
+	[ "$(kernel_state)" = "$before" ]
+	run --separate-stderr vmapctl apply --allow-shrink --json
+	assert_success
+	steps=$(printf '%s' "$output" | executed_steps)
+	[ "$steps" = "load:low load:mid load:top suspend:top suspend:mid suspend:low resume:top resume:mid resume:low" ]
+	[ "$(blockdev --getsz /dev/mapper/low)" = 65536 ]
+}
+
+@test "a volume never shrinks below what a volume stacked on it maps" {
+	stack_spec 65536 32768 16384
+	vmapctl apply
+	# mid shrinks to 8192 but top still maps sectors 8..16392 of it
+	stack_spec 65536 8192 16384
+	run vmapctl apply --allow-shrink
+	assert_failure 3
+	assert_output --partial "maps up to sector 16392"
+	[ "$(dmsetup table mid)" = "0 32768 linear $(devnum /dev/mapper/low) 0" ]
+}
+
+@test "a misaligned offset on a 4096-byte-sector disk stops before anything is suspended" {
+	disk4k=$(make_loop 64M 4096)
+	write_spec a.yaml <<EOF
+apiVersion: vmapctl/v1
+volumes:
+  - name: a
+    targets:
+      - {type: linear, size: 8192, device: $disk4k, offset: 8}
+EOF
+	vmapctl apply
+	sed -i 's/offset: 8}/offset: 1}/' "$VMAPCTL_SPEC_DIR/a.yaml"
+	run strace -f -e trace=ioctl -o "$BATS_TEST_TMPDIR/trace" "$VMAPCTL_BIN" apply
+	assert_failure 1
+	assert_output --partial "not aligned to the 4096-byte logical blocks"
+	run grep -E 'DM_(DEV_SUSPEND|TABLE_LOAD)' "$BATS_TEST_TMPDIR/trace"
+	assert_failure
+	[ "$(dm_state a)" = ACTIVE ]
+	[ "$(dmsetup table a)" = "0 8192 linear $(devnum "$disk4k") 8" ]
+}
+
+@test "a table the kernel refuses only at resume is rolled back: the device is active on its old table" {
+	disk4k=$(make_loop 64M 4096)
+	write_spec a.yaml <<EOF
+apiVersion: vmapctl/v1
+volumes:
+  - name: a
+    targets:
+      - {type: linear, size: 8192, device: $disk4k, offset: 8}
+EOF
+	vmapctl apply
+	sed -i 's/offset: 8}/offset: 1}/' "$VMAPCTL_SPEC_DIR/a.yaml"
+	# with the prediction off, the kernel takes the table at RELOAD and
+	# refuses it at RESUME (contract 5.3): the run must roll back
+	run --separate-stderr env VMAPCTL_TEST_HOOK=skip-predict "$VMAPCTL_BIN" apply --json
+	assert_failure 1
+	printf '%s' "$output" | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+assert o["result"]["rolledBack"] is True, o["result"]
+ev = [(e["action"], e["ok"], e["rollback"]) for e in o["result"]["executed"]]
+assert ("resume", False, False) in ev, ev
+assert ("resume", True, True) in ev, ev
+assert any("aligned" in (e.get("kernel") or "") or "Invalid argument" in e["message"] for e in o["errors"]), o["errors"]
+'
+	[ "$(dm_state a)" = ACTIVE ]
+	[ "$(dmsetup table a)" = "0 8192 linear $(devnum "$disk4k") 8" ]
+	run dmsetup table --inactive a
+	[ -z "$output" ]
+	[ ! -e /run/vmapctl/journal.json ]
+}
+
+@test "a run killed right after a suspend leaves a journal that recover finishes" {
+	stack_spec 65536 32768 16384
+	vmapctl apply
+	stack_spec 131072 32768 16384
+	VMAPCTL_TEST_HOOK=pause-after-suspend "$VMAPCTL_BIN" apply >/dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 100); do [ -e /run/vmapctl/paused ] && break; sleep 0.1; done
+	[ -e /run/vmapctl/paused ]
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ -e /run/vmapctl/journal.json ]
+	# only low changes, so low is what the run suspended
+	[ "$(dm_state low)" = SUSPENDED ]
+	run vmapctl recover
+	assert_success
+	assert_output --partial "resumed 'low'"
+	for v in low mid top; do [ "$(dm_state $v)" = ACTIVE ]; done
+	[ ! -e /run/vmapctl/journal.json ]
+	# the old tables: the interrupted change is not half made
+	[ "$(dmsetup table low)" = "0 65536 linear $(devnum "$DISK") 2048" ]
+	run dmsetup table --inactive low
+	[ -z "$output" ]
+	# and a plain apply then makes the change
+	run vmapctl apply --detailed-exitcode
+	assert_failure 2
+	[ "$(blockdev --getsz /dev/mapper/low)" = 131072 ]
+}
+
+@test "the next apply recovers a killed run before planning" {
+	stack_spec 65536 32768 16384
+	vmapctl apply
+	stack_spec 131072 32768 16384
+	VMAPCTL_TEST_HOOK=pause-after-suspend "$VMAPCTL_BIN" apply >/dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 100); do [ -e /run/vmapctl/paused ] && break; sleep 0.1; done
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ "$(dm_state low)" = SUSPENDED ]
+	run vmapctl apply
+	assert_success
+	assert_output --partial "recover: resumed 'low'"
+	for v in low mid top; do [ "$(dm_state $v)" = ACTIVE ]; done
+	[ "$(blockdev --getsz /dev/mapper/low)" = 131072 ]
+}
+
+@test "a device of the same name not managed by vmapctl is refused and untouched" {
+	dmsetup create web --uuid LVM-notours --table "0 2048 linear $DISK 0"
+	write_spec web.yaml <<EOF
+apiVersion: vmapctl/v1
+volumes:
+  - name: web
+    targets:
+      - {type: linear, size: 4096, device: $DISK}
+EOF
+	before=$(kernel_state)
+	run vmapctl apply --prune
+	assert_failure 3
+	assert_output --partial "does not manage"
+	[ "$(kernel_state)" = "$before" ]
+}
+
+@test "--prune removes managed volumes missing from the set, never unmanaged ones" {
+	dmsetup create theirs --table "0 2048 zero"
+	stack_spec 65536 32768 16384
+	vmapctl apply
+	write_spec stack.yaml <<EOF
+apiVersion: vmapctl/v1
+volumes:
+  - name: low
+    targets:
+      - {type: linear, size: 65536, device: $DISK, offset: 2048}
+EOF
+	run vmapctl plan
+	assert_success
+	assert_output --partial "managed volume 'top' is not in the spec set"
+	[ -e /dev/mapper/top ]
+	run --separate-stderr vmapctl apply --prune --json
+	assert_success
+	steps=$(printf '%s' "$output" | executed_steps)
+	[ "$steps" = "remove:top remove:mid" ]
+	run dmsetup info top
+	assert_failure
+	dmsetup info theirs
+}
+
+@test "destroy removes managed volumes upper first and refuses unmanaged ones" {
+	stack_spec 65536 32768 16384
+	vmapctl apply
+	dmsetup create theirs --table "0 2048 zero"
+	run vmapctl destroy theirs
+	assert_failure 3
+	dmsetup info theirs
+	run vmapctl destroy mid
+	assert_failure 3
+	assert_output --partial "'top' is stacked on it"
+	run --separate-stderr vmapctl destroy low mid top --json
+	assert_success
+	steps=$(printf '%s' "$output" | executed_steps)
+	[ "$steps" = "remove:top remove:mid remove:low" ]
+	assert_no_udev_cookies
+}
+
+@test "a managed volume found suspended is resumed by apply" {
+	stack_spec 65536 32768 16384
+	vmapctl apply
+	dmsetup suspend top
+	run vmapctl plan --detailed-exitcode
+	assert_failure 2
+	assert_output --partial "resume   top"
+	vmapctl apply
+	[ "$(dm_state top)" = ACTIVE ]
+}
+
+@test "two applies started at once serialise and both succeed, leaving no udev cookie" {
+	stack_spec 65536 32768 16384
+	"$VMAPCTL_BIN" apply >"$BATS_TEST_TMPDIR/a.out" 2>&1 &
+	a=$!
+	"$VMAPCTL_BIN" apply >"$BATS_TEST_TMPDIR/b.out" 2>&1 &
+	b=$!
+	wait "$a"
+	wait "$b"
+	for v in low mid top; do [ "$(dm_state $v)" = ACTIVE ]; done
+	# exactly one of them created the stack; the other found it done
+	cat "$BATS_TEST_TMPDIR/a.out" "$BATS_TEST_TMPDIR/b.out" | grep -c "applied: 3 volumes changed" | grep -qx 1
+	assert_no_udev_cookies
+}
+
+@test "an apply waiting for the lock gives up after --lock-timeout with exit 75" {
+	stack_spec 65536 32768 16384
+	exec 8>/run/lock/vmapctl.lock
+	flock 8
+	run vmapctl apply --lock-timeout 1
+	exec 8>&-
+	assert_failure 75
+}

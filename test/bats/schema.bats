@@ -1,0 +1,154 @@
+#!/usr/bin/env bats
+# The JSON Schema (schema/vmapctl-spec.schema.json) for YAML editors: it is
+# generated from the C field tables and must never drift from them, and a
+# real validator (Debian's python3-jsonschema) must agree with `vmapctl
+# validate` on the examples and on every bad spec the schema can express.
+# Bad specs it cannot express are listed with the reason, and the schema is
+# shown to accept them, so a label can never hide a real disagreement.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+BAD=$TOP/test/bad-specs
+TOOLS=${VMAPCTL_TOOLS:-$TOP/build/rel/tools}
+SCHEMA=$TOP/schema/vmapctl-spec.schema.json
+
+have_type() { "$TOOLS/gen-schema" --types | grep -qx -- "$1"; }
+
+missing_type() {
+	local t
+	for t in $(grep -hoE '^ *(- )?type: *[A-Za-z0-9_-]+' "$@" | awk '{ print $NF }' | sort -u); do
+		[ "$t" = raw ] && continue
+		have_type "$t" || { echo "$t"; return 0; }
+	done
+	return 1
+}
+
+missing_required() {
+	local t
+	for t in $(grep -h '^# requires:' "$@" | cut -d: -f2-); do
+		have_type "$t" || { echo "$t"; return 0; }
+	done
+	return 1
+}
+
+# "valid" or "invalid" from the Python validator, for one file
+schema_says() {
+	/usr/bin/python3 "$TOP/test/tools/schema-check.py" "$SCHEMA" "$1" | cut -f2
+}
+
+# Every YAML file of the corpus, with its "# schema:" label
+corpus_files() {
+	find "$BAD" -name '*.yaml' | sort
+}
+
+label() {
+	sed -n 's/^# schema: //p' "$1" | head -n 1
+}
+
+@test "the committed schema is exactly what gen-schema makes from the field tables" {
+	run --separate-stderr "$TOOLS/gen-schema"
+	assert_success
+	diff -u "$SCHEMA" <(printf '%s\n' "$output") >"$BATS_TEST_TMPDIR/diff" ||
+		fail "schema/vmapctl-spec.schema.json is stale: run
+  build/rel/tools/gen-schema > schema/vmapctl-spec.schema.json
+$(head -n 40 "$BATS_TEST_TMPDIR/diff")"
+}
+
+@test "the schema is a valid draft-07 schema with a description on every target field" {
+	/usr/bin/python3 - "$SCHEMA" <<'EOF'
+import json, sys, jsonschema
+s = json.load(open(sys.argv[1]))
+jsonschema.Draft7Validator.check_schema(s)
+assert s["$schema"] == "http://json-schema.org/draft-07/schema#"
+for name, d in s["definitions"].items():
+    if name.startswith("target-"):
+        for key, p in d["properties"].items():
+            assert "description" in p or "const" in p, (name, key)
+EOF
+}
+
+@test "every example passes the schema, as it passes vmapctl validate" {
+	local f t waiting="" failures=""
+	for f in "$TOP"/examples/*.yaml; do
+		if t=$(missing_type "$f"); then
+			waiting+=" ${f##*/} ($t)"
+			continue
+		fi
+		[ "$(schema_says "$f")" = valid ] ||
+			failures+="${f##*/}: $(/usr/bin/python3 "$TOP/test/tools/schema-check.py" "$SCHEMA" "$f")"$'\n'
+		vmapctl validate -q -f "$f" || failures+="${f##*/}: vmapctl validate fails"$'\n'
+	done
+	[ -z "$waiting" ] || echo "# examples waiting for target types:$waiting" >&3
+	[ -z "$failures" ] || fail "$failures"
+}
+
+@test "bad specs the schema can express fail it, and fail vmapctl validate" {
+	local f dir lab failures="" count=0
+	for f in $(corpus_files); do
+		lab=$(label "$f")
+		[ "$lab" = reject ] || continue
+		missing_required "$f" >/dev/null && continue
+		count=$((count + 1))
+		[ "$(schema_says "$f")" = invalid ] || failures+="${f#$BAD/}: the schema accepts it"$'\n'
+		run vmapctl validate -f "$f"
+		[ "$status" -eq 65 ] || failures+="${f#$BAD/}: vmapctl validate exit $status"$'\n'
+	done
+	echo "# $count bad specs rejected by both" >&3
+	[ "$count" -ge 30 ] || failures+="only $count"$'\n'
+	[ -z "$failures" ] || fail "$failures"
+}
+
+@test "bad specs the schema cannot express: listed with the reason, accepted by it, refused by vmapctl" {
+	local f lab entry failures="" list=""
+	for f in $(corpus_files); do
+		lab=$(label "$f")
+		case $lab in
+		accepts:*) ;;
+		*) continue ;;
+		esac
+		missing_required "$f" >/dev/null && continue
+		list+="#   ${f#$BAD/}: ${lab#accepts: }"$'\n'
+		# the label is checked, not trusted: the schema must really accept it
+		[ "$(schema_says "$f")" = valid ] ||
+			failures+="${f#$BAD/}: labelled 'accepts' but the schema rejects it (relabel it 'reject')"$'\n'
+		# and vmapctl must refuse it (a directory entry: refuse the directory)
+		entry=$f
+		[ "$(dirname "$f")" = "$BAD" ] || entry=$(dirname "$f")
+		run vmapctl validate -f "$entry"
+		[ "$status" -eq 65 ] || failures+="${f#$BAD/}: vmapctl validate exit $status"$'\n'
+	done
+	printf '# beyond the schema, checked by vmapctl only:\n%s' "$list" >&3
+	[ -z "$failures" ] || fail "$failures"
+}
+
+@test "bad specs not run through a schema validator: listed with the reason" {
+	local f lab list=""
+	for f in $(corpus_files); do
+		lab=$(label "$f")
+		case $lab in
+		not-run:*) ;;
+		*) continue ;;
+		esac
+		list+="#   ${f#$BAD/}: ${lab#not-run: }"$'\n'
+		run vmapctl validate -f "$f"
+		assert_failure 65
+	done
+	printf '# not given to the schema validator:\n%s' "$list" >&3
+	[ -n "$list" ]
+}
+
+@test "every bad spec has a schema label" {
+	local f lab failures=""
+	for f in $(corpus_files); do
+		lab=$(label "$f")
+		case $lab in
+		reject | accepts:* | not-run:*) ;;
+		*) failures+="${f#$BAD/}: no '# schema: reject|accepts: WHY|not-run: WHY' line"$'\n' ;;
+		esac
+	done
+	[ -z "$failures" ] || fail "$failures"
+}

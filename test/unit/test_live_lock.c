@@ -1,0 +1,146 @@
+/* test_live_lock.c: the run lock excludes, times out with VMAP_E_LOCK
+ * naming the holder, refuses planted files; memory locking reports. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "unit.h"
+
+#include "lock.h"
+#include "util.h"
+
+static char dir[64];
+static char *path;
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/vmap-lock-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	path = xasprintf("%s/vmapctl.lock", dir);
+	setenv("VMAPCTL_LOCK_FILE", path, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	unsetenv("VMAPCTL_LOCK_FILE");
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void path_follows_the_environment(void **state)
+{
+	(void)state;
+	assert_string_equal(vmap_lock_path(), path);
+	unsetenv("VMAPCTL_LOCK_FILE");
+	assert_string_equal(vmap_lock_path(), "/run/lock/vmapctl.lock");
+	setenv("VMAPCTL_LOCK_FILE", path, 1);
+}
+
+/* flock conflicts between two open files even in one process, so one
+ * process can play both runs. */
+static void second_taker_waits_then_fails_naming_the_holder(void **state)
+{
+	(void)state;
+	struct vmap_lock a, b;
+	struct vmap_errlist errs = {0};
+	assert_int_equal(vmap_lock_acquire(&a, 0, &errs), 0);
+	double t0 = now();
+	assert_int_equal(vmap_lock_acquire(&b, 0.3, &errs), -1);
+	double waited = now() - t0;
+	assert_true(waited >= 0.3 && waited < 2.0);
+	assert_int_equal(errs.n, 1);
+	assert_int_equal(errs.v[0].kind, VMAP_E_LOCK);
+	char *pid = xasprintf("(pid %ld)", (long)getpid());
+	assert_non_null(strstr(errs.v[0].msg, pid));
+	assert_non_null(strstr(errs.v[0].msg, "gave up after 0.3 s"));
+	free(pid);
+	vmap_errlist_clear(&errs);
+
+	/* timeout 0: tried once, at once */
+	t0 = now();
+	assert_int_equal(vmap_lock_acquire(&b, 0, &errs), -1);
+	assert_true(now() - t0 < 0.2);
+	assert_non_null(strstr(errs.v[0].msg, "tried once"));
+	vmap_errlist_clear(&errs);
+
+	vmap_lock_release(&a);
+	assert_int_equal(vmap_lock_acquire(&b, 0, &errs), 0);
+	vmap_lock_release(&b);
+	vmap_lock_release(&b); /* twice is harmless */
+}
+
+static void holder_pid_is_cleared_on_release(void **state)
+{
+	(void)state;
+	struct vmap_lock a;
+	struct vmap_errlist errs = {0};
+	assert_int_equal(vmap_lock_acquire(&a, 0, &errs), 0);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size > 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	vmap_lock_release(&a);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 0);
+}
+
+static void a_planted_symlink_is_not_followed(void **state)
+{
+	(void)state;
+	char *target = xasprintf("%s/elsewhere", dir);
+	assert_int_equal(symlink(target, path), 0);
+	struct vmap_lock a;
+	struct vmap_errlist errs = {0};
+	assert_int_equal(vmap_lock_acquire(&a, 0, &errs), -1);
+	assert_int_equal(errs.v[0].kind, VMAP_E_FAILED);
+	assert_int_equal(errs.v[0].errnum, ELOOP);
+	assert_int_equal(access(target, F_OK), -1); /* nothing was created there */
+	vmap_errlist_clear(&errs);
+	free(target);
+}
+
+static void memlock_reports_what_it_did(void **state)
+{
+	(void)state;
+	int e = -1;
+	enum vmap_memlock r = vmap_memlock_all(&e);
+#if defined(__SANITIZE_ADDRESS__)
+	assert_int_equal(r, VMAP_MEMLOCK_SKIPPED);
+#else
+	if (r == VMAP_MEMLOCK_FAILED)
+		assert_true(e == EPERM || e == ENOMEM || e == EAGAIN);
+	else
+		assert_int_equal(r, VMAP_MEMLOCK_LOCKED);
+#endif
+	vmap_memunlock_all();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(path_follows_the_environment, setup, teardown),
+		cmocka_unit_test_setup_teardown(second_taker_waits_then_fails_naming_the_holder, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(holder_pid_is_cleared_on_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_planted_symlink_is_not_followed, setup, teardown),
+		cmocka_unit_test(memlock_reports_what_it_did),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

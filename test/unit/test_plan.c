@@ -1,0 +1,508 @@
+/* test_plan.c: the planner as a pure function of (spec set, live state).
+ * Live states are built by hand here, the way the kernel would report
+ * them, so every rule of contract section 5 is checked without a kernel. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+
+#include "dm.h"
+#include "live.h"
+#include "plan.h"
+#include "spec.h"
+#include "util.h"
+
+/* ---- building live states ---- */
+
+static struct vmap_live *live_new(void)
+{
+	struct vmap_live *l = xcalloc(1, sizeof(*l));
+	const char *types[] = {"linear", "striped", "zero", "error", "multipath", "thin-pool",
+			       "thin", "crypt", "snapshot", "snapshot-origin"};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		l->targets = xrealloc(l->targets, (l->n_targets + 1) * sizeof(*l->targets));
+		l->targets[l->n_targets++] = (struct vmap_target_version){xstrdup(types[i]), {1, 0, 0}};
+	}
+	return l;
+}
+
+/* A disk at `path` = MAJ:MIN with `sectors` and logical block size `lbs`. */
+static void live_disk(struct vmap_live *l, const char *path, unsigned maj, unsigned min,
+		      uint64_t sectors, unsigned lbs)
+{
+	l->blockdevs = xrealloc(l->blockdevs, (l->n_blockdevs + 1) * sizeof(*l->blockdevs));
+	struct vmap_blockdev *b = &l->blockdevs[l->n_blockdevs++];
+	memset(b, 0, sizeof(*b));
+	b->major = maj;
+	b->minor = min;
+	b->kname = xasprintf("disk%u", min);
+	b->sectors = sectors;
+	b->limits.logical_block_size = lbs;
+	b->limits.physical_block_size = lbs;
+	l->res = xrealloc(l->res, (l->n_res + 1) * sizeof(*l->res));
+	struct vmap_resolution *r = &l->res[l->n_res++];
+	memset(r, 0, sizeof(*r));
+	r->ref = xstrdup(path);
+	r->found = true;
+	r->major = maj;
+	r->minor = min;
+	r->devnode = xstrdup(path);
+}
+
+/* A dm device with a live table given as "start len type params" lines
+ * separated by ';', and its dependencies as "M:m" words in `deps`. */
+static struct vmap_dmdev *live_dm(struct vmap_live *l, const char *name, const char *uuid,
+				  unsigned min, const char *table, const char *deps)
+{
+	l->devs = xrealloc(l->devs, (l->n_devs + 1) * sizeof(*l->devs));
+	struct vmap_dmdev *d = &l->devs[l->n_devs++];
+	memset(d, 0, sizeof(*d));
+	d->name = xstrdup(name);
+	d->uuid = xstrdup(uuid);
+	d->major = 254;
+	d->minor = min;
+	d->live_table = true;
+	d->limits.logical_block_size = 512;
+	char *t = xstrdup(table);
+	for (char *save = NULL, *line = strtok_r(t, ";", &save); line; line = strtok_r(NULL, ";", &save)) {
+		unsigned long long s, n;
+		char type[64];
+		int off = 0;
+		assert_true(sscanf(line, " %llu %llu %63s %n", &s, &n, type, &off) >= 3);
+		d->live.lines = xrealloc(d->live.lines, (d->live.n + 1) * sizeof(*d->live.lines));
+		d->live.lines[d->live.n++] = (struct vmap_table_line){s, n, xstrdup(type), xstrdup(line + off)};
+	}
+	free(t);
+	size_t nw;
+	char **w = split_words(deps, &nw);
+	for (size_t i = 0; i < nw; i++) {
+		unsigned a, b;
+		assert_int_equal(sscanf(w[i], "%u:%u", &a, &b), 2);
+		d->dep_major = xrealloc(d->dep_major, (d->n_deps + 1) * sizeof(unsigned));
+		d->dep_minor = xrealloc(d->dep_minor, (d->n_deps + 1) * sizeof(unsigned));
+		d->dep_major[d->n_deps] = a;
+		d->dep_minor[d->n_deps++] = b;
+	}
+	strv_free(w);
+	/* what holds it open: count of dm devices on it, as the kernel does */
+	for (size_t i = 0; i + 1 < l->n_devs; i++)
+		for (size_t k = 0; k < l->devs[i].n_deps; k++)
+			if (l->devs[i].dep_minor[k] == min && l->devs[i].dep_major[k] == 254)
+				d->open_count++;
+	for (size_t k = 0; k < d->n_deps; k++)
+		for (size_t i = 0; i + 1 < l->n_devs; i++)
+			if (d->dep_major[k] == 254 && l->devs[i].minor == d->dep_minor[k])
+				l->devs[i].open_count++;
+	return d;
+}
+
+/* ---- planning ---- */
+
+struct fixture {
+	struct vmap_specset set;
+	struct vmap_live *live;
+	struct vmap_plan plan;
+	struct vmap_errlist errs;
+	int r;
+};
+
+static struct fixture *fx;
+
+static int fx_setup(void **state)
+{
+	fx = xcalloc(1, sizeof(*fx));
+	fx->live = live_new();
+	*state = fx;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	(void)state;
+	vmap_plan_free(&fx->plan);
+	vmap_specset_free(&fx->set);
+	vmap_live_free(fx->live);
+	free(fx->live);
+	vmap_errlist_clear(&fx->errs);
+	free(fx);
+	return 0;
+}
+
+static void spec(const char *yaml)
+{
+	struct vmap_errlist errs = {0};
+	char *doc = xasprintf("apiVersion: vmapctl/v1\nvolumes:\n%s", yaml);
+	int r = vmap_specset_load_buffer(&fx->set, "test.yaml", doc, strlen(doc), &errs);
+	for (size_t i = 0; i < errs.n; i++) {
+		char *m = vmap_error_format(&errs.v[i]);
+		print_error("spec: %s\n", m);
+		free(m);
+	}
+	assert_int_equal(r, 0);
+	free(doc);
+	vmap_errlist_clear(&errs);
+}
+
+static int plan_with(struct vmap_plan_opts o)
+{
+	vmap_plan_free(&fx->plan);
+	vmap_errlist_clear(&fx->errs);
+	fx->r = vmap_plan_make(&fx->set, fx->live, &o, &fx->plan, &fx->errs);
+	return fx->r;
+}
+
+static const struct vmap_volplan *vp(const char *name)
+{
+	for (size_t i = 0; i < fx->plan.n_vols; i++)
+		if (!strcmp(fx->plan.vols[i].name, name))
+			return &fx->plan.vols[i];
+	fail_msg("no volume '%s' in the plan", name);
+	return NULL;
+}
+
+/* The steps as "kind:volume kind:volume ...". */
+static char *steps(void)
+{
+	struct sbuf b = {0};
+	for (size_t i = 0; i < fx->plan.n_steps; i++)
+		sbuf_printf(&b, "%s%s:%s", i ? " " : "", vmap_step_name(fx->plan.steps[i].kind),
+			    fx->plan.vols[fx->plan.steps[i].vp].name);
+	return sbuf_take(&b);
+}
+
+static void assert_steps(const char *want)
+{
+	char *got = steps();
+	if (strcmp(got, want))
+		fail_msg("steps\n  got:  %s\n  want: %s", got, want);
+	free(got);
+}
+
+static bool has_error(enum vmap_errkind kind, const char *needle)
+{
+	for (size_t i = 0; i < fx->errs.n; i++)
+		if (fx->errs.v[i].kind == kind && strstr(fx->errs.v[i].msg, needle))
+			return true;
+	return false;
+}
+
+#define NO_OPTS ((struct vmap_plan_opts){0})
+
+/* A three-level stack on one disk: low on /dev/sda, mid on low, top on mid. */
+static const char *stack_yaml =
+	"  - name: low\n"
+	"    targets:\n"
+	"      - {type: linear, size: 4096, device: /dev/sda, offset: 2048}\n"
+	"  - name: mid\n"
+	"    targets:\n"
+	"      - {type: linear, size: 2048, device: {volume: low}}\n"
+	"  - name: top\n"
+	"    targets:\n"
+	"      - {type: linear, size: 1024, device: {volume: mid}, offset: 8}\n";
+
+static void live_stack(uint64_t low, uint64_t mid, uint64_t top)
+{
+	char *t;
+	t = xasprintf("0 %llu linear 8:0 2048", (unsigned long long)low);
+	live_dm(fx->live, "low", "VMAP-low", 0, t, "8:0");
+	free(t);
+	t = xasprintf("0 %llu linear 254:0 0", (unsigned long long)mid);
+	live_dm(fx->live, "mid", "VMAP-mid", 1, t, "254:0");
+	free(t);
+	t = xasprintf("0 %llu linear 254:1 8", (unsigned long long)top);
+	live_dm(fx->live, "top", "VMAP-top", 2, t, "254:1");
+	free(t);
+}
+
+/* ---- the tests ---- */
+
+static void stack_from_nothing_is_created_lowest_first(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	spec(stack_yaml);
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_int_equal(vp("top")->action, VMAP_ACT_CREATE);
+	assert_int_equal(fx->plan.n_changes, 3);
+	assert_steps("create:low create:mid create:top");
+	/* the upper table names the lower volume until it has a number */
+	assert_string_equal(vp("mid")->desired.lines[0].params, "<volume:low> 0");
+}
+
+static void converged_stack_plans_none_and_no_steps(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_stack(4096, 2048, 1024);
+	spec(stack_yaml);
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_int_equal(fx->plan.n_changes, 0);
+	assert_int_equal(fx->plan.n_steps, 0);
+	assert_int_equal(vp("mid")->action, VMAP_ACT_NONE);
+}
+
+static void growing_a_stack_loads_first_suspends_top_down_resumes_bottom_up(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_stack(2048, 1024, 512);
+	spec(stack_yaml);
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_true(vp("low")->grow);
+	assert_steps("load:low load:mid load:top suspend:top suspend:mid suspend:low "
+		     "resume:low resume:mid resume:top");
+}
+
+static void shrinking_is_refused_without_allow_shrink(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_stack(8192, 4096, 2048);
+	spec(stack_yaml);
+	assert_int_equal(plan_with(NO_OPTS), -1);
+	assert_true(vp("low")->refused);
+	assert_true(has_error(VMAP_E_POLICY, "--allow-shrink"));
+	assert_int_equal(fx->plan.n_steps, 0);
+	assert_int_equal(vmap_errlist_worst(&fx->errs), VMAP_E_POLICY);
+}
+
+static void shrinking_a_stack_resumes_the_upper_volume_before_the_lower(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_stack(8192, 4096, 2048);
+	spec(stack_yaml);
+	assert_int_equal(plan_with((struct vmap_plan_opts){.allow_shrink = true}), 0);
+	assert_steps("load:low load:mid load:top suspend:top suspend:mid suspend:low "
+		     "resume:top resume:mid resume:low");
+}
+
+static void shrinking_below_what_an_upper_volume_maps_is_always_refused(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_stack(4096, 2048, 1024);
+	/* mid shrinks to 512 sectors but top still maps 8 + 1024 of it */
+	spec("  - name: low\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 4096, device: /dev/sda, offset: 2048}\n"
+	     "  - name: mid\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 512, device: {volume: low}}\n"
+	     "  - name: top\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 1024, device: {volume: mid}, offset: 8}\n");
+	assert_int_equal(plan_with((struct vmap_plan_opts){.allow_shrink = true}), -1);
+	assert_true(vp("mid")->refused);
+	assert_true(has_error(VMAP_E_POLICY, "maps up to sector 1032"));
+}
+
+static void a_name_taken_by_an_unmanaged_device_is_refused(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_dm(fx->live, "low", "LVM-abc", 0, "0 4096 linear 8:0 0", "8:0");
+	spec("  - name: low\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 4096, device: /dev/sda, offset: 2048}\n");
+	assert_int_equal(plan_with(NO_OPTS), -1);
+	assert_true(vp("low")->refused);
+	assert_true(has_error(VMAP_E_POLICY, "does not manage"));
+	assert_int_equal(fx->plan.n_steps, 0);
+}
+
+static void prune_removes_only_managed_volumes_and_only_when_asked(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_dm(fx->live, "old", "VMAP-old", 5, "0 100 zero ", "");
+	live_dm(fx->live, "theirs", "CRYPT-x", 6, "0 100 zero ", "");
+	spec("  - name: new\n"
+	     "    targets:\n"
+	     "      - {type: zero, size: 100}\n");
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_steps("create:new");
+	assert_int_equal(fx->plan.n_notes, 1);
+	assert_int_equal(plan_with((struct vmap_plan_opts){.prune = true}), 0);
+	assert_steps("create:new remove:old");
+}
+
+static void a_suspended_managed_volume_is_resumed(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_dm(fx->live, "z", "VMAP-z", 0, "0 100 zero ", "")->suspended = true;
+	spec("  - name: z\n"
+	     "    targets:\n"
+	     "      - {type: zero, size: 100}\n");
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_int_equal(vp("z")->action, VMAP_ACT_RESUME);
+	assert_steps("resume:z");
+}
+
+static void a_misaligned_offset_on_a_4k_disk_is_refused_before_anything(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sdb", 8, 16, 1 << 20, 4096);
+	live_dm(fx->live, "a", "VMAP-a", 0, "0 4096 linear 8:16 0", "8:16");
+	spec("  - name: a\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 4096, device: /dev/sdb, offset: 1}\n");
+	assert_int_equal(plan_with(NO_OPTS), -1);
+	assert_true(has_error(VMAP_E_FAILED, "not aligned to the 4096-byte logical blocks"));
+	assert_int_equal(fx->plan.n_steps, 0);
+}
+
+static void a_length_not_a_multiple_of_the_block_size_is_refused(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sdb", 8, 16, 1 << 20, 4096);
+	spec("  - name: a\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 4097, device: /dev/sdb}\n");
+	assert_int_equal(plan_with(NO_OPTS), -1);
+	assert_true(has_error(VMAP_E_FAILED, "not aligned"));
+}
+
+static void changing_a_lower_volumes_device_refreshes_the_volumes_above(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_disk(fx->live, "/dev/sdb", 8, 16, 1 << 20, 512);
+	live_stack(4096, 2048, 1024);
+	/* low moves to sdb: mid and top keep their tables but must be
+	 * refreshed so their queue limits follow */
+	spec("  - name: low\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 4096, device: /dev/sdb, offset: 2048}\n"
+	     "  - name: mid\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 2048, device: {volume: low}}\n"
+	     "  - name: top\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 1024, device: {volume: mid}, offset: 8}\n");
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_int_equal(vp("low")->action, VMAP_ACT_RELOAD);
+	assert_int_equal(vp("mid")->action, VMAP_ACT_REFRESH);
+	assert_int_equal(vp("top")->action, VMAP_ACT_REFRESH);
+	assert_steps("load:low load:mid load:top suspend:top suspend:mid suspend:low "
+		     "resume:low resume:mid resume:top");
+}
+
+static void a_table_with_no_data_devices_notes_that_limits_are_kept(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_dm(fx->live, "a", "VMAP-a", 0, "0 4096 linear 8:0 0", "8:0");
+	spec("  - name: a\n"
+	     "    targets:\n"
+	     "      - {type: error, size: 4096}\n");
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_int_equal(vp("a")->action, VMAP_ACT_RELOAD);
+	assert_int_equal(vp("a")->n_notes, 1);
+	assert_non_null(strstr(vp("a")->notes[0], "keeps the device's current queue limits"));
+}
+
+static void a_missing_device_fails_the_plan_naming_it(void **state)
+{
+	(void)state;
+	spec("  - name: a\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 4096, device: /dev/nope}\n");
+	assert_int_equal(plan_with(NO_OPTS), -1);
+	assert_true(has_error(VMAP_E_FAILED, "'/dev/nope'"));
+}
+
+static void activate_mode_waits_for_missing_devices_and_only_creates(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_dm(fx->live, "b", "VMAP-b", 1, "0 100 zero ", "");
+	spec("  - name: a\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 4096, device: /dev/nope}\n"
+	     "  - name: above\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 100, device: {volume: a}}\n"
+	     "  - name: b\n"
+	     "    targets:\n"
+	     "      - {type: zero, size: 200}\n"
+	     "  - name: c\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 100, device: /dev/sda}\n");
+	assert_int_equal(plan_with((struct vmap_plan_opts){.create_only = true}), 0);
+	assert_true(vp("a")->waiting);
+	assert_true(vp("above")->waiting);
+	assert_int_equal(vp("b")->action, VMAP_ACT_NONE); /* would grow: not activate's job */
+	assert_steps("create:c");
+}
+
+static void suspend_policy_auto_uses_noflush_for_thin_and_multipath(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_dm(fx->live, "a", "VMAP-a", 0, "0 4096 linear 8:0 0", "8:0");
+	live_dm(fx->live, "b", "VMAP-b", 1, "0 4096 linear 8:0 0", "8:0");
+	spec("  - name: a\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 4096, device: /dev/sda, offset: 8}\n"
+	     "  - name: b\n"
+	     "    suspend: noflush\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 4096, device: /dev/sda, offset: 8}\n");
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_string_equal(vp("a")->suspend_policy, "flush");
+	assert_string_equal(vp("b")->suspend_policy, "noflush");
+	assert_int_equal(vp("b")->suspend_flags, VMAP_DM_NOFLUSH | VMAP_DM_SKIP_LOCKFS);
+}
+
+static void an_unknown_target_type_is_refused_before_anything(void **state)
+{
+	(void)state;
+	spec("  - name: a\n"
+	     "    table: 0 100 frobnicate 1 2 3\n");
+	assert_int_equal(plan_with(NO_OPTS), -1);
+	assert_true(has_error(VMAP_E_FAILED, "'frobnicate' is not available"));
+}
+
+static void destroy_removes_upper_volumes_first_and_refuses_unmanaged(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_stack(4096, 2048, 1024);
+	const char *names[] = {"low", "mid", "top"};
+	assert_int_equal(plan_with((struct vmap_plan_opts){.destroy = names, .n_destroy = 3}), 0);
+	assert_steps("remove:top remove:mid remove:low");
+	/* mid alone: top still stands on it */
+	const char *mid[] = {"mid"};
+	assert_int_equal(plan_with((struct vmap_plan_opts){.destroy = mid, .n_destroy = 1}), -1);
+	assert_true(has_error(VMAP_E_POLICY, "'top' is stacked on it"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+	const struct CMUnitTest tests[] = {
+		T(stack_from_nothing_is_created_lowest_first),
+		T(converged_stack_plans_none_and_no_steps),
+		T(growing_a_stack_loads_first_suspends_top_down_resumes_bottom_up),
+		T(shrinking_is_refused_without_allow_shrink),
+		T(shrinking_a_stack_resumes_the_upper_volume_before_the_lower),
+		T(shrinking_below_what_an_upper_volume_maps_is_always_refused),
+		T(a_name_taken_by_an_unmanaged_device_is_refused),
+		T(prune_removes_only_managed_volumes_and_only_when_asked),
+		T(a_suspended_managed_volume_is_resumed),
+		T(a_misaligned_offset_on_a_4k_disk_is_refused_before_anything),
+		T(a_length_not_a_multiple_of_the_block_size_is_refused),
+		T(changing_a_lower_volumes_device_refreshes_the_volumes_above),
+		T(a_table_with_no_data_devices_notes_that_limits_are_kept),
+		T(a_missing_device_fails_the_plan_naming_it),
+		T(activate_mode_waits_for_missing_devices_and_only_creates),
+		T(suspend_policy_auto_uses_noflush_for_thin_and_multipath),
+		T(an_unknown_target_type_is_refused_before_anything),
+		T(destroy_removes_upper_volumes_first_and_refuses_unmanaged),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
