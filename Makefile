@@ -83,7 +83,7 @@ deps:
 # The whole suite: unit tests on the host, then bats in the VM.  The last
 # line is the count ("N passed, M failed").
 check: deps
-	@scripts/deps test vm
+	@scripts/deps test vm docs ansible
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
 	@VMAPCTL_BIN=$(CURDIR)/$(BIN) VMAPCTL_TOOLS=$(CURDIR)/$(BUILD)/tools VMAPCTL_UNIT_DIR=$(CURDIR)/$(BUILD)/unit test/run-suite
 
@@ -92,7 +92,7 @@ unit: all $(UNIT_BINS)
 
 # bats only (in the VM); BATS_ARGS=test/bats/foo.bats to pick files
 bats: all
-	@scripts/deps test vm
+	@scripts/deps test vm docs ansible
 	@VMAPCTL_BIN=$(CURDIR)/$(BIN) VMAPCTL_TOOLS=$(CURDIR)/$(BUILD)/tools test/run-suite --bats-only $(BATS_ARGS)
 
 demo: deps
@@ -100,10 +100,16 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@VMAPCTL_BIN=$(CURDIR)/$(BIN) test/vm/run -- examples/demo.sh
 
+# benchmarks run in the VM: bench/*.sh
+bench: all
+	@scripts/deps vm
+	@for b in bench/*.sh; do VMAPCTL_BIN=$(CURDIR)/$(BIN) test/vm/run -- $$b || exit 1; done
+
 vm-shell: $(BIN)
 	@test/vm/run -- bash -i
 
 -include fuzz/fuzz.mk
+include install.mk
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)
 
 clean:

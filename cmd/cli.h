@@ -100,6 +100,9 @@ int cmd_apply(struct vmap_cli *cli, struct vmap_errlist *errs);
 int cmd_status(struct vmap_cli *cli, struct vmap_errlist *errs);
 int cmd_destroy(struct vmap_cli *cli, struct vmap_errlist *errs);
 int cmd_recover(struct vmap_cli *cli, struct vmap_errlist *errs);
+int cmd_activate(struct vmap_cli *cli, struct vmap_errlist *errs);
 int cmd_version(struct vmap_cli *cli, struct vmap_errlist *errs);
+int cmd_export(struct vmap_cli *cli, struct vmap_errlist *errs);
+int cmd_adopt(struct vmap_cli *cli, struct vmap_errlist *errs);
 
 #endif

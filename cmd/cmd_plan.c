@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "output.h"
 #include "plan_print.h"
+#include "udev_ready.h"
 #include "util.h"
 
 /* Progress for long applies, on stderr, only on a terminal. */
@@ -17,6 +18,14 @@ struct progress {
 	bool on;
 	size_t shown;
 };
+
+/* Only where "\r\033[K" redraws a line: a terminal that is not TERM=dumb
+ * (an editor's shell buffer, a serial console without a terminal type). */
+static bool progress_wanted(const struct vmap_cli *cli)
+{
+	const char *term = getenv("TERM");
+	return isatty(STDERR_FILENO) && !cli->quiet && !cli->json && !(term && !strcmp(term, "dumb"));
+}
 
 static void show_progress(void *arg, const struct vmap_apply_event *ev, size_t done, size_t total)
 {
@@ -28,7 +37,8 @@ static void show_progress(void *arg, const struct vmap_apply_event *ev, size_t d
 	pr->shown++;
 }
 
-static json_object *result_to_json(const struct vmap_apply_result *res, bool ok)
+static json_object *result_to_json(const struct vmap_plan *plan,
+				   const struct vmap_apply_result *res, bool ok)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "ok", json_object_new_boolean(ok));
@@ -45,6 +55,18 @@ static json_object *result_to_json(const struct vmap_apply_result *res, bool ok)
 		json_object_array_add(ev, eo);
 	}
 	json_object_object_add(o, "executed", ev);
+	/* how long each volume was suspended (suspend to resume, ms) */
+	json_object *sus = json_object_new_array();
+	for (size_t v = 0; v < res->n_vols; v++) {
+		if (res->suspended_ms[v] <= 0)
+			continue;
+		json_object *so = json_object_new_object();
+		json_object_object_add(so, "volume", json_object_new_string(plan->vols[v].name));
+		json_object_object_add(so, "ms", json_object_new_double(res->suspended_ms[v]));
+		json_object_array_add(sus, so);
+	}
+	json_object_object_add(o, "suspended", sus);
+	json_object_object_add(o, "memoryLocked", json_object_new_boolean(res->memory_locked));
 	return o;
 }
 
@@ -76,6 +98,24 @@ static void print_result_human(const struct vmap_cli *cli, const struct vmap_pla
 					: "");
 }
 
+/* activate: what came up and what is still waiting (not an error). */
+static void print_activation(const struct vmap_cli *cli, const struct vmap_plan *plan, bool ok)
+{
+	if (cli->quiet)
+		return;
+	for (size_t i = 0; i < plan->n_vols; i++) {
+		const struct vmap_volplan *vp = &plan->vols[i];
+		if (vp->waiting)
+			printf("waiting   %s: %s\n", vp->name, vp->n_why ? vp->why[0] : "");
+		else if (vp->action == VMAP_ACT_CREATE && !vp->refused)
+			printf("%s %s\n", ok ? "activated" : "not activated", vp->name);
+		else if (cli->verbose && vp->action == VMAP_ACT_NONE)
+			printf("active    %s\n", vp->name);
+		for (size_t k = 0; cli->verbose && k < vp->n_notes; k++)
+			printf("          note: %s\n", vp->notes[k]);
+	}
+}
+
 /* What the run of a plan exits with when everything worked. */
 static int changes_exit(const struct vmap_cli *cli, const struct vmap_plan *plan)
 {
@@ -98,14 +138,24 @@ static int plan_or_apply(struct vmap_cli *cli, struct vmap_errlist *errs, bool a
 		rc = vmap_report_errors(cli, errs);
 		goto out;
 	}
+	/* activate: udev ran us for this device; its properties (which a
+	 * spec may match on) are recorded once udev is done with it; waited
+	 * for before taking the lock, so other runs are not held up */
+	if (popts->create_only && cli->device &&
+	    vmap_udev_wait_ready(cli->device, cli->udev_timeout, errs) < 0) {
+		rc = vmap_report_errors(cli, errs);
+		goto out;
+	}
 	if (apply) {
 		if (engine_lock(cli, errs) < 0) {
 			rc = vmap_report_errors(cli, errs);
 			goto out;
 		}
 		locked = true;
-		/* An interrupted run is finished before anything is planned,
-		 * so the plan starts from a clean state. */
+	}
+	/* An interrupted run is finished before anything is planned, so the
+	 * plan starts from a clean state (activate only ever creates). */
+	if (apply && !popts->create_only) {
 		struct vmap_recover_result rec;
 		int rr = vmap_recover(cli->udev_timeout, &rec, errs);
 		if (!cli->quiet)
@@ -124,7 +174,7 @@ static int plan_or_apply(struct vmap_cli *cli, struct vmap_errlist *errs, bool a
 	int pr = vmap_plan_make(&set, &live, popts, &plan, errs);
 	planned = true;
 	if (pr == 0 && apply && plan.n_steps) {
-		struct progress prog = {.on = isatty(STDERR_FILENO) && !cli->quiet && !cli->json};
+		struct progress prog = {.on = progress_wanted(cli)};
 		struct vmap_apply_opts ao = {.udev_timeout = cli->udev_timeout,
 					     .progress = show_progress, .progress_arg = &prog};
 		if (!cli->json && !cli->quiet)
@@ -140,9 +190,11 @@ static int plan_or_apply(struct vmap_cli *cli, struct vmap_errlist *errs, bool a
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "plan", plan_to_json(&plan));
 		if (ran)
-			json_object_object_add(o, "result", result_to_json(&res, ok));
+			json_object_object_add(o, "result", result_to_json(&plan, &res, ok));
 		json_object_object_add(o, "errors", errors_to_json(errs));
 		vmap_print_json(o);
+	} else if (popts->create_only) {
+		print_activation(cli, &plan, ran && ok);
 	} else if (!ran && !cli->quiet) {
 		print_plan_human(stdout, cli, &plan);
 	} else if (ran) {
@@ -154,6 +206,14 @@ static int plan_or_apply(struct vmap_cli *cli, struct vmap_errlist *errs, bool a
 	else
 		rc = changes_exit(cli, &plan);
 out:
+	/* --json promises one object on stdout, also when the run stopped
+	 * before there was a plan (a bad spec, the lock, no device-mapper) */
+	if (cli->json && !planned) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "plan", NULL);
+		json_object_object_add(o, "errors", errors_to_json(errs));
+		vmap_print_json(o);
+	}
 	if (locked)
 		engine_unlock(0);
 	vmap_apply_result_free(&res);
@@ -180,6 +240,12 @@ int cmd_plan(struct vmap_cli *cli, struct vmap_errlist *errs)
 int cmd_apply(struct vmap_cli *cli, struct vmap_errlist *errs)
 {
 	struct vmap_plan_opts po = opts_from(cli);
+	return plan_or_apply(cli, errs, true, &po);
+}
+
+int cmd_activate(struct vmap_cli *cli, struct vmap_errlist *errs)
+{
+	struct vmap_plan_opts po = {.create_only = true};
 	return plan_or_apply(cli, errs, true, &po);
 }
 

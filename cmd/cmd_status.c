@@ -105,6 +105,15 @@ static json_object *limits_json(const struct vmap_limits *l)
 	return o;
 }
 
+static void print_json_errors_only(bool have_set, const struct vmap_errlist *errs)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "volumes", json_object_new_array());
+	json_object_object_add(o, "specLoaded", json_object_new_boolean(have_set));
+	json_object_object_add(o, "errors", errors_to_json(errs));
+	vmap_print_json(o);
+}
+
 int cmd_status(struct vmap_cli *cli, struct vmap_errlist *errs)
 {
 	struct vmap_specset set = {0};
@@ -120,6 +129,8 @@ int cmd_status(struct vmap_cli *cli, struct vmap_errlist *errs)
 	if (engine_live(cli, have_set ? &set : NULL, &live, errs) < 0) {
 		vmap_errlist_move(errs, &spec_errs);
 		rc = vmap_report_errors(cli, errs);
+		if (cli->json) /* one object on stdout, whatever happened */
+			print_json_errors_only(have_set, errs);
 		goto out;
 	}
 	if (cli->live_state_out) {
@@ -186,11 +197,9 @@ int cmd_status(struct vmap_cli *cli, struct vmap_errlist *errs)
 				json_object_object_add(o, "openCount", json_object_new_int(d ? d->open_count : 0));
 				json_object_object_add(o, "readOnly", json_object_new_boolean(d && d->read_only));
 				json_object_object_add(o, "sectors", json_object_new_uint64(d ? live_size(d) : 0));
-				if (d) {
-					char *dn = xasprintf("%u:%u", d->major, d->minor);
-					json_object_object_add(o, "device", json_object_new_string(dn));
-					free(dn);
-				}
+				char *dn = d ? xasprintf("%u:%u", d->major, d->minor) : NULL;
+				json_object_object_add(o, "device", dn ? json_object_new_string(dn) : NULL);
+				free(dn);
 				json_object_object_add(o, "limits", d ? limits_json(&d->limits) : NULL);
 				json_object_object_add(o, "limitsStale", json_object_new_boolean(st.n > 0));
 				json_object *why = json_object_new_array();
@@ -250,15 +259,16 @@ out:
 int cmd_recover(struct vmap_cli *cli, struct vmap_errlist *errs)
 {
 	struct vmap_recover_result rec = {0};
-	int rc;
-	if (engine_lock(cli, errs) < 0)
-		return vmap_report_errors(cli, errs);
-	if (vmap_dm_available(errs) < 0) {
+	int rc, r = -1;
+	bool ran = false;
+	/* no early return: --json prints its object whatever happened */
+	if (engine_lock(cli, errs) == 0) {
+		if (vmap_dm_available(errs) == 0) {
+			r = vmap_recover(cli->udev_timeout, &rec, errs);
+			ran = true;
+		}
 		engine_unlock(0);
-		return vmap_report_errors(cli, errs);
 	}
-	int r = vmap_recover(cli->udev_timeout, &rec, errs);
-	engine_unlock(0);
 	if (cli->json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "journal", json_object_new_boolean(rec.had_journal));
@@ -268,7 +278,7 @@ int cmd_recover(struct vmap_cli *cli, struct vmap_errlist *errs)
 		json_object_object_add(o, "actions", a);
 		json_object_object_add(o, "errors", errors_to_json(errs));
 		vmap_print_json(o);
-	} else if (!cli->quiet) {
+	} else if (!cli->quiet && ran) {
 		if (!rec.had_journal)
 			printf("nothing to recover: no interrupted run\n");
 		else

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 static const char *const color_values[] = {"auto", "always", "never", NULL};
+static const char *const format_values[] = {"yaml", "concise", "dm-init", NULL};
 
 const struct vmap_option_info vmap_options[OPT__COUNT] = {
 	[OPT_FILE] = {"file", 'f', "PATH", "spec file or directory (repeatable; default $VMAPCTL_SPEC_DIR or /etc/vmapctl/volumes.d)", NULL},
@@ -18,10 +19,10 @@ const struct vmap_option_info vmap_options[OPT__COUNT] = {
 	[OPT_VERBOSE] = {"verbose", 'v', NULL, "say more (repeatable)", NULL},
 	[OPT_QUIET] = {"quiet", 'q', NULL, "print only errors", NULL},
 	[OPT_COLOR] = {"color", 0, "WHEN", "colour the output: auto, always, never", color_values},
-	[OPT_LIVE_STATE] = {"live-state", 0, "FILE", "plan against a live-state snapshot instead of this host", NULL},
+	[OPT_LIVE_STATE] = {"live-state", 0, "FILE", "read the live state from a snapshot (status --live-state-out) instead of this host", NULL},
 	[OPT_LIVE_STATE_OUT] = {"live-state-out", 0, "FILE", "also write a live-state snapshot to FILE", NULL},
 	[OPT_DEVICE] = {"device", 0, "DEV", "the block device that appeared", NULL},
-	[OPT_FORMAT] = {"format", 0, "FORMAT", "export format", NULL},
+	[OPT_FORMAT] = {"format", 0, "FORMAT", "output format: yaml (a spec), concise (dmsetup create --concise), dm-init (dm-mod.create=)", format_values},
 	[OPT_HELP] = {"help", 'h', NULL, "show help", NULL},
 };
 
@@ -42,9 +43,17 @@ const struct vmap_command vmap_commands[] = {
 	{"destroy", cmd_destroy, 1, -1,
 	 O(OPT_DETAILED_EXITCODE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT), "NAME...",
 	 "remove managed volumes (and only managed ones)"},
+	{"activate", cmd_activate, 0, 0,
+	 O(OPT_FILE) | O(OPT_DEVICE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT), "",
+	 "boot/udev entry point: create the volumes whose devices are all present"},
 	{"recover", cmd_recover, 0, 0,
 	 O(OPT_DETAILED_EXITCODE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT), "",
 	 "finish or roll back what an interrupted run left"},
+	{"export", cmd_export, 0, -1, O(OPT_FORMAT) | O(OPT_LIVE_STATE), "[NAME...]",
+	 "print managed volumes as they are now: a spec, or dmsetup/kernel text"},
+	{"adopt", cmd_adopt, 1, -1,
+	 O(OPT_DETAILED_EXITCODE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT), "NAME...",
+	 "make devices without a uuid managed (uuid VMAP-NAME)"},
 	{"version", cmd_version, 0, 0, 0, "",
 	 "print the tool, libdevmapper and kernel driver versions"},
 	{NULL, NULL, 0, 0, 0, NULL, NULL},

@@ -284,17 +284,14 @@ json_object *errors_to_json(const struct vmap_errlist *errs)
 		free(line);
 		static const char *const kinds[] = {"", "failed", "usage", "spec", "refused", "lock", "timeout"};
 		json_object_object_add(o, "kind", json_object_new_string(kinds[e->kind]));
-		if (e->file) {
-			json_object_object_add(o, "file", json_object_new_string(e->file));
-			json_object_object_add(o, "line", json_object_new_int((int)e->line));
-			json_object_object_add(o, "column", json_object_new_int((int)e->col));
-		}
-		if (e->volume)
-			json_object_object_add(o, "volume", json_object_new_string(e->volume));
-		if (e->errnum)
-			json_object_object_add(o, "errno", json_object_new_int(e->errnum));
-		if (e->kmsg)
-			json_object_object_add(o, "kernel", json_object_new_string(e->kmsg));
+		/* every key always there, null when it does not apply, as in
+		 * the rest of the output (schema/plan.schema.json#/definitions/error) */
+		json_object_object_add(o, "file", e->file ? json_object_new_string(e->file) : NULL);
+		json_object_object_add(o, "line", e->file ? json_object_new_int((int)e->line) : NULL);
+		json_object_object_add(o, "column", e->file ? json_object_new_int((int)e->col) : NULL);
+		json_object_object_add(o, "volume", e->volume ? json_object_new_string(e->volume) : NULL);
+		json_object_object_add(o, "errno", e->errnum ? json_object_new_int(e->errnum) : NULL);
+		json_object_object_add(o, "kernel", e->kmsg ? json_object_new_string(e->kmsg) : NULL);
 		json_object_array_add(a, o);
 	}
 	return a;

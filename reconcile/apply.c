@@ -63,7 +63,7 @@ static void event(struct exec *x, enum vmap_step_kind kind, size_t vp, bool ok, 
 
 static void batch_note(struct exec *x, const char *name)
 {
-	char *w = x->batch_what ? xasprintf("%s, %s", x->batch_what, name) : xstrdup(name);
+	char *w = x->batch_what ? xasprintf("%s, '%s'", x->batch_what, name) : xasprintf("'%s'", name);
 	free(x->batch_what);
 	x->batch_what = w;
 }

@@ -194,6 +194,20 @@ static struct dm_task *task_new(int type, const char *name, struct vmap_errlist 
 	return dmt;
 }
 
+/* Apply the VMAP_DM_* flags among `allowed` to `dmt`.  These setters
+ * only fail on allocation in libdm, but a 0 is still an error. */
+static int task_flags(struct dm_task *dmt, unsigned flags, unsigned allowed, const char *name,
+		      struct vmap_errlist *errs)
+{
+	flags &= allowed;
+	if (((flags & VMAP_DM_SECURE) && !dm_task_secure_data(dmt)) ||
+	    ((flags & VMAP_DM_READONLY) && !dm_task_set_ro(dmt)) ||
+	    ((flags & VMAP_DM_NOFLUSH) && !dm_task_no_flush(dmt)) ||
+	    ((flags & VMAP_DM_SKIP_LOCKFS) && !dm_task_skip_lockfs(dmt)))
+		return task_fail(errs, dmt, NULL, name, "cannot set the task's flags");
+	return 0;
+}
+
 int vmap_dm_available(struct vmap_errlist *errs)
 {
 	struct stat st;
@@ -328,7 +342,10 @@ static int read_table(const char *name, bool inactive, struct dm_task **out, boo
 		return -1;
 	/* the reply may carry keys: have libdm and the kernel wipe their
 	 * buffers */
-	dm_task_secure_data(dmt);
+	if (task_flags(dmt, VMAP_DM_SECURE, VMAP_DM_SECURE, name, errs) < 0) {
+		dm_task_destroy(dmt);
+		return -1;
+	}
 	if (inactive && !dm_task_query_inactive_table(dmt)) {
 		task_fail(errs, dmt, NULL, name, "cannot ask for the inactive table");
 		dm_task_destroy(dmt);
@@ -674,9 +691,7 @@ static int do_load(const char *name, const struct vmap_dm_line *lines, size_t n,
 	if (!dmt)
 		return -1;
 	int r = -1;
-	if ((flags & VMAP_DM_SECURE) && !dm_task_secure_data(dmt))
-		goto out;
-	if ((flags & VMAP_DM_READONLY) && !dm_task_set_ro(dmt))
+	if (task_flags(dmt, flags, VMAP_DM_SECURE | VMAP_DM_READONLY, name, errs) < 0)
 		goto out;
 	if (add_lines(dmt, name, lines, n, errs) < 0)
 		goto out;
@@ -697,9 +712,7 @@ static int do_resume(const char *name, unsigned flags, struct vmap_udev_batch *u
 	if (!dmt)
 		return -1;
 	int r = -1;
-	if ((flags & VMAP_DM_NOFLUSH) && !dm_task_no_flush(dmt))
-		goto out;
-	if ((flags & VMAP_DM_SKIP_LOCKFS) && !dm_task_skip_lockfs(dmt))
+	if (task_flags(dmt, flags, VMAP_DM_NOFLUSH | VMAP_DM_SKIP_LOCKFS, name, errs) < 0)
 		goto out;
 	/* the cookie last: from here libdm balances it whatever happens */
 	if (udev_join(dmt, udev, name, errs) < 0)
@@ -722,8 +735,10 @@ static int do_remove(const char *name, struct vmap_udev_batch *udev, struct kwin
 		return -1;
 	int r = -1;
 	/* udev's blkid probe briefly holds a new device open: EBUSY retries */
-	if (!dm_task_retry_remove(dmt))
+	if (!dm_task_retry_remove(dmt)) {
+		task_fail(errs, dmt, NULL, name, "cannot set the task's flags");
 		goto out;
+	}
 	if (udev_join(dmt, udev, name, errs) < 0)
 		goto out;
 	if (!dm_task_run(dmt)) {
@@ -812,9 +827,7 @@ static int simple_task(int type, const char *name, unsigned flags, const char *w
 	struct dm_task *dmt = task_new(type, name, errs);
 	if (!dmt)
 		goto out;
-	if ((flags & VMAP_DM_NOFLUSH) && !dm_task_no_flush(dmt))
-		goto destroy;
-	if ((flags & VMAP_DM_SKIP_LOCKFS) && !dm_task_skip_lockfs(dmt))
+	if (task_flags(dmt, flags, VMAP_DM_NOFLUSH | VMAP_DM_SKIP_LOCKFS, name, errs) < 0)
 		goto destroy;
 	if (!dm_task_run(dmt)) {
 		task_fail(errs, dmt, &kw, name, "cannot %s", what);

@@ -6,6 +6,7 @@
 
 #include "secret.h"
 #include "target.h"
+#include "targets/common.h"
 #include "util.h"
 
 const struct vmap_target_type *vmap_target_type_find(const char *name)
@@ -40,18 +41,38 @@ static int emit_opaque(const char *args, struct vmap_emit_ctx *ctx, const struct
 	return r;
 }
 
-/* Parse `args` as a known type's kernel text and emit it canonically. */
-static int reemit(const struct vmap_target_type *tt, const char *args, struct vmap_emit_ctx *ctx,
-		  const struct vmap_loc *loc, struct sbuf *out, struct vmap_errlist *errs)
+/* Where the kernel reports a value in other units than it was loaded
+ * with, live text is put back into load units before it is parsed (the
+ * type's emit then writes the reported form in CANON mode). */
+static const struct {
+	const char *type;
+	void (*to_load)(char **w, size_t n);
+} live_hooks[] = {
+	{"raid", vmap_raid_live_to_load},
+};
+
+/* Parse `args` as a known type's kernel text and emit it canonically.
+ * `live`: the text is what the kernel reported, not what a user wrote. */
+static int reemit(const struct vmap_target_type *tt, const char *args, bool live,
+		  struct vmap_emit_ctx *ctx, const struct vmap_loc *loc, struct sbuf *out,
+		  struct vmap_errlist *errs)
 {
 	size_t n;
 	char **w = split_words(args ? args : "", &n);
-	struct vmap_obj o;
+	for (size_t i = 0; live && i < sizeof(live_hooks) / sizeof(live_hooks[0]); i++)
+		if (!strcmp(live_hooks[i].type, tt->name))
+			live_hooks[i].to_load(w, n);
+	struct vmap_obj o = {0};
 	vmap_obj_init(&o, &tt->args);
+	if (loc)
+		o.loc = *loc;
 	int r = tt->parse(w, n, &o, loc, errs);
 	if (r == 0)
 		r = tt->emit(&o, ctx, out, errs);
 	vmap_obj_free(&o);
+	/* the words of a type with keys may hold one */
+	for (size_t i = 0; (tt->flags & VMAP_TT_SECRET) && i < n; i++)
+		explicit_bzero(w[i], strlen(w[i]));
 	strv_free(w);
 	return r;
 }
@@ -63,7 +84,7 @@ int vmap_target_emit(const struct vmap_target *t, struct vmap_emit_ctx *ctx, str
 		return t->tt->emit(&t->args, ctx, out, errs);
 	const struct vmap_target_type *known = vmap_target_type_find(t->kernel_name);
 	if (known)
-		return reemit(known, t->raw_args, ctx, &t->loc, out, errs);
+		return reemit(known, t->raw_args, false, ctx, &t->loc, out, errs);
 	return emit_opaque(t->raw_args, ctx, &t->loc, out, errs);
 }
 
@@ -98,6 +119,6 @@ int vmap_canon_live_params(const char *type, const char *params, struct vmap_emi
 		ctx = &dflt;
 	const struct vmap_target_type *tt = vmap_target_type_find(type);
 	if (tt)
-		return reemit(tt, params, ctx, NULL, out, errs);
+		return reemit(tt, params, true, ctx, NULL, out, errs);
 	return emit_opaque(params, ctx, NULL, out, errs);
 }

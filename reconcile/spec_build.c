@@ -90,31 +90,38 @@ static int lower(int c)
 }
 
 /* Edit distance with transpositions (optimal string alignment), case
- * folded; `limit` + 1 when it is larger than `limit`. */
+ * folded; `limit` + 1 when it is larger than `limit`.  Three rolling rows:
+ * the strings are user input of any length. */
 static size_t distance(const char *a, const char *b, size_t limit)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	if ((la > lb ? la - lb : lb - la) > limit || la > 64 || lb > 64)
+	if ((la > lb ? la - lb : lb - la) > limit)
 		return limit + 1;
-	size_t d[65][65];
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
+	size_t *row = xmalloc(3 * (lb + 1) * sizeof(*row));
+	size_t *pp = row, *p = row + lb + 1, *c = row + 2 * (lb + 1);
 	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= la; i++)
+		p[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		c[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			size_t cost = lower(a[i - 1]) != lower(b[j - 1]);
-			size_t v = d[i - 1][j - 1] + cost;
-			if (d[i - 1][j] + 1 < v)
-				v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
+			size_t v = p[j - 1] + (lower(a[i - 1]) != lower(b[j - 1]));
+			if (p[j] + 1 < v)
+				v = p[j] + 1;
+			if (c[j - 1] + 1 < v)
+				v = c[j - 1] + 1;
 			if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-			    lower(a[i - 2]) == lower(b[j - 1]) && d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
+			    lower(a[i - 2]) == lower(b[j - 1]) && pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			c[j] = v;
 		}
-	return d[la][lb];
+		size_t *t = pp;
+		pp = p;
+		p = c;
+		c = t;
+	}
+	size_t d = p[lb];
+	free(row);
+	return d;
 }
 
 const char *bsuggest(struct spec_build *b, const char *s, const char *const *cands, size_t n)

@@ -2,12 +2,17 @@
 #ifndef VMAP_TARGETS_COMMON_H
 #define VMAP_TARGETS_COMMON_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "target.h"
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+#define ULL(x) ((unsigned long long)(x))
 
-/* Parsing kernel text: word `w` as a device (MAJ:MIN or a path) into the
- * DEVICE field `key` of `o`. */
+/* ---- parsing kernel text ---- */
+
+/* Word `w` as a device (MAJ:MIN or a path) into the DEVICE field `key` of `o`. */
 int tparse_device(struct vmap_obj *o, const char *key, const char *w, const struct vmap_loc *loc,
 		  struct vmap_errlist *errs);
 /* Word `w` as an unsigned integer into the U64/SECTORS/BOOL field `key`. */
@@ -15,7 +20,13 @@ int tparse_u64(struct vmap_obj *o, const char *key, const char *w, const struct 
 	       struct vmap_errlist *errs);
 /* Word `w` verbatim into the STRING/ENUM/HEX field `key`. */
 void tparse_str(struct vmap_obj *o, const char *key, const char *w, const struct vmap_loc *loc);
-/* The same for an item object being built (LIST fields). */
+/* The BOOL field `key` set to true (a feature word was present). */
+void tparse_flag(struct vmap_obj *o, const char *key, const struct vmap_loc *loc);
+/* Word `w` as a key written in hex (or a digest placeholder from CANON
+ * text) into the SECRET field `key`. */
+void tparse_hex_secret(struct vmap_obj *o, const char *key, const char *w,
+		       const struct vmap_loc *loc);
+/* A new item appended to the LIST field `key`. */
 struct vmap_obj *tparse_add_item(struct vmap_obj *o, const char *key, const struct vmap_loc *loc);
 /* An error about kernel-text arguments of target `type`. */
 int tparse_fail(struct vmap_errlist *errs, const struct vmap_loc *loc, const char *type,
@@ -23,9 +34,47 @@ int tparse_fail(struct vmap_errlist *errs, const struct vmap_loc *loc, const cha
 /* Need at least `need` words from index `i` of `n`. */
 int tparse_need(size_t i, size_t need, size_t n, struct vmap_errlist *errs,
 		const struct vmap_loc *loc, const char *type);
+/* A group count at w[*i] (at most `max`) that that many words follow;
+ * *i moves past the count word.  `what` names the group in errors. */
+int tparse_count(char *const *w, size_t n, size_t *i, uint64_t max, size_t *count,
+		 const char *what, const struct vmap_loc *loc, const char *type,
+		 struct vmap_errlist *errs);
+/* Word `w` is `name`, ignoring case (the kernel compares feature words
+ * with strcasecmp). */
+bool tword_is(const char *w, const char *name);
+/* Word `w` starts with `prefix` (ignoring case); returns what follows or NULL. */
+const char *tword_after(const char *w, const char *prefix);
 
-/* Emitting: the device in DEVICE field `key` as MAJ:MIN (through ctx). */
+/* ---- emitting ---- */
+
+/* The device in DEVICE field `key` as MAJ:MIN (through ctx). */
 int temit_device(const struct vmap_obj *o, const char *key, struct vmap_emit_ctx *ctx,
 		 struct sbuf *out, struct vmap_errlist *errs);
+/* The key in SECRET field `key`, hex or digest by ctx->mode (through ctx). */
+int temit_secret(const struct vmap_obj *o, const char *key, struct vmap_emit_ctx *ctx,
+		 struct sbuf *out, struct vmap_errlist *errs);
+/* `hex` in lowercase, as the kernel prints digests and salts. */
+void temit_hex_lower(const char *hex, struct sbuf *out);
+/* A required field that is missing when emitting (an object built in code
+ * or a spec the validator did not see). */
+int temit_missing(const struct vmap_obj *o, const char *key, const char *type,
+		  struct vmap_errlist *errs);
+
+/* ---- validating ---- */
+
+/* Where field `key` was written, or the object's own location. */
+const struct vmap_loc *tloc(const struct vmap_obj *o, const char *key);
+/* A VMAP_E_SPEC error at field `key` of the target's arguments. */
+int tinvalid(const struct vmap_target *t, const char *key, const char *volume,
+	     struct vmap_errlist *errs, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+bool tis_pow2(uint64_t v);
+/* floor(log2(v)) for v > 0 (the kernel's __fls). */
+unsigned tlog2(uint64_t v);
+
+/* ---- per-type hooks used by normalise.c ---- */
+
+/* dm-raid reports max_write_behind at half the value it was loaded with:
+ * put live text words back into load units before parsing them. */
+void vmap_raid_live_to_load(char **w, size_t n);
 
 #endif

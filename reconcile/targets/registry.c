@@ -1,12 +1,30 @@
 /* registry.c: the list of first-class target types (see target.h). */
 #include "target.h"
 
-extern const struct vmap_target_type vmap_tt_linear, vmap_tt_striped, vmap_tt_zero, vmap_tt_error;
+extern const struct vmap_target_type vmap_tt_linear, vmap_tt_striped, vmap_tt_zero, vmap_tt_error,
+	vmap_tt_crypt, vmap_tt_multipath, vmap_tt_thin_pool, vmap_tt_thin, vmap_tt_snapshot_origin,
+	vmap_tt_snapshot, vmap_tt_delay, vmap_tt_flakey, vmap_tt_verity, vmap_tt_integrity,
+	vmap_tt_mirror, vmap_tt_raid, vmap_tt_cache;
 
+/* The contract's order (vmapctl-v1.md section 2): schema and docs list
+ * the types in this order too. */
 const struct vmap_target_type *const vmap_target_types[] = {
 	&vmap_tt_linear,
 	&vmap_tt_striped,
 	&vmap_tt_zero,
 	&vmap_tt_error,
+	&vmap_tt_crypt,
+	&vmap_tt_multipath,
+	&vmap_tt_thin_pool,
+	&vmap_tt_thin,
+	&vmap_tt_snapshot_origin,
+	&vmap_tt_snapshot,
+	&vmap_tt_delay,
+	&vmap_tt_flakey,
+	&vmap_tt_verity,
+	&vmap_tt_integrity,
+	&vmap_tt_mirror,
+	&vmap_tt_raid,
+	&vmap_tt_cache,
 	NULL,
 };

@@ -52,9 +52,25 @@ static int emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf
 	return 0;
 }
 
+/* The kernel's rule (dm-stripe.c): the length divides into the stripes,
+ * and each stripe's share into chunks. */
+static int validate(const struct vmap_target *t, const char *volume, struct vmap_errlist *errs)
+{
+	const struct vmap_value *st = vmap_obj_get(&t->args, "stripes");
+	uint64_t chunk = vmap_obj_u64(&t->args, "chunkSize", 0);
+	if (!t->size || !st->n_items || !chunk)
+		return 0;
+	if (t->size % st->n_items || (t->size / st->n_items) % chunk)
+		return tinvalid(t, NULL, volume, errs,
+				"size %llu sectors is not a multiple of %zu stripes x chunkSize %llu",
+				ULL(t->size), st->n_items, ULL(chunk));
+	return 0;
+}
+
 const struct vmap_target_type vmap_tt_striped = {
 	.name = "striped",
 	.args = {"striped", fields, NFIELDS(fields), "stripe data over several devices"},
 	.parse = parse,
 	.emit = emit,
+	.validate = validate,
 };

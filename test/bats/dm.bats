@@ -51,7 +51,8 @@ field() { vdm info "$1" | sed -n "s/^$2: //p"; }
 	assert_line "event_nr: $(dmsetup info -c --noheadings -o events lin | tr -d ' ')"
 	assert_line "live: $(dmsetup table lin | sed 's/ *$//')"
 	assert_line "deps: $(devnum "$dev")"
-	dmsetup deps -o devno lin | grep -qF "($(devnum "$dev"))"
+	# dmsetup prints "(7, 0)"
+	dmsetup deps lin | tr -d ' ' | grep -qF "($(devnum "$dev" | tr : ,))"
 }
 
 @test "an inactive table is visible, suspend shows SUSPENDED, resume swaps it in" {
@@ -252,4 +253,39 @@ field() { vdm info "$1" | sed -n "s/^$2: //p"; }
 	assert_line --regexp '^live: 0 1000 crypt aes-xts-plain64 <key:sha256:[0-9a-f]{16}> 0 [0-9]+:[0-9]+ 0$'
 	refute_output --partial "$key"
 	refute_output --partial "${key:0:16}"
+}
+
+# ---- the run lock (lock.c), between real processes ----
+
+@test "the run lock serialises two processes and times out with VMAP_E_LOCK naming the holder" {
+	export VMAPCTL_LOCK_FILE=$BATS_TEST_TMPDIR/vmapctl.lock
+	vdm lock 0 4 >"$BATS_TEST_TMPDIR/holder" &
+	holder=$!
+	for _ in $(seq 100); do grep -q locked "$BATS_TEST_TMPDIR/holder" && break; sleep 0.1; done
+	grep -qx "locked pid $holder" "$BATS_TEST_TMPDIR/holder"
+	# no wait allowed: refused at once
+	run vdm lock 0 0
+	assert_failure 75
+	assert_output --partial "lock '$VMAPCTL_LOCK_FILE' is held by another vmapctl run (pid $holder); tried once"
+	# a short wait runs out
+	run vdm lock 1 0
+	assert_failure 75
+	assert_output --partial "(pid $holder); gave up after 1 s"
+	# a long enough wait gets it once the holder is done
+	run vdm lock 20 0
+	assert_success
+	wait "$holder"
+}
+
+@test "the run lock is free as soon as its holder is killed" {
+	export VMAPCTL_LOCK_FILE=$BATS_TEST_TMPDIR/vmapctl.lock
+	vdm lock 0 600 >"$BATS_TEST_TMPDIR/holder" &
+	holder=$!
+	for _ in $(seq 100); do grep -q locked "$BATS_TEST_TMPDIR/holder" && break; sleep 0.1; done
+	run vdm lock 0 0
+	assert_failure 75
+	kill -9 "$holder"
+	wait "$holder" || true
+	run vdm lock 0 0
+	assert_success
 }

@@ -306,3 +306,122 @@ EOF
 	exec 8>&-
 	assert_failure 75
 }
+
+# v as a linear volume on $DISK, or as a multipath volume with $DISK as its
+# one path (request-based: the device type differs).
+linear_spec() {
+	write_spec v.yaml <<EOF2
+apiVersion: vmapctl/v1
+volumes:
+  - name: v
+    targets:
+      - {type: linear, size: 8192, device: $DISK}
+EOF2
+}
+multipath_spec() {
+	write_spec v.yaml <<EOF2
+apiVersion: vmapctl/v1
+volumes:
+  - name: v
+    targets:
+      - type: multipath
+        size: 8192
+        queueIfNoPath: true
+        ${1:-}
+        pathGroups:
+          - selector: round-robin
+            paths: [{device: $DISK}]
+EOF2
+}
+
+@test "a bio-based volume changed to multipath and back needs --allow-recreate, with nothing suspended until then" {
+	linear_spec
+	vmapctl apply
+	multipath_spec
+	before=$(kernel_state)
+	run strace -f -e trace=ioctl -o "$BATS_TEST_TMPDIR/trace" "$VMAPCTL_BIN" apply
+	assert_failure 3
+	assert_output --partial "bio-based to request-based"
+	assert_output --partial "--allow-recreate"
+	[ "$(kernel_state)" = "$before" ]
+	run grep -E 'DM_(DEV_SUSPEND|TABLE_LOAD|DEV_REMOVE)' "$BATS_TEST_TMPDIR/trace"
+	assert_failure
+	run vmapctl apply --allow-recreate
+	assert_success
+	dmsetup table v | grep -q ' multipath '
+	[ -d "/sys/block/$(basename "$(readlink -f /dev/mapper/v)")/mq" ]
+	[ "$(dmsetup info -c --noheadings -o uuid v)" = VMAP-v ]
+	# and back
+	linear_spec
+	run vmapctl apply
+	assert_failure 3
+	run vmapctl apply --allow-recreate
+	assert_success
+	[ "$(dmsetup table v)" = "0 8192 linear $(devnum "$DISK") 0" ]
+	assert_no_udev_cookies
+}
+
+@test "--allow-recreate is refused while the device is open" {
+	linear_spec
+	vmapctl apply
+	multipath_spec
+	exec 7</dev/mapper/v
+	run vmapctl apply --allow-recreate
+	exec 7<&-
+	assert_failure 3
+	assert_output --partial "is open"
+	[ "$(dmsetup table v)" = "0 8192 linear $(devnum "$DISK") 0" ]
+	[ "$(dm_state v)" = ACTIVE ]
+}
+
+@test "a thin-pool changed to another target type is refused, then recreated with --allow-recreate" {
+	meta=$(make_loop 16M)
+	data=$(make_loop 128M)
+	pool_spec() {
+		write_spec pool.yaml <<EOF2
+apiVersion: vmapctl/v1
+volumes:
+  - name: pool
+    targets:
+$1
+EOF2
+	}
+	pool_spec "      - {type: thin-pool, size: 128MiB, metadataDevice: $meta, dataDevice: $data, blockSize: 128, lowWaterMark: 0}"
+	vmapctl apply
+	dmsetup table pool | grep -q thin-pool
+	pool_spec "      - {type: linear, size: 128MiB, device: $data}"
+	before=$(kernel_state)
+	run vmapctl apply
+	assert_failure 3
+	assert_output --partial "thin-pool target cannot be replaced"
+	[ "$(kernel_state)" = "$before" ]
+	run vmapctl apply --allow-recreate
+	assert_success
+	[ "$(dmsetup table pool)" = "0 262144 linear $(devnum "$data") 0" ]
+}
+
+@test "a multipath volume queueing writes with no path is reloaded with noflush and no write is lost" {
+	multipath_spec
+	vmapctl apply
+	dmsetup message v 0 fail_path "$(devnum "$DISK")"
+	# 16 KiB of a known pattern, written while there is no path: queued
+	head -c 16384 /dev/urandom >"$BATS_TEST_TMPDIR/pattern"
+	dd if="$BATS_TEST_TMPDIR/pattern" of=/dev/mapper/v bs=4096 seek=1 oflag=direct 2>"$BATS_TEST_TMPDIR/dd.err" &
+	dd_pid=$!
+	sleep 2
+	kill -0 "$dd_pid" # still queued
+	# a table change: the path comes back in the new table
+	multipath_spec "pgInitRetries: 3"
+	run --separate-stderr vmapctl apply --json
+	assert_success
+	printf '%s' "$output" | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+v = [v for v in o["plan"]["volumes"] if v["name"] == "v"][0]
+assert v["action"] == "reload" and v["suspend"] == "noflush", v
+s = [s for s in o["plan"]["steps"] if s["action"] == "suspend"]
+assert s and s[0]["flush"] is False, s
+'
+	wait "$dd_pid" # the queued writes completed, successfully
+	cmp <(dd if="$DISK" bs=4096 skip=1 count=4 2>/dev/null) "$BATS_TEST_TMPDIR/pattern"
+}

@@ -48,6 +48,11 @@ _remove_test_dm_devices() {
 			<(dmsetup ls 2>/dev/null | awk '$1 != "No" { print $1 }' | sort))
 		[ -n "$names" ] || return 0
 		for n in $names; do
+			# a multipath table queueing I/O with no path blocks
+			# whoever reads it (udev's probe): let that I/O fail
+			if dmsetup table "$n" 2>/dev/null | grep -q ' multipath '; then
+				dmsetup message "$n" 0 fail_if_no_path >/dev/null 2>&1 || true
+			fi
 			dmsetup resume "$n" >/dev/null 2>&1 || true
 			dmsetup remove --retry "$n" >/dev/null 2>&1 || true
 		done

@@ -9,6 +9,9 @@
  *   remove NAME | clear NAME | set-uuid NAME UUID
  *   info NAME         (params canonical: keys shown as digests)
  *   list | targets | version | sync
+ *   lock TIMEOUT HOLD   take the run lock (lock.c) waiting at most TIMEOUT s,
+ *                       print "locked pid N", hold it HOLD s; exit 75 when
+ *                       another process holds it (VMAP_E_LOCK)
  *
  * Commands separated by "," share one udev batch (one cookie), waited for
  * once at the end with the bounded wait.  --no-udev passes no batch at all;
@@ -20,8 +23,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include "dm.h"
 #include "livestate.h"
+#include "lock.h"
 #include "util.h"
 
 static struct vmap_errlist errs;
@@ -200,9 +206,30 @@ out:
 	return r;
 }
 
+static int cmd_lock(double timeout, double hold)
+{
+	struct vmap_lock lk;
+	if (vmap_lock_acquire(&lk, timeout, &errs) < 0) {
+		char *m = vmap_error_format(&errs.v[0]);
+		fprintf(stderr, "vmap-dm: %s\n", m);
+		free(m);
+		int rc = errs.v[0].kind == VMAP_E_LOCK ? 75 : 1;
+		vmap_errlist_clear(&errs);
+		return rc;
+	}
+	printf("locked pid %ld\n", (long)getpid());
+	fflush(stdout);
+	struct timespec ts = {(time_t)hold, (long)((hold - (double)(time_t)hold) * 1e9)};
+	nanosleep(&ts, NULL);
+	vmap_lock_release(&lk);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	double timeout = 30;
+	if (argc == 4 && !strcmp(argv[1], "lock"))
+		return cmd_lock(atof(argv[2]), atof(argv[3]));
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
 		if (!strcmp(argv[i], "--udev-timeout") && i + 1 < argc)

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,6 +88,43 @@ static void second_taker_waits_then_fails_naming_the_holder(void **state)
 	vmap_lock_release(&b); /* twice is harmless */
 }
 
+/* Another process holds it: refused with its pid; once it is killed
+ * (no chance to release) the lock is free at once. */
+static void a_killed_holder_frees_the_lock(void **state)
+{
+	(void)state;
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct vmap_lock lk;
+		struct vmap_errlist e = {0};
+		if (vmap_lock_acquire(&lk, 0, &e) < 0)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	char c;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	struct vmap_lock a;
+	struct vmap_errlist errs = {0};
+	assert_int_equal(vmap_lock_acquire(&a, 0.1, &errs), -1);
+	assert_int_equal(errs.v[0].kind, VMAP_E_LOCK);
+	char *pid = xasprintf("(pid %ld)", (long)child);
+	assert_non_null(strstr(errs.v[0].msg, pid));
+	free(pid);
+	vmap_errlist_clear(&errs);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	assert_int_equal(vmap_lock_acquire(&a, 0, &errs), 0);
+	vmap_lock_release(&a);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 static void holder_pid_is_cleared_on_release(void **state)
 {
 	(void)state;
@@ -138,6 +177,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(path_follows_the_environment, setup, teardown),
 		cmocka_unit_test_setup_teardown(second_taker_waits_then_fails_naming_the_holder, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(a_killed_holder_frees_the_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(holder_pid_is_cleared_on_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_planted_symlink_is_not_followed, setup, teardown),
 		cmocka_unit_test(memlock_reports_what_it_did),

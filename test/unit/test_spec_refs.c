@@ -134,7 +134,7 @@ static void foreach_dep_sees_volume_refs_and_mapper_paths_with_places(void **sta
 	struct vmap_specset set;
 	assert_spec_ok(&set, HDR LIN("a", "/dev/sda") LIN("b", "/dev/sdb")
 		       "  - name: top\n    targets:\n"
-		       "      - type: striped\n        size: 16\n        chunkSize: 8\n"
+		       "      - type: striped\n        size: 24\n        chunkSize: 8\n"
 		       "        stripes:\n          - device: {volume: a}\n"
 		       "          - device: /dev/mapper/b\n          - device: /dev/mapper/elsewhere\n"
 		       "      - type: raw\n        size: 8\n        target: linear\n"

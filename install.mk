@@ -1,0 +1,79 @@
+# install.mk: `make install`, `make uninstall` and `make man` (included by
+# the Makefile).
+#
+#   make install [PREFIX=/usr/local] [DESTDIR=] [UDEVDIR=/usr/lib/udev]
+#                [SYSTEMDUNITDIR=/usr/lib/systemd/system] [SYSCONFDIR=/etc]
+#
+# udev rules and systemd units live outside PREFIX by convention (udev
+# and systemd only look in their own directories), so they have their own
+# variables.  What is installed is found by wildcard (udev/*.rules, udev
+# helpers, systemd/*.service|path|target), so a new unit or rule needs no
+# change here.  The man pages are the committed roff (man/mkman makes them
+# with pandoc): install needs no pandoc.  INSTALL_BIN picks the binary to
+# install (default: this build's, built first if needed).
+#
+# test/bats/install.bats installs into a temporary DESTDIR, checks the exact
+# layout, uninstalls and checks that only directories are left.
+
+SBINDIR        ?= $(PREFIX)/sbin
+DATADIR        ?= $(PREFIX)/share
+MANDIR         ?= $(DATADIR)/man
+DOCDIR         ?= $(DATADIR)/doc/vmapctl
+BASHCOMPDIR    ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR     ?= $(DATADIR)/zsh/vendor-completions
+FISHCOMPDIR    ?= $(DATADIR)/fish/vendor_completions.d
+UDEVDIR        ?= /usr/lib/udev
+SYSTEMDUNITDIR ?= /usr/lib/systemd/system
+SYSCONFDIR     ?= /etc
+INSTALL        ?= install
+INSTALL_BIN    ?= $(BIN)
+
+UDEV_RULES     := $(wildcard udev/*.rules)
+UDEV_HELPERS   := $(filter-out $(UDEV_RULES),$(wildcard udev/*))
+SYSTEMD_UNITS  := $(wildcard systemd/*.service systemd/*.path systemd/*.target)
+EXAMPLE_FILES  := $(wildcard examples/*.yaml) $(wildcard examples/README.md)
+ANSIBLE_FILES  := $(wildcard examples/ansible/*)
+
+# $(call inst,MODE,DIR,FILES): install FILES into $(DESTDIR)DIR
+inst = $(if $(strip $(3)),$(INSTALL) -d $(DESTDIR)$(2) && $(INSTALL) -m $(1) $(3) $(DESTDIR)$(2)/)
+# $(call uninst,DIR,FILES): remove what inst put there
+uninst = $(if $(strip $(2)),rm -f $(addprefix $(DESTDIR)$(1)/,$(notdir $(2))))
+
+.PHONY: man
+
+install: $(INSTALL_BIN)
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
+	$(INSTALL) -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/vmapctl
+	$(call inst,0644,$(MANDIR)/man8,man/vmapctl.8)
+	$(call inst,0644,$(MANDIR)/man5,man/vmapctl.yaml.5)
+	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	$(INSTALL) -m 0644 completions/vmapctl.bash $(DESTDIR)$(BASHCOMPDIR)/vmapctl
+	$(INSTALL) -m 0644 completions/_vmapctl $(DESTDIR)$(ZSHCOMPDIR)/_vmapctl
+	$(INSTALL) -m 0644 completions/vmapctl.fish $(DESTDIR)$(FISHCOMPDIR)/vmapctl.fish
+	$(call inst,0644,$(UDEVDIR)/rules.d,$(UDEV_RULES))
+	$(call inst,0755,$(UDEVDIR),$(UDEV_HELPERS))
+	$(call inst,0644,$(SYSTEMDUNITDIR),$(SYSTEMD_UNITS))
+	$(call inst,0644,$(DOCDIR)/examples,$(EXAMPLE_FILES))
+	$(call inst,0644,$(DOCDIR)/examples/ansible,$(ANSIBLE_FILES))
+	@# the spec directory: made when missing, never touched when there
+	[ -d $(DESTDIR)$(SYSCONFDIR)/vmapctl/volumes.d ] || \
+		$(INSTALL) -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/vmapctl/volumes.d
+
+# Removes what install put there; directories stay (they may be shared),
+# and so does /etc/vmapctl with whatever specs it holds.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vmapctl
+	rm -f $(DESTDIR)$(MANDIR)/man8/vmapctl.8 $(DESTDIR)$(MANDIR)/man5/vmapctl.yaml.5
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/vmapctl $(DESTDIR)$(ZSHCOMPDIR)/_vmapctl \
+		$(DESTDIR)$(FISHCOMPDIR)/vmapctl.fish
+	$(call uninst,$(UDEVDIR)/rules.d,$(UDEV_RULES))
+	$(call uninst,$(UDEVDIR),$(UDEV_HELPERS))
+	$(call uninst,$(SYSTEMDUNITDIR),$(SYSTEMD_UNITS))
+	$(call uninst,$(DOCDIR)/examples,$(EXAMPLE_FILES))
+	$(call uninst,$(DOCDIR)/examples/ansible,$(ANSIBLE_FILES))
+
+# Regenerate the roff man pages from man/*.md (pandoc, from Debian's
+# pandoc package: scripts/deps docs) and the field tables.
+man: all
+	@scripts/deps docs
+	VMAPCTL_TOOLS=$(CURDIR)/$(BUILD)/tools man/mkman man

@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# The shell completions driven for real: bash's (completions/vmapctl.bash)
+# through its completion function with COMP_WORDS/COMP_CWORD set as
+# readline sets them, fish's with `complete -C`, zsh's on a pseudo-terminal
+# (test/tools/zsh-complete).  What they offer is compared with what the
+# binary says it takes (`vmapctl CMD --help`), so the files cannot fall
+# behind the command table.  (test/unit/test_completions.c checks the
+# files' text on the host, without running a shell.)
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	common_setup
+	cd "$BATS_TEST_TMPDIR"
+	source "$TOP/completions/vmapctl.bash"
+}
+teardown() { common_teardown; }
+
+# offers WORD...: what bash completes for the words (the last one is the
+# word being completed), sorted, one a line
+offers() {
+	COMP_WORDS=("$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMP_LINE="$*"
+	COMP_POINT=${#COMP_LINE}
+	COMPREPLY=()
+	_vmapctl 2>/dev/null
+	printf '%s\n' "${COMPREPLY[@]}" | sed '/^$/d' | sort
+}
+
+# What the binary says: its commands, and the options of one command.
+commands_of_help() {
+	vmapctl --help | sed -n '/^commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }' | sort
+}
+options_of_help() {
+	vmapctl "$1" --help | sed -n '/^options:/,$p' | tail -n +2 |
+		awk '{ for (i = 1; i <= NF; i++) { w = $i; sub(/,$/, "", w); if (w ~ /^-/) print w; else break } }' | sort
+}
+
+spec_two() {
+	write_spec a.yaml <<EOF
+apiVersion: vmapctl/v1
+volumes:
+  - name: cmp-alpha
+    targets: [{type: zero, size: 8}]
+  - name: cmp-beta
+    targets: [{type: zero, size: 8}]
+EOF
+}
+
+@test "bash offers every command, and completes a prefix to the one it starts" {
+	[ "$(offers "$VMAPCTL_BIN" '')" = "$(commands_of_help)" ]
+	[ "$(offers "$VMAPCTL_BIN" pl)" = plan ]
+	[ "$(offers "$VMAPCTL_BIN" ad)" = adopt ]
+	# options before the command do not count as the command
+	[ "$(offers "$VMAPCTL_BIN" -v --color always ex)" = export ]
+	[ "$(offers "$VMAPCTL_BIN" --color=always ex)" = export ]
+}
+
+@test "bash offers exactly the options each command takes" {
+	local cmd failures=""
+	for cmd in $(commands_of_help); do
+		want=$(options_of_help "$cmd")
+		got=$(offers "$VMAPCTL_BIN" "$cmd" -)
+		[ "$got" = "$want" ] || failures+="$cmd: $(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | tr '\n' ' ')"$'\n'
+	done
+	[ -z "$failures" ] || fail "bash completion out of step (< missing, > extra):
+$failures"
+	# and after a command and an operand too
+	[ "$(offers "$VMAPCTL_BIN" status cmp-alpha --live-state-o)" = --live-state-out ]
+}
+
+@test "bash completes option values: --color, --format, also written with =" {
+	[ "$(offers "$VMAPCTL_BIN" plan --color '' | tr '\n' ' ')" = "always auto never " ]
+	[ "$(offers "$VMAPCTL_BIN" export --format '' | tr '\n' ' ')" = "concise dm-init yaml " ]
+	[ "$(offers "$VMAPCTL_BIN" export --format d)" = dm-init ]
+	# readline splits "--color=al" at '=' (COMP_WORDBREAKS)
+	[ "$(offers "$VMAPCTL_BIN" plan --color = al | tr '\n' ' ')" = "always " ]
+	[ "$(offers "$VMAPCTL_BIN" plan --color = | tr '\n' ' ')" = "always auto never " ]
+	# a value is not taken for the command name
+	[ "$(offers "$VMAPCTL_BIN" --color always plan --al | tr '\n' ' ')" = "--allow-recreate --allow-shrink " ]
+	# no guesses for a number of seconds
+	[ -z "$(offers "$VMAPCTL_BIN" apply --lock-timeout '')" ]
+}
+
+@test "bash completes files after -f, --file, --live-state and --live-state-out" {
+	mkdir -p specs
+	touch specs/one.yaml specs/two.yml snap.json
+	[ "$(offers "$VMAPCTL_BIN" validate -f spe)" = specs ]
+	[ "$(offers "$VMAPCTL_BIN" validate --file specs/o)" = specs/one.yaml ]
+	[ "$(offers "$VMAPCTL_BIN" plan --live-state sn)" = snap.json ]
+	[ "$(offers "$VMAPCTL_BIN" status --live-state-out sn)" = snap.json ]
+}
+
+@test "bash completes volume names from the spec set and managed devices, and adopt's from devices without a uuid" {
+	spec_two
+	dmsetup create cmp-managed --uuid VMAP-cmp-managed --table "0 8 zero"
+	dmsetup create cmp-bare --table "0 8 zero"
+	dmsetup create cmp-lvm --uuid LVM-xyz --table "0 8 zero"
+	for cmd in status export destroy; do
+		[ "$(offers "$VMAPCTL_BIN" $cmd cmp- | tr '\n' ' ')" = "cmp-alpha cmp-beta cmp-managed " ] ||
+			fail "$cmd: $(offers "$VMAPCTL_BIN" $cmd cmp-)"
+	done
+	[ "$(offers "$VMAPCTL_BIN" adopt cmp- | tr '\n' ' ')" = "cmp-bare " ]
+	# -f on the line is the spec set the names come from
+	mkdir -p other
+	printf 'apiVersion: vmapctl/v1\nvolumes:\n  - {name: cmp-other, targets: [{type: zero, size: 8}]}\n' >other/o.yaml
+	[ "$(offers "$VMAPCTL_BIN" status -f other cmp-o)" = cmp-other ]
+	[ "$(offers "$VMAPCTL_BIN" status --file=other cmp-o)" = cmp-other ]
+	# commands that take no names offer none
+	[ -z "$(offers "$VMAPCTL_BIN" plan cmp-)" ]
+}
+
+@test "fish offers the same commands and options as the binary" {
+	command -v fish >/dev/null || skip "fish is not installed"
+	local cmd failures=""
+	fc() { fish --no-config -c "source $TOP/completions/vmapctl.fish; complete -C '$1'" | cut -f1 | sort -u; }
+	[ "$(fc "$VMAPCTL_BIN " | grep -v '^-')" = "$(commands_of_help)" ]
+	for cmd in $(commands_of_help); do
+		want=$(options_of_help "$cmd")
+		got=$(fc "$VMAPCTL_BIN $cmd -" | grep '^-')
+		[ "$got" = "$want" ] || failures+="$cmd: $(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | tr '\n' ' ')"$'\n'
+	done
+	[ -z "$failures" ] || fail "fish completion out of step (< missing, > extra):
+$failures"
+	[ "$(fc "$VMAPCTL_BIN export --format " | tr '\n' ' ')" = "concise dm-init yaml " ]
+	spec_two
+	[ "$(fc "$VMAPCTL_BIN status cmp-" | tr '\n' ' ')" = "cmp-alpha cmp-beta " ]
+}
+
+@test "zsh offers the same commands and options as the binary" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	local cmd failures=""
+	zc() { "$TOP/test/tools/zsh-complete" "$TOP/completions" "$1" | sort -u; }
+	[ "$(zc "$VMAPCTL_BIN ")" = "$(commands_of_help)" ]
+	for cmd in $(commands_of_help); do
+		want=$(options_of_help "$cmd")
+		got=$(zc "$VMAPCTL_BIN $cmd -")
+		[ "$got" = "$want" ] || failures+="$cmd: $(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | tr '\n' ' ')"$'\n'
+	done
+	[ -z "$failures" ] || fail "zsh completion out of step (< missing, > extra):
+$failures"
+	[ "$(zc "$VMAPCTL_BIN export --format=" | tr '\n' ' ')" = "concise dm-init yaml " ]
+	spec_two
+	[ "$(zc "$VMAPCTL_BIN status cmp-" | tr '\n' ' ')" = "cmp-alpha cmp-beta " ]
+}

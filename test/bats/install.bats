@@ -1,0 +1,98 @@
+#!/usr/bin/env bats
+# make install / make uninstall (install.mk) into a temporary DESTDIR: the
+# exact layout, PREFIX and the directories outside it, an existing spec
+# directory left alone, and nothing but directories left after uninstall.
+# No pandoc needed: the committed man pages are installed.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	common_setup
+	ROOT=$BATS_TEST_TMPDIR/root
+}
+teardown() { common_teardown; }
+
+# mk TARGET VAR=VALUE...: make in the source tree, installing the binary
+# under test (no build in the VM)
+mk() {
+	run make --no-print-directory -s -C "$TOP" "$@" INSTALL_BIN="$VMAPCTL_BIN"
+}
+
+# Every file under $ROOT with its mode, one "MODE PATH" a line, sorted.
+layout() {
+	(cd "$ROOT" && find . -not -type d -printf '%m %p\n' | sed 's| \./| /|' | sort)
+}
+
+# What must be installed with PREFIX=$1 UDEVDIR=$2 SYSTEMDUNITDIR=$3: the
+# fixed files, and whatever udev/, systemd/ and examples/ hold now.
+expected() {
+	local p=$1 udev=$2 unit=$3 f
+	{
+		echo "755 $p/sbin/vmapctl"
+		echo "644 $p/share/man/man8/vmapctl.8"
+		echo "644 $p/share/man/man5/vmapctl.yaml.5"
+		echo "644 $p/share/bash-completion/completions/vmapctl"
+		echo "644 $p/share/zsh/vendor-completions/_vmapctl"
+		echo "644 $p/share/fish/vendor_completions.d/vmapctl.fish"
+		for f in "$TOP"/udev/*.rules; do [ -e "$f" ] && echo "644 $udev/rules.d/${f##*/}"; done
+		for f in "$TOP"/udev/*; do [ -e "$f" ] && [[ $f != *.rules ]] && echo "755 $udev/${f##*/}"; done
+		for f in "$TOP"/systemd/*.service "$TOP"/systemd/*.path "$TOP"/systemd/*.target; do
+			[ -e "$f" ] && echo "644 $unit/${f##*/}"
+		done
+		for f in "$TOP"/examples/*.yaml "$TOP"/examples/README.md; do
+			echo "644 $p/share/doc/vmapctl/examples/${f##*/}"
+		done
+		for f in "$TOP"/examples/ansible/*; do
+			[ -e "$f" ] && echo "644 $p/share/doc/vmapctl/examples/ansible/${f##*/}"
+		done
+	} | sort
+}
+
+@test "make install puts every file where it belongs, and uninstall leaves only directories" {
+	mk install DESTDIR="$ROOT"
+	assert_success
+	diff -u <(expected /usr/local /usr/lib/udev /usr/lib/systemd/system) <(layout) ||
+		fail "the installed layout differs (- expected, + installed)"
+	# the udev rule and the units are there (the lead's files are found by wildcard)
+	[ -e "$ROOT/usr/lib/udev/rules.d/69-vmapctl.rules" ]
+	[ -e "$ROOT/usr/lib/systemd/system/vmapctl.service" ]
+	# an empty spec directory
+	[ -d "$ROOT/etc/vmapctl/volumes.d" ]
+	[ -z "$(ls -A "$ROOT/etc/vmapctl/volumes.d")" ]
+	# the installed program runs, and its man page renders without a warning
+	run "$ROOT/usr/local/sbin/vmapctl" version
+	assert_success
+	[ -z "$(MANWIDTH=80 man --warnings -E UTF-8 -l "$ROOT/usr/local/share/man/man8/vmapctl.8" 2>&1 >/dev/null)" ]
+	# the installed bash completion is the one that works
+	source "$ROOT/usr/local/share/bash-completion/completions/vmapctl"
+	COMP_WORDS=(vmapctl exp) COMP_CWORD=1
+	_vmapctl
+	[ "${COMPREPLY[*]}" = export ]
+
+	mk uninstall DESTDIR="$ROOT"
+	assert_success
+	[ -z "$(layout)" ] || fail "left after uninstall: $(layout)"
+}
+
+@test "PREFIX, UDEVDIR and SYSTEMDUNITDIR move what they should" {
+	mk install DESTDIR="$ROOT" PREFIX=/opt/vmap UDEVDIR=/lib/udev SYSTEMDUNITDIR=/etc/systemd/system
+	assert_success
+	diff -u <(expected /opt/vmap /lib/udev /etc/systemd/system) <(layout)
+	mk uninstall DESTDIR="$ROOT" PREFIX=/opt/vmap UDEVDIR=/lib/udev SYSTEMDUNITDIR=/etc/systemd/system
+	assert_success
+	[ -z "$(layout)" ] || fail "left after uninstall: $(layout)"
+}
+
+@test "install leaves an existing spec directory and its specs alone, uninstall too" {
+	mkdir -p "$ROOT/etc/vmapctl/volumes.d"
+	chmod 0750 "$ROOT/etc/vmapctl/volumes.d"
+	echo "apiVersion: vmapctl/v1" >"$ROOT/etc/vmapctl/volumes.d/mine.yaml"
+	mk install DESTDIR="$ROOT"
+	assert_success
+	[ "$(stat -c %a "$ROOT/etc/vmapctl/volumes.d")" = 750 ]
+	[ "$(cat "$ROOT/etc/vmapctl/volumes.d/mine.yaml")" = "apiVersion: vmapctl/v1" ]
+	mk uninstall DESTDIR="$ROOT"
+	assert_success
+	[ "$(layout)" = "644 /etc/vmapctl/volumes.d/mine.yaml" ]
+}
