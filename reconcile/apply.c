@@ -324,8 +324,12 @@ static void rollback(struct exec *x, size_t failed_step)
 		}
 		int r = vmap_dm_resume(p->vols[v].name, s->flags, &x->batch, x->errs);
 		rb_event(x, VMAP_STEP_RESUME, v, r, t0);
-		if (r == 0)
+		if (r == 0) {
 			x->st[v] |= ST_RESUMED;
+			/* a rolled-back run suspended devices too: say how long */
+			if (x->susp_at[v] > 0)
+				x->res->suspended_ms[v] = now_ms() - x->susp_at[v];
+		}
 	}
 	/* Inactive tables loaded into devices that were never switched. */
 	for (size_t v = 0; v < p->n_vols; v++) {

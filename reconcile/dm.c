@@ -578,8 +578,9 @@ static int udev_join(struct dm_task *dmt, struct vmap_udev_batch *b, const char 
 	uint16_t flags = sync ? DM_UDEV_DISABLE_LIBRARY_FALLBACK : 0;
 	if (!dm_task_set_cookie(dmt, &b->cookie, flags))
 		return task_fail(errs, dmt, NULL, name, "cannot set up udev synchronisation");
-	if (sync)
-		b->tasks++;
+	/* counted with or without sync: "something joined, so wait" must
+	 * hold either way (without sync the wait makes libdm's nodes) */
+	b->tasks++;
 	return 0;
 }
 

@@ -55,7 +55,7 @@ struct vmap_dm_line {
  * synchronisation (libdm then makes the node itself). */
 struct vmap_udev_batch {
 	uint32_t cookie;
-	unsigned tasks;  /* tasks that took the cookie */
+	unsigned tasks;  /* tasks that joined (with or without udev sync) */
 	bool disabled;   /* no udev sync (udev not running, or DM_DISABLE_UDEV) */
 };
 

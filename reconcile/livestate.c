@@ -1,5 +1,6 @@
 /* livestate.c: capturing the live state (see livestate.h). */
 #include "livestate.h"
+#include "resolve.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -292,7 +293,8 @@ static void capture_loadable(struct vmap_live *l, const struct vmap_capture_req 
 	char **want = NULL;
 	size_t n = 0, cap = 0, lcap = 0;
 	for (size_t i = 0; req && i < req->n_types; i++)
-		add_candidate(&want, &n, &cap, req->types[i]);
+		if (req->types[i] && *req->types[i])
+			add_candidate(&want, &n, &cap, req->types[i]);
 	for (const struct vmap_target_type *const *t = vmap_target_types; *t; t++)
 		add_candidate(&want, &n, &cap, (*t)->name);
 	struct modidx m = {0};
@@ -312,34 +314,11 @@ static void capture_loadable(struct vmap_live *l, const struct vmap_capture_req 
 
 /* ---- resolving references ---- */
 
-static int cmp_kv(const void *a, const void *b)
-{
-	const struct vmap_kv *const *x = a, *const *y = b;
-	return strcmp((*x)->key, (*y)->key);
-}
-
 char *vmap_live_ref_key(const struct vmap_devref *ref)
 {
-	switch (ref->kind) {
-	case VMAP_DEV_PATH: return xstrdup(ref->path);
-	case VMAP_DEV_MAJMIN: return xasprintf("%u:%u", ref->major, ref->minor);
-	case VMAP_DEV_VOLUME: return NULL;
-	case VMAP_DEV_UDEV: {
-		/* sorted here too, so the key never depends on how the spec
-		 * reader happened to order them */
-		const struct vmap_kv **kv = xcalloc(ref->n_props, sizeof(*kv));
-		for (size_t i = 0; i < ref->n_props; i++)
-			kv[i] = &ref->props[i];
-		qsort(kv, ref->n_props, sizeof(*kv), cmp_kv);
-		struct sbuf b = {0};
-		sbuf_add(&b, "udev:");
-		for (size_t i = 0; i < ref->n_props; i++)
-			sbuf_printf(&b, "%s%s=%s", i ? "," : "", kv[i]->key, kv[i]->value);
-		free(kv);
-		return sbuf_take(&b);
-	}
-	}
-	return NULL;
+	/* one naming for both sides: the planner looks references up by
+	 * vmap_devref_key; volume references are not resolved through udev */
+	return ref->kind == VMAP_DEV_VOLUME ? NULL : vmap_devref_key(ref);
 }
 
 /* Every block device udev knows, read once per capture. */

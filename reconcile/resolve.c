@@ -10,6 +10,12 @@
 
 /* ---- naming references ---- */
 
+static int cmp_kv(const void *a, const void *b)
+{
+	const struct vmap_kv *const *x = a, *const *y = b;
+	return strcmp((*x)->key, (*y)->key);
+}
+
 char *vmap_devref_key(const struct vmap_devref *ref)
 {
 	switch (ref->kind) {
@@ -17,12 +23,17 @@ char *vmap_devref_key(const struct vmap_devref *ref)
 	case VMAP_DEV_MAJMIN: return xasprintf("%u:%u", ref->major, ref->minor);
 	case VMAP_DEV_VOLUME: return xasprintf("volume:%s", ref->volume);
 	case VMAP_DEV_UDEV: {
-		/* props are kept sorted by key, so equal sets give equal keys */
+		/* sorted here, so equal sets give equal keys however the spec
+		 * reader happened to order them */
+		const struct vmap_kv **kv = xcalloc(ref->n_props ? ref->n_props : 1, sizeof(*kv));
+		for (size_t i = 0; i < ref->n_props; i++)
+			kv[i] = &ref->props[i];
+		qsort(kv, ref->n_props, sizeof(*kv), cmp_kv);
 		struct sbuf b = {0};
 		sbuf_add(&b, "udev:");
 		for (size_t i = 0; i < ref->n_props; i++)
-			sbuf_printf(&b, "%s%s=%s", i ? "," : "", ref->props[i].key,
-				    ref->props[i].value);
+			sbuf_printf(&b, "%s%s=%s", i ? "," : "", kv[i]->key, kv[i]->value);
+		free(kv);
 		return sbuf_take(&b);
 	}
 	}

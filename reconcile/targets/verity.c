@@ -215,6 +215,10 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	bool fec = vmap_obj_has(o, "useFecFromDevice");
 	if (fec && !vmap_obj_has(o, "fecBlocks"))
 		r = tinvalid(t, "useFecFromDevice", volume, errs, "useFecFromDevice needs fecBlocks");
+	/* the kernel has no default for it ("Missing fec_roots") */
+	if (fec && !vmap_obj_has(o, "fecRoots"))
+		r = tinvalid(t, "useFecFromDevice", volume, errs,
+			     "useFecFromDevice needs fecRoots (the kernel has no default)");
 	if (!fec && (vmap_obj_has(o, "fecBlocks") || vmap_obj_has(o, "fecStart") ||
 		     vmap_obj_has(o, "fecRoots")))
 		r = tinvalid(t, vmap_obj_has(o, "fecBlocks") ? "fecBlocks" : "fecRoots", volume, errs,

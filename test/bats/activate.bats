@@ -26,7 +26,7 @@ teardown() {
 	rm -f /etc/udev/rules.d/69-vmapctl.rules
 	udevadm control --reload 2>/dev/null || true
 	# udevd may have been stopped by a test
-	udevadm control --ping >/dev/null 2>&1 || /lib/systemd/systemd-udevd --daemon >/dev/null 2>&1
+	start_udevd
 	# let the activations the test triggered finish before removing devices
 	for i in $(seq 50); do pgrep -f 'vmapctl activate' >/dev/null || break; sleep 0.2; done
 	udevadm settle --timeout=30 || true

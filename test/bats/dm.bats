@@ -14,10 +14,7 @@ vdm() { "$T/vmap-dm" "$@"; }
 setup() { common_setup; }
 teardown() {
 	# a test that stopped udevd must not leave the rest of the suite without it
-	if ! pgrep -x systemd-udevd >/dev/null; then
-		/lib/systemd/systemd-udevd --daemon >/dev/null 2>&1
-		udevadm settle --timeout=30 || true
-	fi
+	start_udevd
 	# a multipath left queueing would make every later remove wait
 	local n
 	for n in $(dmsetup ls --target multipath 2>/dev/null | awk '$1 != "No" { print $1 }'); do
@@ -25,10 +22,6 @@ teardown() {
 	done
 	common_teardown
 }
-
-# dmsetup's view of a device's state: ACTIVE or SUSPENDED (helpers.bash's
-# dm_state reads the first attr column, which is the table flag, not this)
-dm_state_of() { dmsetup info "$1" | awk '/^State:/ { print $2 }'; }
 
 # field NAME KEY: one "key: value" line of `vmap-dm info`
 field() { vdm info "$1" | sed -n "s/^$2: //p"; }
@@ -66,11 +59,11 @@ field() { vdm info "$1" | sed -n "s/^$2: //p"; }
 	assert_line "live: 0 1000 linear $(devnum "$dev") 0"
 	run vdm suspend sw
 	assert_success
-	[ "$(dm_state_of sw)" = SUSPENDED ]
+	[ "$(dm_state sw)" = SUSPENDED ]
 	[ "$(field sw state)" = SUSPENDED ]
 	run vdm resume sw
 	assert_success
-	[ "$(dm_state_of sw)" = ACTIVE ]
+	[ "$(dm_state sw)" = ACTIVE ]
 	[ "$(dmsetup table sw)" = "0 2000 linear $(devnum "$dev") 0" ]
 	[ "$(field sw tables)" = LIVE ]
 }
@@ -106,13 +99,13 @@ field() { vdm info "$1" | sed -n "s/^$2: //p"; }
 	assert_output --partial "cannot resume: Invalid argument"
 	assert_output --partial "start=1 not aligned to h/w logical block size 4096"
 	# recorded behaviour: the new table is gone, the old one stays, suspended
-	[ "$(dm_state_of al)" = SUSPENDED ]
+	[ "$(dm_state al)" = SUSPENDED ]
 	[ "$(field al tables)" = LIVE ]
 	[ "$(dmsetup table al)" = "0 1000 linear $(devnum "$dev") 0" ]
 	# and a plain resume brings it back
 	run vdm resume al
 	assert_success
-	[ "$(dm_state_of al)" = ACTIVE ]
+	[ "$(dm_state al)" = ACTIVE ]
 }
 
 @test "a create the kernel refuses leaves no device and no cookie behind" {
@@ -259,7 +252,7 @@ field() { vdm info "$1" | sed -n "s/^$2: //p"; }
 
 @test "the run lock serialises two processes and times out with VMAP_E_LOCK naming the holder" {
 	export VMAPCTL_LOCK_FILE=$BATS_TEST_TMPDIR/vmapctl.lock
-	vdm lock 0 4 >"$BATS_TEST_TMPDIR/holder" &
+	"$T/vmap-dm" lock 0 4 >"$BATS_TEST_TMPDIR/holder" & # not via vdm: $! must be its pid
 	holder=$!
 	for _ in $(seq 100); do grep -q locked "$BATS_TEST_TMPDIR/holder" && break; sleep 0.1; done
 	grep -qx "locked pid $holder" "$BATS_TEST_TMPDIR/holder"
@@ -279,7 +272,7 @@ field() { vdm info "$1" | sed -n "s/^$2: //p"; }
 
 @test "the run lock is free as soon as its holder is killed" {
 	export VMAPCTL_LOCK_FILE=$BATS_TEST_TMPDIR/vmapctl.lock
-	vdm lock 0 600 >"$BATS_TEST_TMPDIR/holder" &
+	"$T/vmap-dm" lock 0 600 >"$BATS_TEST_TMPDIR/holder" &
 	holder=$!
 	for _ in $(seq 100); do grep -q locked "$BATS_TEST_TMPDIR/holder" && break; sleep 0.1; done
 	run vdm lock 0 0

@@ -4,14 +4,16 @@
 # directory left alone, and nothing but directories left after uninstall.
 # No pandoc needed: the committed man pages are installed.
 
+# runs-on: host
+
 load helpers
 bats_require_minimum_version 1.5.0
 
 setup() {
-	common_setup
+	host_setup
 	ROOT=$BATS_TEST_TMPDIR/root
 }
-teardown() { common_teardown; }
+teardown() { host_teardown; }
 
 # mk TARGET VAR=VALUE...: make in the source tree, installing the binary
 # under test (no build in the VM)
@@ -60,9 +62,12 @@ expected() {
 	# an empty spec directory
 	[ -d "$ROOT/etc/vmapctl/volumes.d" ]
 	[ -z "$(ls -A "$ROOT/etc/vmapctl/volumes.d")" ]
-	# the installed program runs, and its man page renders without a warning
-	run "$ROOT/usr/local/sbin/vmapctl" version
+	# the installed program runs (--help: `version` asks the kernel, and
+	# this file runs on hosts without device-mapper), and its man page
+	# renders without a warning
+	run "$ROOT/usr/local/sbin/vmapctl" --help
 	assert_success
+	assert_output --partial "commands:"
 	[ -z "$(MANWIDTH=80 man --warnings -E UTF-8 -l "$ROOT/usr/local/share/man/man8/vmapctl.8" 2>&1 >/dev/null)" ]
 	# the installed bash completion is the one that works
 	source "$ROOT/usr/local/share/bash-completion/completions/vmapctl"

@@ -14,10 +14,7 @@ vlive() { "$T/vmap-live" "$@"; }
 setup() { common_setup; }
 teardown() {
 	# the 500-device test stops udevd; the rest of the suite needs it
-	if ! pgrep -x systemd-udevd >/dev/null; then
-		/lib/systemd/systemd-udevd --daemon >/dev/null 2>&1
-		udevadm settle --timeout=30 || true
-	fi
+	start_udevd
 	common_teardown
 }
 
@@ -274,7 +271,7 @@ ext4_loop() {
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/l.json"
 	secs=$(printf '%s\n' "$stderr" | sed -n 's/^capture: \([0-9.]*\) s$/\1/p')
 	echo "# capture of $(q "$BATS_TEST_TMPDIR/l.json" 'len(d["devices"])') devices: $secs s" >&3
-	[ "$(q "$BATS_TEST_TMPDIR/l.json" 'len([x for x in d["devices"] if x["name"].startswith("bulk")])')" = 500 ]
+	[ "$(q "$BATS_TEST_TMPDIR/l.json" 'len([x for x in d["devices"] if x["name"].startswith("bulk") and x["name"] != "bulk-top"])')" = 500 ]
 	# minors past 255 decode right (the kernel's huge dev_t encoding)
 	[ "$(q "$BATS_TEST_TMPDIR/l.json" 'max(x["minor"] for x in d["devices"])')" -ge 500 ]
 	[ "$(q "$BATS_TEST_TMPDIR/l.json" 'dev("bulk-top")["deps"][0]')" = "$top_dep" ]

@@ -5,11 +5,13 @@
 # they document every command, option, exit code, environment variable and
 # target type the program has.
 
+# runs-on: host
+
 load helpers
 bats_require_minimum_version 1.5.0
 
-setup() { common_setup; }
-teardown() { common_teardown; }
+setup() { host_setup; }
+teardown() { host_teardown; }
 
 TOOLS=${VMAPCTL_TOOLS:-$TOP/build/rel/tools}
 
@@ -61,7 +63,7 @@ $(head -n 40 "$BATS_TEST_TMPDIR/diff")"
 	[ -n "$vars" ]
 	local missing=""
 	for v in $vars; do
-		printf '%s\n' "$page" | grep -q "^       $v\$" || missing+=" $v"
+		printf '%s\n' "$page" | grep -qE "^       $v( |\$)" || missing+=" $v"
 	done
 	[ -z "$missing" ] || fail "not in ENVIRONMENT:$missing"
 }

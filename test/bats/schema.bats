@@ -6,11 +6,13 @@
 # Bad specs it cannot express are listed with the reason, and the schema is
 # shown to accept them, so a label can never hide a real disagreement.
 
+# runs-on: host
+
 load helpers
 bats_require_minimum_version 1.5.0
 
-setup() { common_setup; }
-teardown() { common_teardown; }
+setup() { host_setup; }
+teardown() { host_teardown; }
 
 # One Python run for every file (starting Python in the emulated VM takes
 # seconds): the verdicts go to $BATS_FILE_TMPDIR/verdicts.
@@ -26,21 +28,6 @@ setup_file() {
 BAD=$TOP/test/bad-specs
 TOOLS=${VMAPCTL_TOOLS:-$TOP/build/rel/tools}
 SCHEMA=$TOP/schema/vmapctl-spec.schema.json
-
-TYPES=
-have_type() {
-	[ -n "$TYPES" ] || TYPES=$'\n'$("$TOOLS/gen-schema" --types)$'\n'
-	[[ $TYPES == *$'\n'"$1"$'\n'* ]]
-}
-
-missing_type() {
-	local t
-	for t in $(grep -hoE '^ *(- )?type: *[A-Za-z0-9_-]+' "$@" | awk '{ print $NF }' | sort -u); do
-		[ "$t" = raw ] && continue
-		have_type "$t" || { echo "$t"; return 0; }
-	done
-	return 1
-}
 
 # The "# schema:" label of a corpus file in $label, and in $waiting_for the
 # first type of its "# requires:" line this build does not have.

@@ -4,11 +4,13 @@
 # names; the examples validate; the set is made of files and directories as
 # documented (docs/spec-format.md); and validate touches nothing.
 
+# runs-on: host
+
 load helpers
 bats_require_minimum_version 1.5.0
 
-setup() { common_setup; }
-teardown() { common_teardown; }
+setup() { host_setup; }
+teardown() { host_teardown; }
 
 BAD=$TOP/test/bad-specs
 TOOLS=${VMAPCTL_TOOLS:-$TOP/build/rel/tools}
@@ -38,35 +40,20 @@ run_timed() {
 	fi
 }
 
-# The least CPU time of up to three runs: the guest's CPU clock runs on
-# while the host deschedules the emulator, so one slow run proves nothing;
-# a slow program is slow every time.  (test_spec_corpus checks the same
-# corpus in-process on the host, where one measurement is reliable.)
+# The least CPU time of up to five runs a moment apart: the guest's CPU
+# clock runs on while the host deschedules the emulator (an emulator has no
+# steal time), so a slow run proves nothing; a slow program is slow every
+# time.  (test_spec_corpus checks the same corpus in-process on the host,
+# where one measurement is reliable.)
 run_best() {
 	local best=999999 i
-	for i in 1 2 3; do
+	for i in 1 2 3 4 5; do
 		run_timed "$@"
 		[ "$cpu" -lt "$best" ] && best=$cpu
 		[ "$best" -lt 1000 ] && break
+		sleep 0.5
 	done
 	cpu=$best
-}
-
-# Target types this build has (the rest are being written).
-TYPES=
-have_type() {
-	[ -n "$TYPES" ] || TYPES=$'\n'$("$TOOLS/gen-schema" --types)$'\n'
-	[[ $TYPES == *$'\n'"$1"$'\n'* ]]
-}
-
-# The first target type FILE... uses that this build does not have.
-missing_type() {
-	local t
-	for t in $(grep -hoE '^ *(- )?type: *[A-Za-z0-9_-]+' "$@" | awk '{ print $NF }' | sort -u); do
-		[ "$t" = raw ] && continue
-		have_type "$t" || { echo "$t"; return 0; }
-	done
-	return 1
 }
 
 # The "# expect:" and "# requires:" lines at the top of a corpus file, into
@@ -350,7 +337,9 @@ assert (e["line"], e["column"], e["volume"]) == (8, 9, "a"), e
 }
 
 @test "validate touches nothing: no device, no device node, no udev, no key file" {
-	before=$(dmsetup ls | sort)
+	# on a host without device-mapper both lists are empty; the trace is
+	# the proof there
+	before=$(dmsetup ls 2>/dev/null | sort)
 	keyfile=$BATS_TEST_TMPDIR/vault.key
 	head -c 64 /dev/urandom >"$keyfile"
 	sed "s|/etc/vmapctl/keys/vault.key|$keyfile|" "$TOP/examples/03-crypt.yaml" >"$VMAPCTL_SPEC_DIR/crypt.yaml"
@@ -363,5 +352,5 @@ assert (e["line"], e["column"], e["volume"]) == (8, 9, "a"), e
 	! grep -E '"/dev/|"/sys/|"/run/udev|/proc/devices|vault\.key' "$BATS_TEST_TMPDIR/trace" ||
 		fail "validate looked at the system: $(grep -E '"/dev/|"/sys/|"/run/udev|vault\.key' "$BATS_TEST_TMPDIR/trace")"
 	! grep -E 'ioctl\([0-9]+, DM_|socket\(AF_NETLINK' "$BATS_TEST_TMPDIR/trace" || fail "device-mapper or udev was asked"
-	[ "$(dmsetup ls | sort)" = "$before" ]
+	[ "$(dmsetup ls 2>/dev/null | sort)" = "$before" ]
 }
