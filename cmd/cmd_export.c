@@ -41,7 +41,7 @@ int cmd_export(struct vmap_cli *cli, struct vmap_errlist *errs)
 	struct vmap_export_opts opts = {.format = f,
 					.names = (const char *const *)cli->args,
 					.n_names = (size_t)cli->n_args};
-	if (engine_live(cli, NULL, &live, errs) == 0)
+	if (engine_live(cli, NULL, false, &live, errs) == 0)
 		vmap_export(&live, &opts, &ex, errs);
 	if (cli->json)
 		print_json(f, &ex, errs);

@@ -167,7 +167,7 @@ static int plan_or_apply(struct vmap_cli *cli, struct vmap_errlist *errs, bool a
 			goto out;
 		}
 	}
-	if (engine_live(cli, popts->destroy ? NULL : &set, &live, errs) < 0) {
+	if (engine_live(cli, popts->destroy ? NULL : &set, false, &live, errs) < 0) {
 		rc = vmap_report_errors(cli, errs);
 		goto out;
 	}

@@ -126,7 +126,7 @@ int cmd_status(struct vmap_cli *cli, struct vmap_errlist *errs)
 	 * a broken spec set is reported but does not hide the devices. */
 	struct vmap_errlist spec_errs = {0};
 	bool have_set = engine_load_specs(cli, &set, &spec_errs) == 0;
-	if (engine_live(cli, have_set ? &set : NULL, &live, errs) < 0) {
+	if (engine_live(cli, have_set ? &set : NULL, true, &live, errs) < 0) {
 		vmap_errlist_move(errs, &spec_errs);
 		rc = vmap_report_errors(cli, errs);
 		if (cli->json) /* one object on stdout, whatever happened */

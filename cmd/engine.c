@@ -29,7 +29,7 @@ static void add_ref(const struct vmap_devref *ref, void *arg)
 	VEC_PUSH(r->v, r->n, r->cap, ref);
 }
 
-int engine_live(const struct vmap_cli *cli, const struct vmap_specset *set,
+int engine_live(const struct vmap_cli *cli, const struct vmap_specset *set, bool dm_limits,
 		struct vmap_live *live, struct vmap_errlist *errs)
 {
 	memset(live, 0, sizeof(*live));
@@ -49,7 +49,7 @@ int engine_live(const struct vmap_cli *cli, const struct vmap_specset *set,
 			for (size_t t = 0; t < set->vols[i].n_targets; t++)
 				VEC_PUSH(types, n_types, types_cap, set->vols[i].targets[t].kernel_name);
 	}
-	struct vmap_capture_req req = {refs.v, refs.n, types, n_types};
+	struct vmap_capture_req req = {refs.v, refs.n, types, n_types, dm_limits};
 	int r = vmap_live_capture(live, &req, errs);
 	free(refs.v);
 	free(types);

@@ -16,7 +16,7 @@ int engine_load_specs(const struct vmap_cli *cli, struct vmap_specset *set,
 
 /* The live state for `set` (NULL: devices only): from --live-state FILE
  * when given, else captured from this host (device-mapper must be there). */
-int engine_live(const struct vmap_cli *cli, const struct vmap_specset *set,
+int engine_live(const struct vmap_cli *cli, const struct vmap_specset *set, bool dm_limits,
 		struct vmap_live *live, struct vmap_errlist *errs);
 
 /* Take the run lock (--lock-timeout); -1 with VMAP_E_LOCK on timeout.

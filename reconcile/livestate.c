@@ -589,7 +589,8 @@ int vmap_live_capture(struct vmap_live *out, const struct vmap_capture_req *req,
 		canon_table(&d->inactive);
 		/* the device type is decided by the first table it gets */
 		d->request_based = vmap_sysfs_request_based(d->major, d->minor);
-		vmap_sysfs_limits(d->major, d->minor, &d->limits);
+		if (req && req->dm_limits)
+			vmap_sysfs_limits(d->major, d->minor, &d->limits);
 	}
 	if (out->n_devs)
 		qsort(out->devs, out->n_devs, sizeof(*out->devs), cmp_dev_name);

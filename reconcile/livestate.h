@@ -27,6 +27,11 @@ struct vmap_capture_req {
 	 * checked for a module that provides them (loadable_targets). */
 	const char *const *types;
 	size_t n_types;
+	/* Read the queue limits of every dm device too (status, snapshots).
+	 * plan and apply need only those of component devices (alignment):
+	 * with hundreds of volumes the seven sysfs files a device are most
+	 * of a converged run's time. */
+	bool dm_limits;
 };
 
 /* Fill `out` (zero-initialised by the caller; free with vmap_live_free).

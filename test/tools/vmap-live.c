@@ -93,7 +93,8 @@ int main(int argc, char **argv)
 			VEC_PUSH(refs, nr, cr, r);
 		}
 	}
-	struct vmap_capture_req req = {(const struct vmap_devref *const *)refs, nr, types, nt};
+	/* the whole picture, limits of dm devices included (as status takes it) */
+	struct vmap_capture_req req = {(const struct vmap_devref *const *)refs, nr, types, nt, true};
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = vmap_live_capture(&l, &req, &errs);
