@@ -153,25 +153,6 @@ assert_no_udev_cookies() {
 		fail "udev cookies left behind: $output"
 }
 
-# have_type TYPE: whether this build knows the target type (gen-schema
-# --types, from the field tables)
-TYPES=
-have_type() {
-	[ -n "$TYPES" ] || TYPES=$'\n'$("${VMAPCTL_TOOLS:-$TOP/build/rel/tools}/gen-schema" --types)$'\n'
-	[[ $TYPES == *$'\n'"$1"$'\n'* ]]
-}
-
-# missing_type FILE...: the first target type the files use that this
-# build does not know (a spec written for a newer vmapctl)
-missing_type() {
-	local t
-	for t in $(grep -hoE '^ *(- )?type: *[A-Za-z0-9_-]+' "$@" | awk '{ print $NF }' | sort -u); do
-		[ "$t" = raw ] && continue
-		have_type "$t" || { echo "$t"; return 0; }
-	done
-	return 1
-}
-
 # start_udevd: start systemd-udevd again after a test stopped it.  Without
 # any of our descriptors: a daemon holding bats' output pipe (fd 3 and the
 # others bats keeps open) makes bats wait for it forever after the last

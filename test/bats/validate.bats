@@ -13,7 +13,6 @@ setup() { host_setup; }
 teardown() { host_teardown; }
 
 BAD=$TOP/test/bad-specs
-TOOLS=${VMAPCTL_TOOLS:-$TOP/build/rel/tools}
 
 # The suite runs in an emulated VM that other VMs share, where every new
 # process is expensive: the helpers below do their work in bash itself.
@@ -56,25 +55,22 @@ run_best() {
 	cpu=$best
 }
 
-# The "# expect:" and "# requires:" lines at the top of a corpus file, into
-# $expect and $requires.
+# The "# expect:" line at the top of a corpus file, into $expect.
 read_header() {
 	local line i
-	expect= requires=
+	expect=
 	for i in 1 2 3; do
 		IFS= read -r line || break
 		case $line in
 		"# expect: "*) expect=${line#"# expect: "} ;;
-		"# requires: "*) requires=${line#"# requires: "} ;;
 		esac
 	done <"$1"
 }
 
 # Corpus entry $1 (a file, or a directory where one file has "# expect:"):
-# that file in $file, its header in $expect and $requires, and the first
-# required target type this build does not have in $waiting_for.
+# that file in $file, its "# expect:" line in $expect.
 read_entry() {
-	local f t
+	local f
 	file=$1
 	if [ -d "$1" ]; then
 		for f in "$1"/*.yaml; do
@@ -84,10 +80,6 @@ read_entry() {
 		file=$f
 	fi
 	read_header "$file"
-	waiting_for=
-	for t in $requires; do
-		have_type "$t" || { waiting_for=$t; break; }
-	done
 }
 
 # What starting vmapctl on a trivial spec costs in this VM (dynamic
@@ -104,14 +96,10 @@ startup_cpu() {
 @test "every bad spec fails with exit 65 at its file:line:col, in under a second of CPU beyond startup" {
 	startup_cpu
 	cd "$BAD"
-	local entry failures="" count=0 skipped=""
+	local entry failures="" count=0
 	for entry in *.yaml */; do
 		entry=${entry%/}
 		read_entry "$entry"
-		if [ -n "$waiting_for" ]; then
-			skipped+=" $entry"
-			continue
-		fi
 		[ -n "$expect" ] || { failures+="$entry: no '# expect:' first line"$'\n'; continue; }
 		run_best validate -f "$entry"
 		count=$((count + 1))
@@ -122,21 +110,9 @@ startup_cpu() {
 		# the keys in the secret-* specs all start like this: never shown
 		[[ $output != *0011223344* ]] || failures+="$entry: key material in the output"$'\n'
 	done
-	[ -z "$skipped" ] || echo "# not run (target types not written yet):$skipped" >&3
 	echo "# $count bad specs checked" >&3
 	[ "$count" -ge 40 ] || failures+="only $count bad specs"$'\n'
 	[ -z "$failures" ] || fail "$failures"
-}
-
-@test "bad specs that need target types not written yet" {
-	cd "$BAD"
-	local entry waiting=""
-	for entry in *.yaml */; do
-		entry=${entry%/}
-		read_entry "$entry"
-		[ -z "$waiting_for" ] || waiting+=" $entry (needs $waiting_for)"
-	done
-	[ -z "$waiting" ] || skip "target type not implemented yet:$waiting"
 }
 
 @test "an empty file is an error, not an empty set" {
@@ -167,10 +143,7 @@ startup_cpu() {
 }
 
 validate_example() {
-	local f=$TOP/examples/$1 t
-	if t=$(missing_type "$f"); then
-		skip "target type '$t' not implemented yet"
-	fi
+	local f=$TOP/examples/$1
 	run vmapctl validate -f "$f"
 	assert_success
 	assert_output --regexp "^ok: [0-9]+ volumes? in 1 file$"
@@ -193,9 +166,6 @@ validate_example() {
 }
 
 @test "all examples together are one valid set: names are unique across them" {
-	if t=$(missing_type "$TOP"/examples/*.yaml); then
-		skip "target type '$t' not implemented yet"
-	fi
 	run vmapctl validate -f "$TOP/examples"
 	assert_success
 	n=$(ls "$TOP"/examples/*.yaml | wc -l)
@@ -344,7 +314,6 @@ assert (e["line"], e["column"], e["volume"]) == (8, 9, "a"), e
 	head -c 64 /dev/urandom >"$keyfile"
 	sed "s|/etc/vmapctl/keys/vault.key|$keyfile|" "$TOP/examples/03-crypt.yaml" >"$VMAPCTL_SPEC_DIR/crypt.yaml"
 	cp "$TOP/examples/07-stack.yaml" "$TOP/examples/08-udev.yaml" "$TOP/examples/09-table.yaml" "$VMAPCTL_SPEC_DIR/"
-	if ! have_type crypt; then rm "$VMAPCTL_SPEC_DIR/crypt.yaml"; fi
 	run strace -f -qq -e trace=open,openat,openat2,stat,newfstatat,statx,ioctl,socket -o "$BATS_TEST_TMPDIR/trace" \
 		"$VMAPCTL_BIN" validate
 	assert_success
