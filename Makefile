@@ -30,6 +30,17 @@ SANFLAGS :=
 endif
 BUILD   := build/$(VARIANT)
 
+# Short build lines ("CC reconcile/plan/decide.c"); V=1 prints the commands.
+ifeq ($(V),1)
+Q_CC :=
+Q_AR :=
+Q_LINK :=
+else
+Q_CC   = @printf '  CC      %s\n' $<;
+Q_AR   = @printf '  AR      %s\n' $@;
+Q_LINK = @printf '  LINK    %s\n' $@;
+endif
+
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -37,16 +48,18 @@ CPPFLAGS += -D_GNU_SOURCE -DVMAP_VERSION='"$(VERSION)"' -Ireconcile -Icmd
 CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
-LIB_SRCS  := $(sort $(wildcard reconcile/*.c reconcile/targets/*.c))
+LIB_SRCS  := $(sort $(wildcard reconcile/*.c reconcile/*/*.c))
 CMD_SRCS  := $(sort $(wildcard cmd/*.c))
 UNIT_SRCS := $(sort $(wildcard test/unit/test_*.c))
-# Small programs the tests and benchmarks drive the library with.
-TOOL_SRCS := $(sort $(wildcard test/tools/*.c))
+# Small programs built with the library: generators of shipped files
+# (gen/: the JSON Schema, the man page's field tables), the benchmarks'
+# drivers (bench/) and the tests' (test/tools/).  All land in $(BUILD)/tools.
+TOOL_SRCS := $(sort $(wildcard gen/*.c bench/*.c test/tools/*.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CMD_OBJS  := $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/unit/%)
-TOOL_BINS := $(TOOL_SRCS:test/tools/%.c=$(BUILD)/tools/%)
+TOOL_BINS := $(addprefix $(BUILD)/tools/,$(basename $(notdir $(TOOL_SRCS))))
 LIB       := $(BUILD)/libvmap.a
 BIN       := $(BUILD)/vmapctl
 
@@ -60,22 +73,23 @@ endif
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q_AR)$(AR) rcs $@ $^
 
 $(BIN): $(CMD_OBJS) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJS) $(LIB) $(PKG_LIBS)
+	$(Q_LINK)$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJS) $(LIB) $(PKG_LIBS)
 
 $(BUILD)/unit/%: test/unit/%.c $(LIB) test/unit/unit.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itest/unit $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) -lcmocka
+	$(Q_LINK)$(CC) $(CPPFLAGS) -Itest/unit $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) -lcmocka
 
-$(BUILD)/tools/%: test/tools/%.c $(LIB)
+vpath %.c gen bench test/tools
+$(BUILD)/tools/%: %.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS)
+	$(Q_LINK)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS)
 
 deps:
 	@scripts/deps build

@@ -19,8 +19,8 @@
 #include "engine.h"
 #include "output.h"
 #include "plan_print.h"
-#include "spec.h"
-#include "util.h"
+#include "model/spec.h"
+#include "base/util.h"
 
 /* Who a uuid prefix says owns a device (device-mapper-facts.md). */
 static const char *owner(const char *uuid)

@@ -6,7 +6,7 @@
 
 #include "cli.h"
 #include "engine.h"
-#include "export.h"
+#include "export/export.h"
 #include "output.h"
 #include "plan_print.h"
 

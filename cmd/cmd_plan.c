@@ -5,13 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply.h"
+#include "exec/apply.h"
 #include "cli.h"
 #include "engine.h"
 #include "output.h"
 #include "plan_print.h"
-#include "udev_ready.h"
-#include "util.h"
+#include "live/udev_ready.h"
+#include "base/util.h"
 
 /* Progress for long applies, on stderr, only on a terminal. */
 struct progress {

@@ -11,14 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply.h"
+#include "exec/apply.h"
 #include "cli.h"
 #include "dm.h"
 #include "engine.h"
-#include "live_json.h"
+#include "live/snapshot.h"
 #include "output.h"
 #include "plan_print.h"
-#include "util.h"
+#include "base/util.h"
 
 struct stale {
 	char **why;

@@ -7,9 +7,9 @@
 
 #include "cli.h"
 #include "output.h"
-#include "spec.h"
-#include "target.h"
-#include "util.h"
+#include "model/spec.h"
+#include "targets/target.h"
+#include "base/util.h"
 
 /* Add `s` to the JSON array `a` unless it is there already. */
 static void add_unique(json_object *a, const char *s)

@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "dm.h"
-#include "live_json.h"
-#include "livestate.h"
-#include "lock.h"
-#include "util.h"
+#include "live/snapshot.h"
+#include "live/capture.h"
+#include "exec/lock.h"
+#include "base/util.h"
 
 int engine_load_specs(const struct vmap_cli *cli, struct vmap_specset *set,
 		      struct vmap_errlist *errs)

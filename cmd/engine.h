@@ -5,10 +5,10 @@
 #define VMAP_ENGINE_H
 
 #include "cli.h"
-#include "error.h"
-#include "live.h"
-#include "plan.h"
-#include "spec.h"
+#include "base/error.h"
+#include "model/live.h"
+#include "plan/plan.h"
+#include "model/spec.h"
 
 /* The spec set from -f (or the default directory). */
 int engine_load_specs(const struct vmap_cli *cli, struct vmap_specset *set,

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 
 static void usage_all(FILE *f)
 {

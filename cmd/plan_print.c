@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "dm.h"
-#include "util.h"
+#include "base/util.h"
 
 #define C_RESET "\033[0m"
 #define C_BOLD "\033[1m"

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec.h"
-#include "target.h"
-#include "util.h"
+#include "model/spec.h"
+#include "targets/target.h"
+#include "base/util.h"
 
 #define CHECK(cond)                                                                      \
 	do {                                                                             \

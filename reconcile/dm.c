@@ -16,7 +16,7 @@
 #include <libdevmapper.h>
 #include <linux/dm-ioctl.h> /* DM_NAME_LEN, DM_UUID_LEN */
 
-#include "util.h"
+#include "base/util.h"
 
 /* ---- capturing libdm's messages ----
  *

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "live.h"
+#include "base/error.h"
+#include "model/live.h"
 
 #define VMAP_DM_CONTROL "/dev/mapper/control"
 

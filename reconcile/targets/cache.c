@@ -5,7 +5,7 @@
  * loaded (it keeps a copy of those words), so the canonical form is
  * simply the one vmapctl writes: features in a fixed order, policy
  * arguments in the order given. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <string.h>
 

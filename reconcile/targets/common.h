@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "target.h"
+#include "targets/target.h"
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 #define ULL(x) ((unsigned long long)(x))

@@ -3,7 +3,7 @@
  * The kernel reports the key as lowercase hex (a keyring key as
  * `:<size>:<type>:<desc>` verbatim, no key as `-`), and the optional
  * features recounted, in its own order, `sector_size:512` dropped. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * go to the first device after a delay.
  *
  * The kernel reports the form it was given (3, 6 or 9 arguments). */
-#include "common.h"
+#include "targets/common.h"
 
 static const struct vmap_field fields[] = {
 	{.key = "device", .kind = VMAP_F_DEVICE, .flags = VMAP_FF_REQUIRED,

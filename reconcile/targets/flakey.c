@@ -3,7 +3,7 @@
  *
  * The kernel (6.1) always reports the feature count, and every word after
  * the intervals is followed by a space, so the text ends with one. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <string.h>
 

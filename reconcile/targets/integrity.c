@@ -10,7 +10,7 @@
  * superblock's journal and interleave sizes win: the normaliser assumes
  * the device was formatted with the same values (or is still zeroed).
  * Keys are reported as they were written; vmapctl writes lowercase hex. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* linear.c: `linear <dev> <offset>`. */
-#include "common.h"
+#include "targets/common.h"
 
 static const struct vmap_field fields[] = {
 	{.key = "device", .kind = VMAP_F_DEVICE, .flags = VMAP_FF_REQUIRED,

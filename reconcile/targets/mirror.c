@@ -5,7 +5,7 @@
  *
  * The kernel reports the log's argument count recomputed, a space after
  * the log's arguments, and the features in its own order. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <string.h>
 

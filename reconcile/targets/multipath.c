@@ -9,7 +9,7 @@
  * bio-based device), the built-in selectors report no selector arguments,
  * their own number of path arguments, and a repeat_count above 1 as 1.
  * Every word is followed by a space, so the text ends with one. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
  * vmap_raid_live_to_load).  raid4/5/6 report their stripe cache as it is
  * now, which follows demand: only a size the cache does not grow past
  * (512 and more, normally) comes back as given. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <stdio.h>
 #include <stdlib.h>

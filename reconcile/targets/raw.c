@@ -1,5 +1,5 @@
 /* raw.c: `type: raw`: any kernel target, arguments verbatim. */
-#include "target.h"
+#include "targets/target.h"
 
 static const struct vmap_field raw_fields[] = {
 	{"target", VMAP_F_STRING, VMAP_FF_REQUIRED, NULL, NULL, 0, 0,

@@ -1,5 +1,5 @@
 /* registry.c: the list of first-class target types (see target.h). */
-#include "target.h"
+#include "targets/target.h"
 
 extern const struct vmap_target_type vmap_tt_linear, vmap_tt_striped, vmap_tt_zero, vmap_tt_error,
 	vmap_tt_crypt, vmap_tt_multipath, vmap_tt_thin_pool, vmap_tt_thin, vmap_tt_snapshot_origin,

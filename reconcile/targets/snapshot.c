@@ -4,7 +4,7 @@
  * The kernel reports the store type in capitals and the features in its
  * own order.  A persistent store that was written before keeps the chunk
  * size on disk: the kernel then reports that one, whatever was asked. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* striped.c: `striped <n> <chunk> (<dev> <offset>){n}`. */
-#include "common.h"
+#include "targets/common.h"
 
 static const struct vmap_field stripe_fields[] = {
 	{.key = "device", .kind = VMAP_F_DEVICE, .flags = VMAP_FF_REQUIRED, .doc = "a stripe's device"},

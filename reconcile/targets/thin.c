@@ -3,7 +3,7 @@
  *
  * thin-pool reports its features recounted, in its own order, each word
  * followed by a space (so the text ends with one, also with no feature). */
-#include "common.h"
+#include "targets/common.h"
 
 static const struct vmap_field pool_fields[] = {
 	{.key = "metadataDevice", .kind = VMAP_F_DEVICE, .flags = VMAP_FF_REQUIRED,

@@ -7,7 +7,7 @@
  * check_at_most_once, try_verify_in_tasklet, the four FEC options (all of
  * them, defaults filled in), root_hash_sig_key_desc.  The table must be
  * loaded read-only (the volume's readOnly). */
-#include "common.h"
+#include "targets/common.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* zero_error.c: `zero` (reads return zeroes, writes are dropped) and
  * `error` (every I/O fails); neither takes arguments. */
-#include "common.h"
+#include "targets/common.h"
 
 static int parse_none(char *const *w, size_t n, struct vmap_obj *o, const struct vmap_loc *loc,
 		      struct vmap_errlist *errs)

@@ -26,9 +26,9 @@
 #include <unistd.h>
 
 #include "dm.h"
-#include "livestate.h"
-#include "lock.h"
-#include "util.h"
+#include "live/capture.h"
+#include "exec/lock.h"
+#include "base/util.h"
 
 static struct vmap_errlist errs;
 static struct vmap_udev_batch batch;

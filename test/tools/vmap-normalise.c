@@ -23,10 +23,10 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "secret.h"
-#include "spec.h"
-#include "target.h"
-#include "util.h"
+#include "model/secret.h"
+#include "model/spec.h"
+#include "targets/target.h"
+#include "base/util.h"
 
 static int fail(struct vmap_errlist *errs)
 {

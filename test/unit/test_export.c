@@ -12,13 +12,13 @@
 
 #include "unit.h"
 
-#include "export.h"
-#include "live.h"
-#include "livestate.h"
-#include "plan.h"
-#include "spec.h"
-#include "target.h"
-#include "util.h"
+#include "export/export.h"
+#include "model/live.h"
+#include "live/capture.h"
+#include "plan/plan.h"
+#include "model/spec.h"
+#include "targets/target.h"
+#include "base/util.h"
 
 #define DM_MAJOR 254
 

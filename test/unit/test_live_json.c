@@ -7,8 +7,8 @@
 
 #include "unit.h"
 
-#include "live_json.h"
-#include "util.h"
+#include "live/snapshot.h"
+#include "base/util.h"
 
 static void line(struct vmap_table_line *l, uint64_t start, uint64_t len, const char *type,
 		 const char *params)

@@ -12,8 +12,8 @@
 
 #include "unit.h"
 
-#include "lock.h"
-#include "util.h"
+#include "exec/lock.h"
+#include "base/util.h"
 
 static char dir[64];
 static char *path;

@@ -9,11 +9,11 @@
 
 #include "unit.h"
 
-#include "live.h"
-#include "livestate.h"
-#include "secret.h"
-#include "sysfs.h"
-#include "util.h"
+#include "model/live.h"
+#include "live/capture.h"
+#include "model/secret.h"
+#include "live/sysfs.h"
+#include "base/util.h"
 
 #define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 

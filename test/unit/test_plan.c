@@ -9,10 +9,10 @@
 #include "unit.h"
 
 #include "dm.h"
-#include "live.h"
-#include "plan.h"
-#include "spec.h"
-#include "util.h"
+#include "model/live.h"
+#include "plan/plan.h"
+#include "model/spec.h"
+#include "base/util.h"
 
 /* ---- building live states ---- */
 

@@ -12,7 +12,7 @@
 
 #include "spec_test.h"
 
-#include "target.h"
+#include "targets/target.h"
 
 #define CORPUS "test/bad-specs"
 

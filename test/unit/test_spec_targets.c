@@ -2,7 +2,7 @@
  * where each comes from, and the errors about them. */
 #include "spec_test.h"
 
-#include "target.h"
+#include "targets/target.h"
 
 static void typed_targets_are_laid_back_to_back_from_zero(void **state)
 {

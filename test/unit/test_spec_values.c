@@ -3,9 +3,9 @@
  * hold for all of them). */
 #include "spec_test.h"
 
-#include "spec_build.h"
-#include "target.h"
-#include "yaml_doc.h"
+#include "spec/build.h"
+#include "targets/target.h"
+#include "spec/yaml_doc.h"
 
 static const char *const modes[] = {"fast", "safe", "paranoid", NULL};
 

@@ -11,11 +11,11 @@
 
 #include "unit.h"
 
-#include "error.h"
-#include "secret.h"
-#include "spec.h"
-#include "target.h"
-#include "util.h"
+#include "base/error.h"
+#include "model/secret.h"
+#include "model/spec.h"
+#include "targets/target.h"
+#include "base/util.h"
 
 /* ---- a context without a system: /dev/a..z are 7:0..7:25 ---- */
 

@@ -1,0 +1,706 @@
+/* export.c: see export.h. */
+#include "export/export.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "model/secret.h"
+#include "model/spec.h"
+#include "targets/target.h"
+#include "targets/common.h"
+#include "base/util.h"
+#include "spec/yaml_doc.h"
+
+int vmap_export_format_parse(const char *s, enum vmap_export_format *out)
+{
+	static const struct {
+		const char *name;
+		enum vmap_export_format f;
+	} formats[] = {
+		{"yaml", VMAP_EXPORT_YAML},
+		{"concise", VMAP_EXPORT_CONCISE},
+		{"dm-init", VMAP_EXPORT_DM_INIT},
+	};
+	for (size_t i = 0; s && i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strcmp(s, formats[i].name)) {
+			*out = formats[i].f;
+			return 0;
+		}
+	return -1;
+}
+
+const char *vmap_export_format_name(enum vmap_export_format f)
+{
+	switch (f) {
+	case VMAP_EXPORT_YAML: return "yaml";
+	case VMAP_EXPORT_CONCISE: return "concise";
+	case VMAP_EXPORT_DM_INIT: return "dm-init";
+	}
+	return "?";
+}
+
+/* What one export run works on: the selected devices, in output order. */
+struct ex {
+	const struct vmap_live *live;
+	const struct vmap_export_opts *opts;
+	const struct vmap_dmdev **devs;
+	size_t n, cap;
+	struct vmap_export *out;
+	struct vmap_errlist *errs;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void warn(struct ex *x, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = xvasprintf(fmt, ap);
+	va_end(ap);
+	x->out->warnings = xrealloc(x->out->warnings, (x->out->n_warnings + 1) * sizeof(char *));
+	x->out->warnings[x->out->n_warnings++] = m;
+}
+
+/* The selected device with number maj:min, or NULL. */
+static const struct vmap_dmdev *selected_devnum(const struct ex *x, unsigned maj, unsigned min)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (x->devs[i]->major == maj && x->devs[i]->minor == min)
+			return x->devs[i];
+	return NULL;
+}
+
+/* ---- selection and order ---- */
+
+static int by_name(const void *a, const void *b)
+{
+	const struct vmap_dmdev *const *x = a, *const *y = b;
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static void refuse_unmanaged(struct ex *x, const struct vmap_dmdev *d)
+{
+	if (!d->uuid || !*d->uuid)
+		vmap_err(x->errs, VMAP_E_POLICY, 0, NULL, d->name,
+			 "device is not managed by vmapctl: it has no uuid (make it managed with "
+			 "'vmapctl adopt %s')", d->name);
+	else
+		vmap_err(x->errs, VMAP_E_POLICY, 0, NULL, d->name,
+			 "device is not managed by vmapctl: its uuid '%s' belongs to another tool",
+			 d->uuid);
+}
+
+static int select_devs(struct ex *x)
+{
+	const struct vmap_export_opts *o = x->opts;
+	size_t before = x->errs->n;
+	if (!o->n_names) {
+		for (size_t i = 0; i < x->live->n_devs; i++)
+			if (vmap_dmdev_managed(&x->live->devs[i]))
+				VEC_PUSH(x->devs, x->n, x->cap, &x->live->devs[i]);
+	}
+	for (size_t k = 0; k < o->n_names; k++) {
+		const struct vmap_dmdev *d = vmap_live_find_dev(x->live, o->names[k]);
+		bool dup = false;
+		for (size_t i = 0; d && i < x->n; i++)
+			dup |= x->devs[i] == d;
+		if (dup)
+			continue;
+		if (!d)
+			vmap_err(x->errs, VMAP_E_FAILED, ENODEV, NULL, o->names[k], "no such device");
+		else if (!vmap_dmdev_managed(d))
+			refuse_unmanaged(x, d);
+		else
+			VEC_PUSH(x->devs, x->n, x->cap, d);
+	}
+	for (size_t i = 0; i < x->n; i++)
+		if (!x->devs[i]->live_table || !x->devs[i]->live.n)
+			vmap_err(x->errs, VMAP_E_FAILED, 0, NULL, x->devs[i]->name,
+				 "device has no live table, so there is nothing to export");
+	if (x->n)
+		qsort(x->devs, x->n, sizeof(*x->devs), by_name);
+	return x->errs->n == before ? 0 : -1;
+}
+
+/* Lower volumes first: a depth-first walk over the deps of the live
+ * tables, restricted to the selection, in name order where free. */
+static void visit(struct ex *x, size_t i, unsigned char *state, const struct vmap_dmdev **order,
+		  size_t *n)
+{
+	if (state[i])
+		return; /* done, or on the path: dm tables cannot form a cycle */
+	state[i] = 1;
+	const struct vmap_dmdev *d = x->devs[i];
+	for (size_t k = 0; k < d->n_deps; k++)
+		for (size_t j = 0; j < x->n; j++)
+			if (x->devs[j]->major == d->dep_major[k] && x->devs[j]->minor == d->dep_minor[k])
+				visit(x, j, state, order, n);
+	state[i] = 2;
+	order[(*n)++] = d;
+}
+
+static void order_devs(struct ex *x)
+{
+	if (!x->n)
+		return;
+	unsigned char *state = xcalloc(x->n, 1);
+	const struct vmap_dmdev **order = xcalloc(x->n, sizeof(*order));
+	size_t n = 0;
+	for (size_t i = 0; i < x->n; i++)
+		visit(x, i, state, order, &n);
+	memcpy(x->devs, order, x->n * sizeof(*order));
+	free(order);
+	free(state);
+}
+
+/* ---- YAML ---- */
+
+struct yw {
+	yaml_emitter_t em;
+	struct sbuf *out;
+	bool failed;
+};
+
+static int yw_write(void *data, unsigned char *buf, size_t size)
+{
+	sbuf_addn(data, (const char *)buf, size);
+	return 1;
+}
+
+static void yw_emit(struct yw *w, yaml_event_t *ev, int made)
+{
+	/* libyaml fails only on misuse (events out of order) or a string that
+	 * is not UTF-8; either way the output is unusable.  The emitter owns
+	 * the event once given; one not given is freed here. */
+	if (!made) {
+		w->failed = true;
+	} else if (w->failed) {
+		yaml_event_delete(ev);
+	} else if (!yaml_emitter_emit(&w->em, ev)) {
+		w->failed = true;
+	}
+}
+
+/* A string as plain text where every YAML reader reads it back as the
+ * same string (vmapctl's own reader decides, see yaml_doc.h), quoted
+ * otherwise: "7:0", "yes", "0010" and "1e3" must stay strings. */
+static void yw_str(struct yw *w, const char *s)
+{
+	struct ynode n = {.kind = YNODE_SCALAR, .style = YSTYLE_PLAIN};
+	n.str = (char *)s;
+	n.len = strlen(s);
+	yaml_scalar_style_t style = ynode_scalar_type(&n) == YS_STR ? YAML_ANY_SCALAR_STYLE
+								     : YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+	yaml_event_t ev;
+	yw_emit(w, &ev,
+		yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)n.len, 1, 1,
+					     style));
+}
+
+/* A typed value (integer, boolean): plain, never quoted. */
+static void yw_plain(struct yw *w, const char *s)
+{
+	yaml_event_t ev;
+	yw_emit(w, &ev,
+		yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1,
+					     0, YAML_PLAIN_SCALAR_STYLE));
+}
+
+static void yw_u64(struct yw *w, uint64_t v)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	yw_plain(w, buf);
+}
+
+/* Sectors as the largest binary unit they are a whole number of (from
+ * KiB up, as people write sizes: "64MiB", "128KiB"), else as sectors. */
+static void yw_sectors(struct yw *w, uint64_t sectors)
+{
+	static const char *const units[] = {"PiB", "TiB", "GiB", "MiB", "KiB"};
+	static const unsigned shifts[] = {41, 31, 21, 11, 1}; /* log2(unit / 512) */
+	for (size_t i = 0; sectors && i < sizeof(units) / sizeof(units[0]); i++) {
+		uint64_t unit = (uint64_t)1 << shifts[i];
+		if (sectors % unit == 0) {
+			char buf[40];
+			snprintf(buf, sizeof(buf), "%llu%s", (unsigned long long)(sectors / unit),
+				 units[i]);
+			yw_str(w, buf);
+			return;
+		}
+	}
+	yw_u64(w, sectors);
+}
+
+static void yw_map(struct yw *w, bool flow)
+{
+	yaml_event_t ev;
+	yw_emit(w, &ev,
+		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+						    flow ? YAML_FLOW_MAPPING_STYLE
+							 : YAML_BLOCK_MAPPING_STYLE));
+}
+
+static void yw_map_end(struct yw *w)
+{
+	yaml_event_t ev;
+	yw_emit(w, &ev, yaml_mapping_end_event_initialize(&ev));
+}
+
+static void yw_seq(struct yw *w)
+{
+	yaml_event_t ev;
+	yw_emit(w, &ev,
+		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE));
+}
+
+static void yw_seq_end(struct yw *w)
+{
+	yaml_event_t ev;
+	yw_emit(w, &ev, yaml_sequence_end_event_initialize(&ev));
+}
+
+/* What the YAML of one target needs to know about where it is. */
+struct tctx {
+	struct ex *x;
+	struct yw *w;
+	const char *volume;
+	size_t target;     /* index in the volume's table */
+	size_t n_targets;
+};
+
+static void yw_device(struct tctx *t, const struct vmap_devref *d)
+{
+	struct yw *w = t->w;
+	if (d->kind == VMAP_DEV_MAJMIN) {
+		const struct vmap_dmdev *vol = selected_devnum(t->x, d->major, d->minor);
+		if (vol) {
+			yw_map(w, true);
+			yw_str(w, "volume");
+			yw_str(w, vol->name);
+			yw_map_end(w);
+			return;
+		}
+		char *mm = xasprintf("%u:%u", d->major, d->minor);
+		yw_str(w, mm);
+		free(mm);
+	} else {
+		/* parsers only make MAJMIN or PATH refs from kernel text */
+		yw_str(w, d->path ? d->path : "");
+	}
+}
+
+/* A key: only its digest is known here, so the export points at a file
+ * and says where the key must go.  Keyring references are not secret. */
+static void yw_secret(struct tctx *t, const char *field, const struct vmap_secret *s)
+{
+	struct yw *w = t->w;
+	yw_map(w, true);
+	if (s->kind == VMAP_SECRET_KEYRING) {
+		yw_str(w, "keyring");
+		yw_str(w, s->value);
+		yw_map_end(w);
+		return;
+	}
+	/* "NAME.key" for the usual one key of a one-target volume; suffixes
+	 * keep the names apart where a volume has more */
+	struct sbuf path = {0};
+	const char *dir = t->x->opts->key_dir ? t->x->opts->key_dir : VMAP_EXPORT_KEY_DIR;
+	sbuf_printf(&path, "%s/%s", dir, t->volume);
+	if (t->n_targets > 1)
+		sbuf_printf(&path, "-%zu", t->target);
+	if (strcmp(field, "key"))
+		sbuf_printf(&path, "-%s", field);
+	sbuf_add(&path, ".key");
+	yw_str(w, "file");
+	yw_str(w, sbuf_str(&path));
+	yw_map_end(w);
+	warn(t->x,
+	     "volume '%s': export does not write keys: put the key for '%s' (raw bytes) in '%s' "
+	     "before applying this spec",
+	     t->volume, field, sbuf_str(&path));
+	sbuf_free(&path);
+}
+
+static void yw_obj(struct tctx *t, const struct vmap_obj *o);
+
+static void yw_value(struct tctx *t, const struct vmap_field *f, const struct vmap_value *v)
+{
+	struct yw *w = t->w;
+	switch (f->kind) {
+	case VMAP_F_U64: yw_u64(w, v->u); break;
+	case VMAP_F_SECTORS: yw_sectors(w, v->u); break;
+	case VMAP_F_BOOL: yw_plain(w, v->u ? "true" : "false"); break;
+	case VMAP_F_STRING:
+	case VMAP_F_ENUM:
+	case VMAP_F_HEX: yw_str(w, v->s ? v->s : ""); break;
+	case VMAP_F_DEVICE: yw_device(t, v->dev); break;
+	case VMAP_F_SECRET: yw_secret(t, f->key, v->secret); break;
+	case VMAP_F_LIST:
+		yw_seq(w);
+		for (size_t i = 0; i < v->n_items; i++) {
+			yw_map(w, false);
+			yw_obj(t, &v->items[i]);
+			yw_map_end(w);
+		}
+		yw_seq_end(w);
+		break;
+	case VMAP_F_MAP:
+		yw_map(w, false);
+		for (size_t i = 0; i < v->n_kv; i++) {
+			yw_str(w, v->kv[i].key);
+			yw_str(w, v->kv[i].value);
+		}
+		yw_map_end(w);
+		break;
+	}
+}
+
+/* The set fields of `o`, in field-table order (inside an open mapping). */
+static void yw_obj(struct tctx *t, const struct vmap_obj *o)
+{
+	for (size_t i = 0; i < o->type->n_fields; i++) {
+		const struct vmap_field *f = &o->type->fields[i];
+		const struct vmap_value *v = &o->v[i];
+		if (!v->set)
+			continue;
+		/* an empty list or map would not validate; the parsers leave
+		 * optional ones unset, so this only skips what means nothing */
+		if ((f->kind == VMAP_F_LIST && !v->n_items) || (f->kind == VMAP_F_MAP && !v->n_kv))
+			continue;
+		if ((f->kind == VMAP_F_DEVICE && !v->dev) || (f->kind == VMAP_F_SECRET && !v->secret))
+			continue;
+		yw_str(t->w, f->key);
+		yw_value(t, f, v);
+	}
+}
+
+/* Kernel text of a type whose reported form differs from its load form
+ * (normalise.c keeps the same list for live tables). */
+static void live_to_load(const char *type, char **w, size_t n)
+{
+	if (!strcmp(type, "raid"))
+		vmap_raid_live_to_load(w, n);
+}
+
+/* Raw arguments of a target type vmapctl does not know: words that are
+ * the number of an exported volume become /dev/mapper/NAME, which the
+ * spec reader counts as a reference, so the stack survives here too. */
+static char *raw_args(struct ex *x, const char *params)
+{
+	size_t n;
+	char **words = split_words(params, &n);
+	struct sbuf b = {0};
+	for (size_t i = 0; i < n; i++) {
+		unsigned maj, min;
+		char tail;
+		const struct vmap_dmdev *vol = NULL;
+		if (sscanf(words[i], "%u:%u%c", &maj, &min, &tail) == 2)
+			vol = selected_devnum(x, maj, min);
+		if (i)
+			sbuf_addc(&b, ' ');
+		if (vol)
+			sbuf_printf(&b, "/dev/mapper/%s", vol->name);
+		else
+			sbuf_add(&b, words[i]);
+	}
+	strv_free(words);
+	return sbuf_take(&b);
+}
+
+static int yw_target(struct tctx *t, const struct vmap_table_line *l)
+{
+	struct yw *w = t->w;
+	const struct vmap_target_type *tt = vmap_target_type_find(l->type);
+	const char *params = l->params ? l->params : "";
+	struct vmap_obj o = {0};
+	if (tt) {
+		size_t n;
+		char **words = split_words(params, &n);
+		live_to_load(tt->name, words, n);
+		vmap_obj_init(&o, &tt->args);
+		struct vmap_errlist perr = {0};
+		int r = tt->parse(words, n, &o, NULL, &perr);
+		strv_free(words);
+		if (r < 0) {
+			/* a kernel newer than vmapctl; raw would be refused
+			 * too, as the reader checks raw args of known types */
+			vmap_err(t->x->errs, VMAP_E_FAILED, 0, NULL, t->volume,
+				 "cannot read target %zu (%s) back into fields: %s", t->target, l->type,
+				 perr.n ? perr.v[0].msg : "unknown reason");
+			vmap_errlist_clear(&perr);
+			vmap_obj_free(&o);
+			return -1;
+		}
+	} else if (strstr(params, "<key:")) {
+		vmap_err(t->x->errs, VMAP_E_FAILED, 0, NULL, t->volume,
+			 "target %zu (%s) holds a key, which export never writes, and vmapctl does "
+			 "not know the type well enough to point at a key file",
+			 t->target, l->type);
+		return -1;
+	}
+	yw_map(w, false);
+	yw_str(w, "type");
+	yw_str(w, tt ? tt->name : "raw");
+	if (!tt) {
+		yw_str(w, "target");
+		yw_str(w, l->type);
+	}
+	yw_str(w, "size");
+	yw_sectors(w, l->len);
+	if (tt) {
+		yw_obj(t, &o);
+		vmap_obj_free(&o);
+	} else if (*params) {
+		char *args = raw_args(t->x, params);
+		yw_str(w, "args");
+		yw_str(w, args);
+		free(args);
+	}
+	yw_map_end(w);
+	return 0;
+}
+
+static int yw_volume(struct ex *x, struct yw *w, const struct vmap_dmdev *d)
+{
+	int r = 0;
+	/* a device made by other means may have a name or uuid a spec
+	 * cannot hold; an export that does not validate helps nobody */
+	const char *u = d->uuid + strlen(VMAP_UUID_PREFIX);
+	bool name_ok = vmap_name_valid(d->name);
+	if (!name_ok || (strcmp(u, d->name) && !vmap_name_valid(u))) {
+		vmap_err(x->errs, VMAP_E_FAILED, 0, NULL, d->name,
+			 "cannot write it as a spec volume: its %s '%s' has characters a spec does not "
+			 "allow (use --format concise)",
+			 name_ok ? "uuid" : "name", name_ok ? d->uuid : d->name);
+		return -1;
+	}
+	yw_map(w, false);
+	yw_str(w, "name");
+	yw_str(w, d->name);
+	/* the uuid only when it is not the default "VMAP-" + name */
+	if (strcmp(u, d->name)) {
+		yw_str(w, "uuid");
+		yw_str(w, u);
+	}
+	if (d->read_only) {
+		yw_str(w, "readOnly");
+		yw_plain(w, "true");
+	}
+	yw_str(w, "targets");
+	yw_seq(w);
+	for (size_t i = 0; i < d->live.n; i++) {
+		struct tctx t = {x, w, d->name, i, d->live.n};
+		if (yw_target(&t, &d->live.lines[i]) < 0)
+			r = -1;
+	}
+	yw_seq_end(w);
+	yw_map_end(w);
+	return r;
+}
+
+static int export_yaml(struct ex *x, struct sbuf *out)
+{
+	struct yw w = {.out = out};
+	yaml_event_t ev;
+	int r = 0;
+	if (!yaml_emitter_initialize(&w.em))
+		abort(); /* allocation failure, as util.h does */
+	yaml_emitter_set_output(&w.em, yw_write, out);
+	yaml_emitter_set_unicode(&w.em, 1);
+	yaml_emitter_set_width(&w.em, -1); /* never fold long args strings */
+	yaml_emitter_set_indent(&w.em, 2);
+	yw_emit(&w, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+	yw_emit(&w, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+	yw_map(&w, false);
+	yw_str(&w, "apiVersion");
+	yw_str(&w, "vmapctl/v1");
+	yw_str(&w, "volumes");
+	yw_seq(&w);
+	for (size_t i = 0; i < x->n; i++)
+		if (yw_volume(x, &w, x->devs[i]) < 0)
+			r = -1;
+	yw_seq_end(&w);
+	yw_map_end(&w);
+	yw_emit(&w, &ev, yaml_document_end_event_initialize(&ev, 1));
+	yw_emit(&w, &ev, yaml_stream_end_event_initialize(&ev));
+	if (w.failed && r == 0) {
+		vmap_err(x->errs, VMAP_E_FAILED, 0, NULL, NULL, "cannot write YAML: %s",
+			 w.em.problem ? w.em.problem : "libyaml failed");
+		r = -1;
+	}
+	yaml_emitter_delete(&w.em);
+	return r;
+}
+
+/* ---- concise and dm-init ---- */
+
+/* What early boot (dm-init, Linux 6.1) cannot create.  The kernel only
+ * takes these target types from dm-mod.create= (dm_allowed_targets in
+ * drivers/md/dm-init.c); modules cannot be loaded and no keyring is
+ * filled yet, and a key is never exported. */
+static const char *const dm_init_types[] = {"crypt", "delay", "linear", "snapshot-origin",
+					    "striped", "verity", NULL};
+
+static bool dm_init_type_ok(const char *type)
+{
+	for (size_t i = 0; dm_init_types[i]; i++)
+		if (!strcmp(dm_init_types[i], type))
+			return true;
+	return false;
+}
+
+/* The second word of a crypt table: ":<size>:<type>:<desc>" for a key in
+ * the kernel keyring. */
+static bool crypt_uses_keyring(const char *params)
+{
+	const char *p = params + strspn(params, " ");
+	p += strcspn(p, " ");
+	p += strspn(p, " ");
+	return *p == ':';
+}
+
+static bool has_word(const char *params, const char *word)
+{
+	size_t n;
+	char **w = split_words(params, &n);
+	bool r = false;
+	for (size_t i = 0; i < n && !r; i++)
+		r = !strcmp(w[i], word);
+	strv_free(w);
+	return r;
+}
+
+/* Why target line `l` of `d` cannot be written in format `f`, or NULL. */
+static const char *line_problem(enum vmap_export_format f, const struct vmap_table_line *l)
+{
+	const char *p = l->params ? l->params : "";
+	if (strstr(p, "<key:"))
+		return "its table holds a key, and export never writes keys (use --format yaml, "
+		       "which points at a key file)";
+	if (f != VMAP_EXPORT_DM_INIT)
+		return NULL;
+	if (!dm_init_type_ok(l->type))
+		return "the kernel creates only crypt, delay, linear, snapshot-origin, striped "
+		       "and verity targets from dm-mod.create=";
+	if (!strcmp(l->type, "crypt") && crypt_uses_keyring(p))
+		return "its key is in the kernel keyring, which is empty when dm-mod.create= runs";
+	if (!strcmp(l->type, "verity") && has_word(p, "root_hash_sig_key_desc"))
+		return "its root hash signature is checked against the kernel keyring, which is "
+		       "empty when dm-mod.create= runs";
+	if (strpbrk(p, ",;"))
+		return "its table has a ',' or ';', which dm-mod.create= cannot escape";
+	return NULL;
+}
+
+/* concise: escape the separators with '\' (dmsetup's own rule). */
+static void add_field(struct sbuf *b, enum vmap_export_format f, const char *s)
+{
+	for (; *s; s++) {
+		if (f == VMAP_EXPORT_CONCISE && strchr(",;\\", *s))
+			sbuf_addc(b, '\\');
+		sbuf_addc(b, *s);
+	}
+}
+
+static int export_text(struct ex *x, struct sbuf *out)
+{
+	enum vmap_export_format f = x->opts->format;
+	bool dm_init = f == VMAP_EXPORT_DM_INIT;
+	size_t before = x->errs->n;
+	if (dm_init && x->n > VMAP_DM_INIT_MAX_DEVICES)
+		vmap_err(x->errs, VMAP_E_FAILED, 0, NULL, NULL,
+			 "dm-mod.create= takes at most %d devices, not %zu (name fewer volumes)",
+			 VMAP_DM_INIT_MAX_DEVICES, x->n);
+	for (size_t i = 0; i < x->n; i++) {
+		const struct vmap_dmdev *d = x->devs[i];
+		if (dm_init && d->live.n > VMAP_DM_INIT_MAX_TARGETS)
+			vmap_err(x->errs, VMAP_E_FAILED, 0, NULL, d->name,
+				 "dm-mod.create= takes at most %d targets per device, not %zu",
+				 VMAP_DM_INIT_MAX_TARGETS, d->live.n);
+		if (dm_init && (strpbrk(d->name, ",;") || strpbrk(d->uuid, ",;")))
+			vmap_err(x->errs, VMAP_E_FAILED, 0, NULL, d->name,
+				 "cannot write it for dm-mod.create=: its name or uuid has a ',' or ';', "
+				 "which dm-mod.create= cannot escape");
+		for (size_t k = 0; k < d->live.n; k++) {
+			const char *why = line_problem(f, &d->live.lines[k]);
+			if (why)
+				vmap_err(x->errs, VMAP_E_FAILED, 0, NULL, d->name,
+					 "cannot write target %zu (%s) for %s: %s", k,
+					 d->live.lines[k].type, dm_init ? "dm-mod.create=" : "dmsetup --concise",
+					 why);
+		}
+		if (i)
+			sbuf_addc(out, ';');
+		add_field(out, f, d->name);
+		sbuf_addc(out, ',');
+		add_field(out, f, d->uuid);
+		/* the minor keeps references between the devices right: a
+		 * stacked table names its lower device by number */
+		sbuf_printf(out, ",%u,%s", d->minor, d->read_only ? "ro" : "rw");
+		for (size_t k = 0; k < d->live.n; k++) {
+			const struct vmap_table_line *l = &d->live.lines[k];
+			sbuf_printf(out, ",%llu %llu ", (unsigned long long)l->start,
+				    (unsigned long long)l->len);
+			add_field(out, f, l->type);
+			sbuf_addc(out, ' ');
+			add_field(out, f, l->params ? l->params : "");
+		}
+	}
+	if (dm_init && x->errs->n == before && out->len > VMAP_DM_INIT_MAX_CHARS)
+		vmap_err(x->errs, VMAP_E_FAILED, 0, NULL, NULL,
+			 "the dm-mod.create= value would be %zu characters; the kernel takes at most "
+			 "%d (name fewer volumes)",
+			 out->len, VMAP_DM_INIT_MAX_CHARS);
+	else if (dm_init && out->len > VMAP_CMDLINE_WARN_CHARS)
+		warn(x, "the dm-mod.create= value is %zu characters: more than the whole kernel "
+			"command line may have on x86 (%d)",
+		     out->len, VMAP_CMDLINE_WARN_CHARS);
+	sbuf_addc(out, '\n');
+	return x->errs->n == before ? 0 : -1;
+}
+
+int vmap_export(const struct vmap_live *live, const struct vmap_export_opts *opts,
+		struct vmap_export *out, struct vmap_errlist *errs)
+{
+	struct ex x = {.live = live, .opts = opts, .out = out, .errs = errs};
+	struct sbuf text = {0};
+	int r;
+	memset(out, 0, sizeof(*out));
+	r = select_devs(&x);
+	if (r == 0) {
+		order_devs(&x);
+		r = opts->format == VMAP_EXPORT_YAML ? export_yaml(&x, &text) : export_text(&x, &text);
+	}
+	if (r < 0) {
+		sbuf_free(&text);
+		free(x.devs);
+		vmap_export_free(out);
+		return -1;
+	}
+	out->text = sbuf_take(&text);
+	out->volumes = xcalloc(x.n ? x.n : 1, sizeof(char *));
+	for (size_t i = 0; i < x.n; i++)
+		out->volumes[out->n_volumes++] = xstrdup(x.devs[i]->name);
+	free(x.devs);
+	return 0;
+}
+
+void vmap_export_free(struct vmap_export *e)
+{
+	if (!e)
+		return;
+	free(e->text);
+	for (size_t i = 0; i < e->n_warnings; i++)
+		free(e->warnings[i]);
+	free(e->warnings);
+	for (size_t i = 0; i < e->n_volumes; i++)
+		free(e->volumes[i]);
+	free(e->volumes);
+	memset(e, 0, sizeof(*e));
+}

@@ -1,0 +1,33 @@
+/* names.c: valid device-mapper names and uuids (contract section 1). */
+#include <string.h>
+
+#include "model/spec.h"
+#include "spec/build.h"
+
+/* The characters udev and libdevmapper pass through unmangled: with only
+ * these, /dev/mapper/NAME is exactly NAME and no tool has to escape it. */
+static bool name_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       strchr("#+-.:=@_", c) != NULL;
+}
+
+const char *vmap_name_problem(const char *name, size_t max)
+{
+	size_t len = strlen(name);
+	if (len == 0)
+		return "is empty";
+	if (len > max)
+		return "is too long";
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return "cannot be '.' or '..'";
+	for (const char *p = name; *p; p++)
+		if (!name_char((unsigned char)*p))
+			return "has a character that is not allowed";
+	return NULL;
+}
+
+bool vmap_name_valid(const char *name)
+{
+	return name && !vmap_name_problem(name, VMAP_NAME_MAX);
+}

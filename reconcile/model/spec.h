@@ -1,0 +1,196 @@
+/* spec.h: the spec set as plain C data, after parsing and validation.
+ *
+ * A target's arguments are a generic object (struct vmap_obj) shaped by a
+ * field table (struct vmap_objtype, see target.h).  One table per target
+ * type drives everything that touches arguments: the YAML reader (keys,
+ * types, unknown-key errors), the kernel-text parser, the normaliser, the
+ * JSON Schema generator and export, so they cannot drift apart.
+ *
+ * Every value keeps the file, line and column it came from. */
+#ifndef VMAP_SPEC_H
+#define VMAP_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+struct vmap_objtype;
+struct vmap_target_type;
+
+/* A string -> string pair (udev properties, free-form options). */
+struct vmap_kv {
+	char *key, *value;
+	struct vmap_loc loc;
+};
+
+enum vmap_devref_kind {
+	VMAP_DEV_PATH,   /* "/dev/..." */
+	VMAP_DEV_MAJMIN, /* "MAJ:MIN" */
+	VMAP_DEV_VOLUME, /* {volume: NAME} */
+	VMAP_DEV_UDEV,   /* {udev: {PROP: VALUE, ...}} */
+};
+
+/* A device reference as the user wrote it.  Resolution (to MAJ:MIN) is
+ * not stored here: it depends on the live system, see live.h. */
+struct vmap_devref {
+	enum vmap_devref_kind kind;
+	char *path;              /* PATH */
+	unsigned major, minor;   /* MAJMIN */
+	char *volume;            /* VOLUME */
+	struct vmap_kv *props;   /* UDEV, sorted by key */
+	size_t n_props;
+	struct vmap_loc loc;
+};
+
+enum vmap_secret_kind {
+	VMAP_SECRET_HEX,     /* {hex: "..."}: the key itself */
+	VMAP_SECRET_FILE,    /* {file: PATH}: raw key bytes in a file */
+	VMAP_SECRET_KEYRING, /* {keyring: "logon:desc"}: kernel keyring */
+};
+
+/* A key.  `value` is the hex string, the file path or the keyring
+ * description; key bytes read from a file are held only in
+ * struct vmap_resolved (live.h) and are wiped when freed. */
+struct vmap_secret {
+	enum vmap_secret_kind kind;
+	char *value;
+	struct vmap_loc loc;
+};
+
+enum vmap_field_kind {
+	VMAP_F_U64,     /* unsigned integer */
+	VMAP_F_SECTORS, /* size or offset: integer sectors or "<n>s|B|KiB|..." */
+	VMAP_F_BOOL,
+	VMAP_F_STRING,
+	VMAP_F_ENUM,    /* one of the field's `choices` */
+	VMAP_F_HEX,     /* a hex string that is not secret (salt, digest) */
+	VMAP_F_DEVICE,  /* a device reference */
+	VMAP_F_SECRET,  /* a key */
+	VMAP_F_LIST,    /* a list of objects of the field's `item` type */
+	VMAP_F_MAP,     /* a string -> string map */
+};
+
+struct vmap_obj;
+
+/* One field's value; which members are meaningful depends on the kind. */
+struct vmap_value {
+	bool set;
+	struct vmap_loc loc;
+	uint64_t u;                 /* U64, SECTORS, BOOL (0/1) */
+	char *s;                    /* STRING, ENUM, HEX */
+	struct vmap_devref *dev;    /* DEVICE */
+	struct vmap_secret *secret; /* SECRET */
+	struct vmap_obj *items;     /* LIST */
+	size_t n_items;
+	struct vmap_kv *kv;         /* MAP, in the order written */
+	size_t n_kv;
+};
+
+/* An object: v[i] is the value of type->fields[i]. */
+struct vmap_obj {
+	const struct vmap_objtype *type;
+	struct vmap_value *v;
+	struct vmap_loc loc;
+};
+
+struct vmap_target {
+	const struct vmap_target_type *tt; /* see target.h; the "raw" type for raw */
+	char *kernel_name;     /* kernel target name: tt->name, or raw's `target` */
+	uint64_t start;        /* sector; targets are laid back to back */
+	uint64_t size;         /* sectors; 0 while size_auto is unresolved */
+	bool size_auto;        /* size omitted: the rest of the device */
+	struct vmap_obj args;  /* typed arguments */
+	char *raw_args;        /* raw and table: forms: the argument text verbatim */
+	struct vmap_loc loc;   /* the target's "type:" key, or the table line */
+	struct vmap_loc size_loc;
+};
+
+enum vmap_suspend_policy {
+	VMAP_SUSPEND_AUTO,
+	VMAP_SUSPEND_NOFLUSH,
+	VMAP_SUSPEND_FLUSH,
+};
+
+struct vmap_volume {
+	char *name;
+	char *uuid;            /* the full DM uuid: "VMAP-" + spec uuid or name */
+	bool read_only;
+	enum vmap_suspend_policy suspend;
+	bool from_table;       /* written with `table:` rather than `targets:` */
+	struct vmap_target *targets;
+	size_t n_targets;
+	struct vmap_loc loc;   /* the volume's list item */
+	struct vmap_loc name_loc;
+};
+
+/* The whole spec set: every volume of every file, in file then list order. */
+struct vmap_specset {
+	char **files;          /* the file names, owned here; locs point in */
+	size_t n_files;
+	struct vmap_volume *vols;
+	size_t n_vols;
+};
+
+#define VMAP_UUID_PREFIX "VMAP-"
+#define VMAP_NAME_MAX 127
+#define VMAP_UUID_MAX 128
+
+/* Load a spec set from files and directories (a directory means its
+ * *.yaml and *.yml files in name order).  With no paths: $VMAPCTL_SPEC_DIR,
+ * else /etc/vmapctl/volumes.d/.  Parses and validates everything offline
+ * (references, cycles, duplicates) and reports every problem found.
+ * Returns 0, or -1 with errors appended (kind VMAP_E_SPEC for bad specs,
+ * VMAP_E_FAILED for unreadable files). */
+int vmap_specset_load(struct vmap_specset *set, const char *const *paths, size_t n_paths,
+		      struct vmap_errlist *errs);
+
+/* Load one YAML document from memory as if it were file `name`.  For tests
+ * and the fuzzer; validation is the same as for files. */
+int vmap_specset_load_buffer(struct vmap_specset *set, const char *name, const char *data,
+			     size_t len, struct vmap_errlist *errs);
+
+void vmap_specset_free(struct vmap_specset *set);
+
+/* The volume called `name`, or NULL. */
+const struct vmap_volume *vmap_specset_find(const struct vmap_specset *set, const char *name);
+
+/* Names of valid DM devices and uuids (contract section 1). */
+bool vmap_name_valid(const char *name);
+
+/* Parse a size or offset written as a string ("<n>s", "<n>B", "<n>KiB", ...
+ * "<n>PiB"); integers are handled by the caller.  Returns 0, or -1 with a
+ * message in *why (static string) on a bad unit, overflow or a byte count
+ * that is not a multiple of 512. */
+int vmap_parse_size(const char *s, uint64_t *sectors, const char **why);
+
+/* Helpers for code that reads objects by key (abort on a key the object's
+ * type does not have: that is a programming error, not bad input). */
+const struct vmap_value *vmap_obj_get(const struct vmap_obj *o, const char *key);
+struct vmap_value *vmap_obj_getw(struct vmap_obj *o, const char *key);
+uint64_t vmap_obj_u64(const struct vmap_obj *o, const char *key, uint64_t dflt);
+bool vmap_obj_bool(const struct vmap_obj *o, const char *key);
+const char *vmap_obj_str(const struct vmap_obj *o, const char *key, const char *dflt);
+bool vmap_obj_has(const struct vmap_obj *o, const char *key);
+
+/* Allocate the value array for `type` (all unset) / free an object's contents. */
+void vmap_obj_init(struct vmap_obj *o, const struct vmap_objtype *type);
+void vmap_obj_free(struct vmap_obj *o);
+void vmap_devref_free(struct vmap_devref *d);
+void vmap_secret_free(struct vmap_secret *s);
+void vmap_target_free(struct vmap_target *t);
+void vmap_volume_free(struct vmap_volume *v);
+
+/* Call `fn` for every volume of `set` that `v` stacks on, with where the
+ * reference is written: {volume: NAME} references, and /dev/mapper/NAME
+ * paths (typed device fields, and words of raw/table: argument text) where
+ * NAME is a volume of the set.  Once per reference, so a volume may come
+ * more than once.  The spec loader checks cycles on exactly this relation;
+ * the planner orders on it. */
+void vmap_volume_foreach_dep(const struct vmap_specset *set, const struct vmap_volume *v,
+			     void (*fn)(const struct vmap_volume *dep, const struct vmap_loc *where,
+					void *arg),
+			     void *arg);
+
+#endif

@@ -1,0 +1,112 @@
+/* plan.h: what to do, in what order (contract section 5).
+ *
+ * vmap_plan_make is a pure function of (spec set, live state, options): it
+ * reads no files (key files aside, to compare keys by digest) and talks to
+ * no kernel, so it is unit-tested with hand-made live states and used
+ * with `plan --live-state FILE`.  The plan is data: per-volume actions with
+ * their reasons, and the ordered steps apply.c executes. */
+#ifndef VMAP_PLAN_H
+#define VMAP_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "model/live.h"
+#include "plan/resolve.h"
+#include "model/spec.h"
+
+enum vmap_action {
+	VMAP_ACT_NONE,
+	VMAP_ACT_CREATE,
+	VMAP_ACT_RELOAD,   /* new table, same device */
+	VMAP_ACT_RECREATE, /* remove + create: the kernel cannot take it in place */
+	VMAP_ACT_REMOVE,
+	VMAP_ACT_REFRESH,  /* same table again: the kernel recomputes queue limits */
+	VMAP_ACT_RESUME,   /* found suspended: resume it */
+};
+
+const char *vmap_action_name(enum vmap_action a);
+
+/* One volume's decision. */
+struct vmap_volplan {
+	const char *name;
+	int vol;                        /* index in the spec set, -1 if not in it */
+	const struct vmap_dmdev *live;  /* NULL when the device does not exist */
+	enum vmap_action action;
+	struct vmap_desired desired;    /* for set volumes */
+	char **why;                     /* reasons for the action, for the user */
+	size_t n_why;
+	char **notes;                   /* things worth knowing (limits kept, ...) */
+	size_t n_notes;
+	bool refused;                   /* a gate or a predicted kernel refusal */
+	bool waiting;                   /* create_only: a device is not there yet */
+	bool grow, shrink;
+	bool was_suspended;             /* found suspended */
+	bool clear_inactive;            /* an inactive table we did not load is there */
+	unsigned suspend_flags;         /* VMAP_DM_NOFLUSH | VMAP_DM_SKIP_LOCKFS */
+	const char *suspend_policy;     /* "noflush" / "flush", and why below */
+	struct vmap_loc loc;
+};
+
+enum vmap_step_kind {
+	VMAP_STEP_CREATE,  /* create with its table (libdm loads and resumes it) */
+	VMAP_STEP_LOAD,    /* load the new table into the inactive slot */
+	VMAP_STEP_CLEAR,   /* clear an inactive table */
+	VMAP_STEP_SUSPEND,
+	VMAP_STEP_RESUME,
+	VMAP_STEP_REMOVE,
+};
+
+enum vmap_phase {
+	VMAP_PHASE_PRELOAD, /* nothing suspended yet: creates and loads */
+	VMAP_PHASE_SWITCH,  /* suspend top-down, resume bottom-up */
+	VMAP_PHASE_POST,    /* creates on switched volumes, removes */
+};
+
+struct vmap_step {
+	enum vmap_step_kind kind;
+	enum vmap_phase phase;
+	size_t vp;        /* index into plan->vols */
+	unsigned flags;   /* VMAP_DM_* for suspend/resume/load/create */
+};
+
+struct vmap_plan {
+	struct vmap_volplan *vols;
+	size_t n_vols;
+	struct vmap_step *steps;
+	size_t n_steps;
+	size_t n_changes;     /* volumes whose action is not none */
+	char **notes;         /* about the whole set (managed volumes left alone, ...) */
+	size_t n_notes;
+	const struct vmap_specset *set;
+	const struct vmap_live *live;
+};
+
+struct vmap_plan_opts {
+	bool allow_recreate, allow_shrink, prune;
+	/* activate: create volumes whose devices are all present, never
+	 * reload, shrink or remove; volumes still waiting are not errors */
+	bool create_only;
+	/* destroy: remove these managed volumes (the spec set is ignored) */
+	const char *const *destroy;
+	size_t n_destroy;
+};
+
+/* Make the plan.  Returns 0, or -1 with errors: policy refusals
+ * (VMAP_E_POLICY, exit 3), what the kernel would refuse or missing
+ * devices (VMAP_E_FAILED), each with the volume's spec location.  The plan
+ * is filled either way, with refused volumes marked, so it can be shown. */
+int vmap_plan_make(const struct vmap_specset *set, const struct vmap_live *live,
+		   const struct vmap_plan_opts *opts, struct vmap_plan *plan,
+		   struct vmap_errlist *errs);
+
+void vmap_plan_free(struct vmap_plan *plan);
+
+/* Capture request helpers: every device reference and target type of the set. */
+void vmap_specset_foreach_ref(const struct vmap_specset *set,
+			      void (*fn)(const struct vmap_devref *ref, void *arg), void *arg);
+
+const char *vmap_step_name(enum vmap_step_kind k);
+
+#endif

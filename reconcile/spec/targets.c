@@ -1,0 +1,323 @@
+/* targets.c: a volume's targets, from `targets:` (typed targets and
+ * `raw`) or from `table:` (dmsetup table text).  Targets are laid back to
+ * back from sector 0.  Text for a target type vmapctl knows (a `raw`
+ * target naming it, a table line) is parsed with that type's own parser,
+ * so a typo is caught offline, not by the kernel half way through a run. */
+#include "spec/build.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+
+bool spec_kernel_name_valid(const char *s)
+{
+	/* DM_MAX_TYPE_NAME is 16 with the NUL */
+	size_t n = strlen(s);
+	return n >= 1 && n <= 15 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+/* The names a `type:` may take, for hints. */
+static const char **type_names(size_t *n)
+{
+	size_t k = 0;
+	while (vmap_target_types[k])
+		k++;
+	const char **v = xmalloc((k + 1) * sizeof(*v));
+	for (size_t i = 0; i < k; i++)
+		v[i] = vmap_target_types[i]->name;
+	v[k] = vmap_tt_raw.name;
+	*n = k + 1;
+	return v;
+}
+
+/* Parse `text` as kernel arguments of `tt` (and run its cross-field
+ * checks), reporting problems at `loc` against the current volume. */
+static void check_known(struct spec_build *b, const struct vmap_target_type *tt, const char *text,
+			const struct vmap_loc *loc, uint64_t start, uint64_t size)
+{
+	if (!tt->parse)
+		return;
+	size_t n;
+	char **w = split_words(text, &n);
+	struct vmap_obj o = {0};
+	struct vmap_errlist tmp = {0};
+	vmap_obj_init(&o, &tt->args);
+	o.loc = *loc;
+	int r = tt->parse(w, n, &o, loc, &tmp);
+	if (r < 0 && !tmp.n)
+		vmap_spec_err(&tmp, loc, NULL, "the arguments of a %s target do not parse", tt->name);
+	if (r == 0 && tt->validate) {
+		struct vmap_target t = {.tt = tt, .kernel_name = (char *)tt->name, .start = start,
+					.size = size, .args = o, .loc = *loc, .size_loc = *loc};
+		tt->validate(&t, b->volume, &tmp);
+	}
+	for (size_t i = 0; i < tmp.n; i++)
+		if (!tmp.v[i].volume && b->volume)
+			tmp.v[i].volume = xstrdup(b->volume);
+	vmap_errlist_move(b->errs, &tmp);
+	vmap_obj_free(&o);
+	strv_free(w);
+}
+
+static void add_size(struct spec_build *b, const struct vmap_loc *loc, uint64_t *end, uint64_t size)
+{
+	if (*end > UINT64_MAX - size) {
+		berr(b, loc, "the volume is larger than 2^64 sectors");
+		*end = UINT64_MAX;
+		return;
+	}
+	*end += size;
+}
+
+static void raw_target(struct spec_build *b, struct vmap_target *t)
+{
+	const struct vmap_value *tv = vmap_obj_get(&t->args, "target");
+	const struct vmap_value *av = vmap_obj_get(&t->args, "args");
+	const char *target = tv->set ? tv->s : NULL;
+	if (target && !spec_kernel_name_valid(target))
+		berr(b, &tv->loc, "'target' must be a kernel target name (1..15 letters, digits, "
+				  "'-' or '_'), not '%s'", bq(b, target));
+	t->kernel_name = xstrdup(target);
+	t->raw_args = xstrdup(av->set ? av->s : "");
+}
+
+static void build_target(struct spec_build *b, struct vmap_volume *v, const struct ynode *n,
+			 uint64_t *end)
+{
+	static const char *const extra[] = {"type", "size"};
+	if (!bmapping(b, n, "targets", "a target"))
+		return;
+	const struct ypair *tp = NULL;
+	for (size_t i = 0; i < n->n_pairs && !tp; i++)
+		if (!strcmp(n->pairs[i].key->str, "type"))
+			tp = &n->pairs[i];
+	size_t nt;
+	const char **names = type_names(&nt);
+	const char *tname;
+	const struct vmap_target_type *tt = NULL;
+	if (!tp) {
+		/* without a type the other keys mean nothing: stop here */
+		berr(b, &n->loc, "a target needs 'type' (one of %s)", bjoin(b, names, nt));
+	} else if (bstring(b, tp->value, "type", &tname)) {
+		tt = strcmp(tname, vmap_tt_raw.name) ? vmap_target_type_find(tname) : &vmap_tt_raw;
+		if (!tt) {
+			const char *hint = bsuggest(b, tname, names, nt);
+			if (hint)
+				berr(b, &tp->value->loc, "unknown target type '%s' (%s)", bq(b, tname), hint);
+			else
+				berr(b, &tp->value->loc, "unknown target type '%s' (one of %s)", bq(b, tname),
+				     bjoin(b, names, nt));
+		}
+	}
+	free(names);
+	if (!tt)
+		return;
+
+	struct vmap_target *t = &v->targets[v->n_targets++];
+	const struct ypair *ex[2];
+	size_t before = b->errs->n;
+	t->tt = tt;
+	t->loc = tp->key->loc;
+	t->size_loc = t->loc;
+	t->start = *end;
+	char *what = xasprintf("a %s target", tt->name);
+	bobject(b, &t->args, &tt->args, n, extra, 2, ex, what);
+	free(what);
+	if (ex[1]) {
+		t->size_loc = ex[1]->value->loc;
+		if (bsectors(b, ex[1]->value, "size", &t->size) && t->size == 0)
+			berr(b, &t->size_loc, "'size' must be more than 0");
+	} else if (tt->size_device_key) {
+		t->size_auto = true; /* the rest of the device: known when resolved */
+	} else {
+		berr(b, &n->loc, "missing required key 'size' (a %s target needs it)", tt->name);
+	}
+	add_size(b, &t->size_loc, end, t->size);
+
+	if (tt == &vmap_tt_raw) {
+		raw_target(b, t);
+		const struct vmap_target_type *known =
+			t->kernel_name ? vmap_target_type_find(t->kernel_name) : NULL;
+		const struct vmap_value *av = vmap_obj_get(&t->args, "args");
+		if (known && b->errs->n == before)
+			check_known(b, known, t->raw_args, av->set ? &av->loc : &t->loc, t->start, t->size);
+		return;
+	}
+	t->kernel_name = xstrdup(tt->name);
+	/* cross-field checks only on fields that are each fine: otherwise
+	 * they would repeat what was said, or trip over a missing value */
+	if (tt->validate && b->errs->n == before) {
+		struct vmap_errlist tmp = {0};
+		tt->validate(t, b->volume, &tmp);
+		vmap_errlist_move(b->errs, &tmp);
+	}
+}
+
+/* The type a target really is: its own, or for raw/table the known type
+ * its kernel name names. */
+static const struct vmap_target_type *effective_type(const struct vmap_target *t)
+{
+	if (t->tt != &vmap_tt_raw)
+		return t->tt;
+	return t->kernel_name ? vmap_target_type_find(t->kernel_name) : NULL;
+}
+
+static void check_singletons(struct spec_build *b, const struct vmap_volume *v)
+{
+	if (v->n_targets < 2)
+		return;
+	for (size_t i = 0; i < v->n_targets; i++) {
+		const struct vmap_target_type *tt = effective_type(&v->targets[i]);
+		if (tt && (tt->flags & VMAP_TT_SINGLETON))
+			berr(b, &v->targets[i].loc,
+			     "a %s target must be the only target of its volume (make it a volume of its own)",
+			     tt->name);
+	}
+}
+
+void spec_build_targets(struct spec_build *b, struct vmap_volume *v, const struct ynode *list)
+{
+	if (!blist(b, list, "targets"))
+		return;
+	if (!list->n_items) {
+		berr(b, &list->loc, "'targets' needs at least one target");
+		return;
+	}
+	uint64_t end = 0;
+	v->targets = xcalloc(list->n_items, sizeof(*v->targets));
+	for (size_t i = 0; i < list->n_items; i++)
+		build_target(b, v, list->items[i], &end);
+	check_singletons(b, v);
+}
+
+/* --- table: ---------------------------------------------------------------- */
+
+/* Split off the next blank-separated word of *p. */
+static char *next_word(const char **p)
+{
+	const char *s = *p;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	const char *w = s;
+	while (*s && !isspace((unsigned char)*s))
+		s++;
+	*p = s;
+	return s > w ? xstrndup(w, (size_t)(s - w)) : NULL;
+}
+
+static void set_str(struct vmap_obj *o, const char *key, const char *s, const struct vmap_loc *loc)
+{
+	struct vmap_value *v = vmap_obj_getw(o, key);
+	v->s = xstrdup(s);
+	v->set = true;
+	v->loc = *loc;
+}
+
+/* One non-blank line: "START LENGTH TYPE ARGS...".  *end is where the
+ * previous line ended; lines must follow it exactly. */
+static void table_line(struct spec_build *b, struct vmap_volume *v, const char *line,
+		       const struct vmap_loc *loc, uint64_t *end)
+{
+	const char *p = line;
+	char *w[3] = {next_word(&p), next_word(&p), next_word(&p)};
+	uint64_t start, len;
+	if (!w[2]) {
+		berr(b, loc, "table line is not 'START LENGTH TARGET [ARGUMENTS...]'");
+		goto out;
+	}
+	if (!parse_u64(w[0], &start)) {
+		berr(b, loc, "table line: start '%s' is not a sector number", bq(b, w[0]));
+		goto out;
+	}
+	if (!parse_u64(w[1], &len) || len == 0) {
+		berr(b, loc, "table line: length '%s' is not a sector count above 0", bq(b, w[1]));
+		goto out;
+	}
+	if (!spec_kernel_name_valid(w[2])) {
+		berr(b, loc, "table line: '%s' is not a kernel target name", bq(b, w[2]));
+		goto out;
+	}
+	if (start != *end) {
+		if (*end == 0 && !v->n_targets)
+			berr(b, loc, "table line starts at sector %llu: the first line must start at 0",
+			     (unsigned long long)start);
+		else if (start > *end)
+			berr(b, loc, "table line leaves a gap: it starts at sector %llu, the line before "
+				     "ends at %llu (lines must be back to back)",
+			     (unsigned long long)start, (unsigned long long)*end);
+		else
+			berr(b, loc, "table line overlaps the line before: it starts at sector %llu, "
+				     "the line before ends at %llu (lines must be back to back)",
+			     (unsigned long long)start, (unsigned long long)*end);
+		*end = start; /* go on from here, not to repeat this for every later line */
+	}
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	size_t alen = strlen(p);
+	while (alen && isspace((unsigned char)p[alen - 1]))
+		alen--;
+
+	size_t before = b->errs->n;
+	struct vmap_target *t = &v->targets[v->n_targets++];
+	t->tt = &vmap_tt_raw;
+	t->kernel_name = xstrdup(w[2]);
+	t->raw_args = xstrndup(p, alen);
+	t->start = start;
+	t->size = len;
+	t->loc = *loc;
+	t->size_loc = *loc;
+	vmap_obj_init(&t->args, &vmap_tt_raw.args);
+	t->args.loc = *loc;
+	set_str(&t->args, "target", t->kernel_name, loc);
+	if (alen)
+		set_str(&t->args, "args", t->raw_args, loc);
+	add_size(b, loc, end, len);
+	const struct vmap_target_type *known = vmap_target_type_find(t->kernel_name);
+	if (known && b->errs->n == before)
+		check_known(b, known, t->raw_args, loc, start, len);
+out:
+	for (int i = 0; i < 3; i++)
+		free(w[i]);
+}
+
+void spec_build_table(struct spec_build *b, struct vmap_volume *v, const struct ynode *text)
+{
+	const char *s;
+	if (!bstring(b, text, "table", &s))
+		return;
+	v->from_table = true;
+	size_t lines = 1;
+	for (const char *c = s; *c; c++)
+		lines += *c == '\n';
+	v->targets = xcalloc(lines, sizeof(*v->targets));
+	uint64_t end = 0;
+	size_t i = 0, seen = 0;
+	for (const char *line = s; line; i++) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char *l = xstrndup(line, len);
+		line = nl ? nl + 1 : NULL;
+		const char *first = l + strspn(l, " \t");
+		if (!*first || *first == '#') {
+			free(l);
+			continue;
+		}
+		struct vmap_loc loc = ydoc_scalar_line_loc(b->doc, text, i);
+		bool bad = false;
+		seen++;
+		for (const char *c = l; *c && !bad; c++)
+			bad = ((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f;
+		if (bad)
+			berr(b, &loc, "table line has a control character");
+		else
+			table_line(b, v, l, &loc, &end);
+		free(l);
+	}
+	if (!seen)
+		berr(b, &text->loc, "'table' has no lines (write 'START LENGTH TARGET ARGUMENTS', "
+				    "one line per target)");
+	check_singletons(b, v);
+}
