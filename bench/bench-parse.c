@@ -122,7 +122,7 @@ static int run(const char *const *paths, size_t n, double *best)
 	struct vmap_specset set;
 	struct vmap_errlist errs = {0};
 	double t0 = now();
-	if (vmap_specset_load(&set, paths, n, &errs) < 0) {
+	if (vmap_specset_load(&set, &(struct vmap_spec_source){.paths = (const char *const *)paths, .n_paths = n}, &errs) < 0) {
 		for (size_t i = 0; i < errs.n && i < 10; i++) {
 			char *m = vmap_error_format(&errs.v[i]);
 			fprintf(stderr, "bench-parse: %s\n", m);

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dm.h"
 #include "base/util.h"
 
 #define C_RESET "\033[0m"

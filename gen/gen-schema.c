@@ -361,7 +361,7 @@ static json_object *schema(void)
 	put(s, "$schema", str("http://json-schema.org/draft-07/schema#"));
 	put(s, "title", str("vmapctl spec file"));
 	put(s, "description", str("Device-mapper volumes for vmapctl (apiVersion vmapctl/v1).  "
-				  "Generated from vmapctl's field tables by test/tools/gen-schema; "
+				  "Generated from vmapctl's field tables by gen/gen-schema; "
 				  "`vmapctl validate` checks what a schema cannot (duplicate keys, "
 				  "references, cycles, table text, sizes that must be whole sectors)."));
 	put(s, "type", str("object"));

@@ -303,34 +303,6 @@ static void decode_dev(uint64_t dev, unsigned *maj, unsigned *min)
 	*min = (unsigned)((dev & 0xff) | ((dev >> 12) & 0xfff00));
 }
 
-static void table_free(struct vmap_table *t)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		free(t->lines[i].type);
-		if (t->lines[i].params) {
-			/* raw params may hold key material */
-			explicit_bzero(t->lines[i].params, strlen(t->lines[i].params));
-			free(t->lines[i].params);
-		}
-	}
-	free(t->lines);
-	t->lines = NULL;
-	t->n = 0;
-}
-
-void vmap_dmdev_free(struct vmap_dmdev *d)
-{
-	if (!d)
-		return;
-	free(d->name);
-	free(d->uuid);
-	table_free(&d->live);
-	table_free(&d->inactive);
-	free(d->dep_major);
-	free(d->dep_minor);
-	memset(d, 0, sizeof(*d));
-}
-
 /* Run a TABLE task; *gone when the device vanished meanwhile (ENXIO). */
 static int read_table(const char *name, bool inactive, struct dm_task **out, bool *gone,
 		      struct vmap_errlist *errs)
@@ -376,7 +348,8 @@ static void copy_table(struct dm_task *dmt, struct vmap_table *t)
 		next = dm_get_next_target(dmt, next, &start, &len, &type, &params);
 		if (!type)
 			break;
-		struct vmap_table_line l = {start, len, xstrdup(type), xstrdup(params ? params : "")};
+		struct vmap_table_line l = {.start = start, .len = len, .type = xstrdup(type),
+					    .params = xstrdup(params ? params : "")};
 		VEC_PUSH(t->lines, t->n, cap, l);
 	} while (next);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "model/dmflags.h"
 #include "model/live.h"
 
 #define VMAP_DM_CONTROL "/dev/mapper/control"
@@ -59,10 +60,6 @@ struct vmap_udev_batch {
 	bool disabled;   /* no udev sync (udev not running, or DM_DISABLE_UDEV) */
 };
 
-#define VMAP_DM_NOFLUSH 0x1u
-#define VMAP_DM_SKIP_LOCKFS 0x2u
-#define VMAP_DM_SECURE 0x4u    /* the params carry key material */
-#define VMAP_DM_READONLY 0x8u
 
 /* CREATE with a table: CREATE, RELOAD, RESUME, as libdm does for a CREATE
  * carrying targets, but step by step so the error names the failing step
@@ -106,7 +103,5 @@ bool vmap_dm_udev_sync(void);
  * so it joins `udev` like RESUME does. */
 int vmap_dm_set_uuid(const char *name, const char *uuid, struct vmap_udev_batch *udev,
 		     struct vmap_errlist *errs);
-
-void vmap_dmdev_free(struct vmap_dmdev *d);
 
 #endif

@@ -111,15 +111,14 @@ static void switch_end(struct exec *x)
 	sigprocmask(SIG_SETMASK, &x->oldmask, NULL);
 }
 
-/* A documented test hook: with VMAPCTL_TEST_HOOK=pause-after-suspend the
+/* A documented test hook (VMAPCTL_TEST_HOOK=pause-after-suspend): the
  * run stops right after its first suspend (and says so in the run dir),
  * so a test can kill it there and check that recover finishes the job. */
-static void test_hook_after_suspend(void)
+static void test_hook_after_suspend(const struct vmap_apply_opts *o)
 {
-	const char *h = getenv("VMAPCTL_TEST_HOOK");
-	if (!h || strcmp(h, "pause-after-suspend"))
+	if (!o->pause_after_suspend)
 		return;
-	char *path = xasprintf("%s/paused", vmap_run_dir());
+	char *path = xasprintf("%s/paused", vmap_run_dir(o->run_dir));
 	FILE *f = fopen(path, "w");
 	if (f) {
 		fprintf(f, "%d\n", (int)getpid());
@@ -241,7 +240,7 @@ static int run_step(struct exec *x, const struct vmap_step *s)
 		event(x, s->kind, s->vp, r == 0, false, x->susp_at[s->vp] - t0);
 		if (r == 0) {
 			x->st[s->vp] |= ST_SUSPENDED;
-			test_hook_after_suspend();
+			test_hook_after_suspend(x->o);
 		}
 		return r;
 	case VMAP_STEP_RESUME:
@@ -363,7 +362,7 @@ static void rollback(struct exec *x, size_t failed_step)
 
 /* ---- the run ---- */
 
-static int journal_for(const struct vmap_plan *p, struct vmap_errlist *errs)
+static int journal_for(const struct vmap_plan *p, const char *run_dir, struct vmap_errlist *errs)
 {
 	struct vmap_journal j = {.pid = (int)getpid(), .started = (long long)time(NULL)};
 	j.devs = xcalloc(p->n_vols ? p->n_vols : 1, sizeof(*j.devs));
@@ -390,7 +389,7 @@ static int journal_for(const struct vmap_plan *p, struct vmap_errlist *errs)
 		if (s->kind == VMAP_STEP_SUSPEND)
 			j.devs[k].dm_flags = s->flags;
 	}
-	int r = j.n_devs ? vmap_journal_write(&j, errs) : 0;
+	int r = j.n_devs ? vmap_journal_write(run_dir, &j, errs) : 0;
 	free(j.devs); /* names and uuids belong to the plan */
 	return r;
 }
@@ -423,7 +422,7 @@ int vmap_apply(const struct vmap_plan *p, const struct vmap_apply_opts *o,
 
 	if (!p->n_steps)
 		goto out;
-	if (journal_for(p, errs) < 0) {
+	if (journal_for(p, o->run_dir, errs) < 0) {
 		r = -1;
 		goto out;
 	}
@@ -474,7 +473,7 @@ out_journal:
 		for (size_t v = 0; v < p->n_vols; v++)
 			stuck |= (x.st[v] & ST_SUSPENDED) && !(x.st[v] & ST_RESUMED);
 		if (!stuck)
-			vmap_journal_remove(errs);
+			vmap_journal_remove(o->run_dir, errs);
 	}
 out:
 	switch_end(&x);
@@ -493,89 +492,5 @@ void vmap_apply_result_free(struct vmap_apply_result *res)
 {
 	free(res->events);
 	free(res->suspended_ms);
-	memset(res, 0, sizeof(*res));
-}
-
-/* ---- recover ---- */
-
-__attribute__((format(printf, 2, 3)))
-static void rec_action(struct vmap_recover_result *res, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = xvasprintf(fmt, ap);
-	va_end(ap);
-	res->actions = xrealloc(res->actions, (res->n_actions + 1) * sizeof(char *));
-	res->actions[res->n_actions++] = s;
-}
-
-int vmap_recover(double udev_timeout, struct vmap_recover_result *res, struct vmap_errlist *errs)
-{
-	struct vmap_journal j;
-	bool found;
-	memset(res, 0, sizeof(*res));
-	if (vmap_journal_read(&j, &found, errs) < 0)
-		return -1;
-	if (!found)
-		return 0;
-	res->had_journal = true;
-	res->journal_pid = j.pid;
-
-	struct vmap_udev_batch batch = {0};
-	int r = 0;
-	/* The journal lists devices in plan order: suspends were top-down,
-	 * so walk it backwards to resume the lowest first. */
-	for (size_t k = j.n_devs; k-- > 0;) {
-		struct vmap_journal_dev *jd = &j.devs[k];
-		struct vmap_dmdev d = {0};
-		bool exists = false;
-		if (vmap_dm_get(jd->name, &d, &exists, errs) < 0) {
-			r = -1;
-			continue;
-		}
-		if (!exists)
-			continue;
-		/* Only the device the run meant: same uuid, managed. */
-		if (strncmp(d.uuid ? d.uuid : "", "VMAP-", 5) ||
-		    (jd->uuid && *jd->uuid && strcmp(d.uuid, jd->uuid))) {
-			vmap_dmdev_free(&d);
-			continue;
-		}
-		if ((jd->flags & VMAP_JOURNAL_LOADED) && d.inactive_table) {
-			if (vmap_dm_clear(jd->name, errs) < 0)
-				r = -1;
-			else
-				rec_action(res, "cleared the inactive table the run loaded into '%s'",
-					   jd->name);
-		}
-		if (d.suspended && (jd->flags & (VMAP_JOURNAL_SUSPENDS | VMAP_JOURNAL_LOADED))) {
-			if (vmap_dm_resume(jd->name, jd->dm_flags, &batch, errs) < 0)
-				r = -1;
-			else
-				rec_action(res, "resumed '%s' on the table it had before the run",
-					   jd->name);
-		}
-		if ((jd->flags & VMAP_JOURNAL_CREATES) && !d.live_table && !d.inactive_table) {
-			if (vmap_dm_remove(jd->name, &batch, errs) < 0)
-				r = -1;
-			else
-				rec_action(res, "removed '%s', which the run created but never loaded",
-					   jd->name);
-		}
-		vmap_dmdev_free(&d);
-	}
-	if (batch.tasks && vmap_dm_udev_wait(&batch, udev_timeout, "recovered devices", errs) < 0)
-		r = -1;
-	if (r == 0)
-		r = vmap_journal_remove(errs);
-	vmap_journal_free(&j);
-	return r;
-}
-
-void vmap_recover_result_free(struct vmap_recover_result *res)
-{
-	for (size_t i = 0; i < res->n_actions; i++)
-		free(res->actions[i]);
-	free(res->actions);
 	memset(res, 0, sizeof(*res));
 }

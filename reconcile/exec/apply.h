@@ -27,6 +27,10 @@ struct vmap_apply_event {
 
 struct vmap_apply_opts {
 	double udev_timeout; /* seconds, for each udev wait */
+	const char *run_dir; /* for the journal (NULL: /run/vmapctl) */
+	/* test hook (docs/testing.md): stop for good right after the first
+	 * suspend, so a test can kill the run there */
+	bool pause_after_suspend;
 	/* called after every step, e.g. for progress on a terminal; may be NULL */
 	void (*progress)(void *arg, const struct vmap_apply_event *ev, size_t done, size_t total);
 	void *progress_arg;
@@ -59,7 +63,8 @@ struct vmap_recover_result {
  * back on the table it had), clear inactive tables it loaded elsewhere,
  * remove devices it created that never got a table; then remove the
  * journal.  The caller holds the lock.  0 when there was nothing to do. */
-int vmap_recover(double udev_timeout, struct vmap_recover_result *res, struct vmap_errlist *errs);
+int vmap_recover(const char *run_dir, double udev_timeout, struct vmap_recover_result *res,
+		 struct vmap_errlist *errs);
 void vmap_recover_result_free(struct vmap_recover_result *res);
 
 #endif

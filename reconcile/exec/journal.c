@@ -14,20 +14,19 @@
 
 #include "base/util.h"
 
-const char *vmap_run_dir(void)
+const char *vmap_run_dir(const char *dir)
 {
-	const char *d = getenv("VMAPCTL_RUN_DIR");
-	return d && *d ? d : "/run/vmapctl";
+	return dir && *dir ? dir : VMAP_RUN_DIR;
 }
 
-static char *journal_path(void)
+static char *journal_path(const char *dir)
 {
-	return xasprintf("%s/journal.json", vmap_run_dir());
+	return xasprintf("%s/journal.json", vmap_run_dir(dir));
 }
 
-int vmap_journal_write(const struct vmap_journal *j, struct vmap_errlist *errs)
+int vmap_journal_write(const char *run_dir, const struct vmap_journal *j, struct vmap_errlist *errs)
 {
-	const char *dir = vmap_run_dir();
+	const char *dir = vmap_run_dir(run_dir);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		vmap_fail(errs, errno, NULL, "cannot create the journal directory '%s'", dir);
 		return -1;
@@ -50,7 +49,7 @@ int vmap_journal_write(const struct vmap_journal *j, struct vmap_errlist *errs)
 	json_object_object_add(o, "devices", devs);
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 
-	char *path = journal_path();
+	char *path = journal_path(run_dir);
 	char *tmp = xasprintf("%s.tmp", path);
 	int r = -1;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -82,11 +81,12 @@ out:
 	return r;
 }
 
-int vmap_journal_read(struct vmap_journal *j, bool *found, struct vmap_errlist *errs)
+int vmap_journal_read(const char *run_dir, struct vmap_journal *j, bool *found,
+		      struct vmap_errlist *errs)
 {
 	memset(j, 0, sizeof(*j));
 	*found = false;
-	char *path = journal_path();
+	char *path = journal_path(run_dir);
 	int r = -1;
 	if (access(path, F_OK) < 0) {
 		free(path);
@@ -132,9 +132,9 @@ out:
 	return r;
 }
 
-int vmap_journal_remove(struct vmap_errlist *errs)
+int vmap_journal_remove(const char *run_dir, struct vmap_errlist *errs)
 {
-	char *path = journal_path();
+	char *path = journal_path(run_dir);
 	int r = 0;
 	if (unlink(path) < 0 && errno != ENOENT) {
 		vmap_fail(errs, errno, NULL, "cannot remove the journal '%s'", path);

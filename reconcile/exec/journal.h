@@ -2,8 +2,8 @@
  * killed half way (even by SIGKILL or a crash) can be finished by
  * `vmapctl recover` (contract section 6).
  *
- * The journal lives in /run/vmapctl/ (VMAPCTL_RUN_DIR overrides it for
- * tests): tmpfs, so it does not outlive a reboot, and neither does a
+ * The journal lives in /run/vmapctl/ (the caller may name another run
+ * directory: $VMAPCTL_RUN_DIR, for tests): tmpfs, so it does not outlive a reboot, and neither does a
  * suspended device.  It is written before the run's first change and
  * removed when the run ends, successful or rolled back. */
 #ifndef VMAP_JOURNAL_H
@@ -32,12 +32,18 @@ struct vmap_journal {
 	size_t n_devs;
 };
 
-const char *vmap_run_dir(void);
+#define VMAP_RUN_DIR "/run/vmapctl"
 
-int vmap_journal_write(const struct vmap_journal *j, struct vmap_errlist *errs);
+/* `dir`, or VMAP_RUN_DIR when it is NULL or empty. */
+const char *vmap_run_dir(const char *dir);
+
+/* Each takes the run directory (NULL: VMAP_RUN_DIR). */
+int vmap_journal_write(const char *run_dir, const struct vmap_journal *j,
+		       struct vmap_errlist *errs);
 /* 0 with *found=false when there is no journal. */
-int vmap_journal_read(struct vmap_journal *j, bool *found, struct vmap_errlist *errs);
-int vmap_journal_remove(struct vmap_errlist *errs);
+int vmap_journal_read(const char *run_dir, struct vmap_journal *j, bool *found,
+		      struct vmap_errlist *errs);
+int vmap_journal_remove(const char *run_dir, struct vmap_errlist *errs);
 void vmap_journal_free(struct vmap_journal *j);
 
 #endif

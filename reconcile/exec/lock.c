@@ -22,12 +22,6 @@
 #endif
 #endif
 
-const char *vmap_lock_path(void)
-{
-	const char *p = getenv("VMAPCTL_LOCK_FILE");
-	return p && *p ? p : VMAP_LOCK_FILE;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -57,9 +51,11 @@ static void record_pid(int fd)
 		return;
 }
 
-int vmap_lock_acquire(struct vmap_lock *lk, double timeout_s, struct vmap_errlist *errs)
+int vmap_lock_acquire(struct vmap_lock *lk, const char *path, double timeout_s,
+		      struct vmap_errlist *errs)
 {
-	const char *path = vmap_lock_path();
+	if (!path || !*path)
+		path = VMAP_LOCK_FILE;
 	lk->fd = -1;
 	lk->path = NULL;
 	/* /run/lock is world-writable: never follow a symlink planted there,

@@ -1,7 +1,7 @@
 /* lock.h: one vmapctl run at a time, and memory locked while suspended.
  *
- * The run lock is flock(2) on /run/lock/vmapctl.lock (VMAPCTL_LOCK_FILE
- * overrides the path, for tests): the kernel drops it when the holder
+ * The run lock is flock(2) on /run/lock/vmapctl.lock (the caller may name
+ * another path: $VMAPCTL_LOCK_FILE, for tests): the kernel drops it when the holder
  * dies, so a killed run never leaves a stale lock.  The holder writes its
  * pid into the file so a waiter that gives up can say who holds it. */
 #ifndef VMAP_LOCK_H
@@ -18,14 +18,13 @@ struct vmap_lock {
 	char *path;
 };
 
-/* The lock file's path: $VMAPCTL_LOCK_FILE or VMAP_LOCK_FILE. */
-const char *vmap_lock_path(void);
-
-/* Take the lock, waiting at most `timeout_s` seconds (0: try once).
+/* Take the lock on `path` (NULL: VMAP_LOCK_FILE), waiting at most
+ * `timeout_s` seconds (0: try once).
  * -1 with VMAP_E_LOCK when another process still holds it at the end
  * (naming its pid when the file says), VMAP_E_FAILED when the file cannot
  * be opened or is not ours (a regular file owned by this user). */
-int vmap_lock_acquire(struct vmap_lock *lk, double timeout_s, struct vmap_errlist *errs);
+int vmap_lock_acquire(struct vmap_lock *lk, const char *path, double timeout_s,
+		      struct vmap_errlist *errs);
 
 /* Release (no-op when not held). */
 void vmap_lock_release(struct vmap_lock *lk);

@@ -13,7 +13,6 @@
 #include "model/secret.h"
 #include "model/spec.h"
 #include "targets/target.h"
-#include "targets/common.h"
 #include "base/util.h"
 #include "spec/yaml_doc.h"
 
@@ -380,64 +379,43 @@ static void yw_obj(struct tctx *t, const struct vmap_obj *o)
 	}
 }
 
-/* Kernel text of a type whose reported form differs from its load form
- * (normalise.c keeps the same list for live tables). */
-static void live_to_load(const char *type, char **w, size_t n)
-{
-	if (!strcmp(type, "raid"))
-		vmap_raid_live_to_load(w, n);
-}
-
 /* Raw arguments of a target type vmapctl does not know: words that are
  * the number of an exported volume become /dev/mapper/NAME, which the
  * spec reader counts as a reference, so the stack survives here too. */
-static char *raw_args(struct ex *x, const char *params)
+static char *raw_args(struct ex *x, const struct vmap_opaque *o)
 {
-	size_t n;
-	char **words = split_words(params, &n);
 	struct sbuf b = {0};
-	for (size_t i = 0; i < n; i++) {
-		unsigned maj, min;
-		char tail;
+	size_t k = 0;
+	for (size_t i = 0; i < o->n_words; i++) {
 		const struct vmap_dmdev *vol = NULL;
-		if (sscanf(words[i], "%u:%u%c", &maj, &min, &tail) == 2)
-			vol = selected_devnum(x, maj, min);
+		if (k < o->n_refs && o->ref_word[k] == i) {
+			const struct vmap_devref *ref = &o->refs[k++];
+			if (ref->kind == VMAP_DEV_MAJMIN)
+				vol = selected_devnum(x, ref->major, ref->minor);
+		}
 		if (i)
 			sbuf_addc(&b, ' ');
 		if (vol)
 			sbuf_printf(&b, "/dev/mapper/%s", vol->name);
 		else
-			sbuf_add(&b, words[i]);
+			sbuf_add(&b, o->words[i]);
 	}
-	strv_free(words);
 	return sbuf_take(&b);
 }
 
 static int yw_target(struct tctx *t, const struct vmap_table_line *l)
 {
 	struct yw *w = t->w;
-	const struct vmap_target_type *tt = vmap_target_type_find(l->type);
-	const char *params = l->params ? l->params : "";
-	struct vmap_obj o = {0};
-	if (tt) {
-		size_t n;
-		char **words = split_words(params, &n);
-		live_to_load(tt->name, words, n);
-		vmap_obj_init(&o, &tt->args);
-		struct vmap_errlist perr = {0};
-		int r = tt->parse(words, n, &o, NULL, &perr);
-		strv_free(words);
-		if (r < 0) {
-			/* a kernel newer than vmapctl; raw would be refused
-			 * too, as the reader checks raw args of known types */
-			vmap_err(t->x->errs, VMAP_E_FAILED, 0, NULL, t->volume,
-				 "cannot read target %zu (%s) back into fields: %s", t->target, l->type,
-				 perr.n ? perr.v[0].msg : "unknown reason");
-			vmap_errlist_clear(&perr);
-			vmap_obj_free(&o);
-			return -1;
-		}
-	} else if (strstr(params, "<key:")) {
+	const struct vmap_target *tg = &l->target;
+	if (tg->opaque && vmap_target_type_find(l->type)) {
+		/* a kernel newer than vmapctl; raw would be refused too, as
+		 * the reader parses raw args of known types */
+		vmap_err(t->x->errs, VMAP_E_FAILED, 0, NULL, t->volume,
+			 "cannot read target %zu (%s) back into fields: its arguments are not what "
+			 "vmapctl knows of the type", t->target, l->type);
+		return -1;
+	}
+	if (tg->opaque && strstr(l->params ? l->params : "", "<key:")) {
 		vmap_err(t->x->errs, VMAP_E_FAILED, 0, NULL, t->volume,
 			 "target %zu (%s) holds a key, which export never writes, and vmapctl does "
 			 "not know the type well enough to point at a key file",
@@ -446,18 +424,17 @@ static int yw_target(struct tctx *t, const struct vmap_table_line *l)
 	}
 	yw_map(w, false);
 	yw_str(w, "type");
-	yw_str(w, tt ? tt->name : "raw");
-	if (!tt) {
+	yw_str(w, tg->opaque ? "raw" : tg->tt->name);
+	if (tg->opaque) {
 		yw_str(w, "target");
 		yw_str(w, l->type);
 	}
 	yw_str(w, "size");
 	yw_sectors(w, l->len);
-	if (tt) {
-		yw_obj(t, &o);
-		vmap_obj_free(&o);
-	} else if (*params) {
-		char *args = raw_args(t->x, params);
+	if (!tg->opaque) {
+		yw_obj(t, &tg->args);
+	} else if (tg->opaque->n_words) {
+		char *args = raw_args(t->x, tg->opaque);
 		yw_str(w, "args");
 		yw_str(w, args);
 		free(args);
@@ -540,59 +517,28 @@ static int export_yaml(struct ex *x, struct sbuf *out)
 
 /* ---- concise and dm-init ---- */
 
-/* What early boot (dm-init, Linux 6.1) cannot create.  The kernel only
- * takes these target types from dm-mod.create= (dm_allowed_targets in
- * drivers/md/dm-init.c); modules cannot be loaded and no keyring is
- * filled yet, and a key is never exported. */
-static const char *const dm_init_types[] = {"crypt", "delay", "linear", "snapshot-origin",
-					    "striped", "verity", NULL};
-
-static bool dm_init_type_ok(const char *type)
-{
-	for (size_t i = 0; dm_init_types[i]; i++)
-		if (!strcmp(dm_init_types[i], type))
-			return true;
-	return false;
-}
-
-/* The second word of a crypt table: ":<size>:<type>:<desc>" for a key in
- * the kernel keyring. */
-static bool crypt_uses_keyring(const char *params)
-{
-	const char *p = params + strspn(params, " ");
-	p += strcspn(p, " ");
-	p += strspn(p, " ");
-	return *p == ':';
-}
-
-static bool has_word(const char *params, const char *word)
-{
-	size_t n;
-	char **w = split_words(params, &n);
-	bool r = false;
-	for (size_t i = 0; i < n && !r; i++)
-		r = !strcmp(w[i], word);
-	strv_free(w);
-	return r;
-}
-
-/* Why target line `l` of `d` cannot be written in format `f`, or NULL. */
+/* Why target line `l` cannot be written in format `f`, or NULL.  What
+ * early boot (dm-init) can create is the type's to say: the kernel only
+ * takes some types from dm-mod.create= (dm_allowed_targets in Linux 6.1's
+ * drivers/md/dm-init.c), modules cannot be loaded and no keyring is
+ * filled yet; a key is never exported. */
 static const char *line_problem(enum vmap_export_format f, const struct vmap_table_line *l)
 {
 	const char *p = l->params ? l->params : "";
+	const struct vmap_target *t = &l->target;
 	if (strstr(p, "<key:"))
 		return "its table holds a key, and export never writes keys (use --format yaml, "
 		       "which points at a key file)";
 	if (f != VMAP_EXPORT_DM_INIT)
 		return NULL;
-	if (!dm_init_type_ok(l->type))
+	/* by name: a known type whose text vmapctl could not read is opaque */
+	const struct vmap_target_type *tt = vmap_target_type_find(l->type);
+	if (!tt || !(tt->flags & VMAP_TT_DM_INIT))
 		return "the kernel creates only crypt, delay, linear, snapshot-origin, striped "
 		       "and verity targets from dm-mod.create=";
-	if (!strcmp(l->type, "crypt") && crypt_uses_keyring(p))
-		return "its key is in the kernel keyring, which is empty when dm-mod.create= runs";
-	if (!strcmp(l->type, "verity") && has_word(p, "root_hash_sig_key_desc"))
-		return "its root hash signature is checked against the kernel keyring, which is "
-		       "empty when dm-mod.create= runs";
+	const char *why = !t->opaque && tt->dm_init_problem ? tt->dm_init_problem(&t->args) : NULL;
+	if (why)
+		return why;
 	if (strpbrk(p, ",;"))
 		return "its table has a ',' or ';', which dm-mod.create= cannot escape";
 	return NULL;

@@ -41,23 +41,17 @@ struct vmap_capture_req {
 int vmap_live_capture(struct vmap_live *out, const struct vmap_capture_req *req,
 		      struct vmap_errlist *errs);
 
-/* The key a reference is recorded under in vmap_live.res: the path,
- * "MAJ:MIN", or "udev:K=V,K=V" (sorted by key); NULL for VOLUME refs.
- * Must agree with the planner's lookups (resolve.c vmap_devref_key). */
-char *vmap_live_ref_key(const struct vmap_devref *ref);
-
-/* Canonical form of a live table line's params with key material hidden:
- * vmap_canon_live_params (CANON mode) for types vmapctl knows; blanks
- * collapsed otherwise; and for types that carry keys (crypt, integrity)
- * the key words replaced by their digest whenever the type's own
- * normaliser is missing, fails, or would let the key through. */
-char *vmap_live_canon_params(const char *type, const char *raw);
-
 /* True when a module under `moddir` (/lib/modules/RELEASE) provides
  * target type `type`: an alias "dm-TYPE" in modules.alias, a module named
  * dm-TYPE in modules.dep (what the kernel's request_module("dm-TYPE")
  * finds), or the module vmapctl's own type table names for it (the kernel
  * cannot autoload "thin": it lives in dm-thin-pool). */
 bool vmap_module_provides(const char *moddir, const char *type);
+
+/* The parts of a capture (modules.c, devrefs.c): target types a module
+ * provides into l->loadable_targets; the request's references into
+ * l->res. */
+void vmap_capture_loadable(struct vmap_live *l, const struct vmap_capture_req *req);
+void vmap_capture_resolutions(struct vmap_live *l, const struct vmap_capture_req *req);
 
 #endif

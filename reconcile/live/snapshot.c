@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "base/util.h"
+#include "live/canon.h"
 
 /* ---- writing ----
  * Keys are added in a fixed order and json-c keeps insertion order, so
@@ -431,6 +432,9 @@ static void get_table(struct rd *r, json_object *o, const char *where, const cha
 			get_u64(r, e, wi, "len", false, &l->len);
 			get_str(r, e, wi, "type", true, &l->type);
 			get_str(r, e, wi, "params", false, &l->params);
+			/* read once into fields, as a captured line is */
+			if (l->type)
+				vmap_live_line_read(l);
 		}
 		free(wi);
 	}

@@ -1,11 +1,10 @@
 /* live.c: lookups in captured live state, and freeing it (see live.h).
- * Capture is livestate.c; the JSON snapshot is live_json.c. */
+ * Capture is live/capture.c; the JSON snapshot is live/snapshot.c. */
 #include "model/live.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "dm.h"
 #include "base/util.h"
 
 const struct vmap_dmdev *vmap_live_find_dev(const struct vmap_live *l, const char *name)
@@ -66,6 +65,36 @@ void vmap_resolution_free(struct vmap_resolution *r)
 	free(r->candidates);
 	free(r->error);
 	memset(r, 0, sizeof(*r));
+}
+
+void vmap_table_free(struct vmap_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->lines[i].type);
+		if (t->lines[i].params) {
+			/* params read from the kernel may hold key material until
+			 * they are made canonical */
+			explicit_bzero(t->lines[i].params, strlen(t->lines[i].params));
+			free(t->lines[i].params);
+		}
+		vmap_target_free(&t->lines[i].target);
+	}
+	free(t->lines);
+	t->lines = NULL;
+	t->n = 0;
+}
+
+void vmap_dmdev_free(struct vmap_dmdev *d)
+{
+	if (!d)
+		return;
+	free(d->name);
+	free(d->uuid);
+	vmap_table_free(&d->live);
+	vmap_table_free(&d->inactive);
+	free(d->dep_major);
+	free(d->dep_minor);
+	memset(d, 0, sizeof(*d));
 }
 
 void vmap_live_free(struct vmap_live *l)

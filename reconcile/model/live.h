@@ -4,9 +4,9 @@
  * tested without a kernel and a change can be planned on a machine without
  * the devices: a snapshot of this struct is written to JSON by
  * `vmapctl status --live-state-out FILE` and read back by
- * `vmapctl plan --live-state FILE` (live_json.c).
+ * `vmapctl plan --live-state FILE` (live/snapshot.c).
  *
- * Captured by livestate.c (through dm.c, sysfs and libudev). */
+ * Captured by live/capture.c (through dm.c, sysfs and libudev). */
 #ifndef VMAP_LIVE_H
 #define VMAP_LIVE_H
 
@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "model/spec.h"
 
 /* Queue limits of a block device, from /sys/block/X/queue/ (0 = unknown). */
 struct vmap_limits {
@@ -41,6 +42,10 @@ struct vmap_table_line {
 	uint64_t start, len;
 	char *type;
 	char *params;        /* CANON form: keys replaced by digests */
+	/* params read into a target once, where the table was read
+	 * (live/canon.c): typed arguments for the types vmapctl knows, keys
+	 * as digests.  Its start, size and kernel name are those above. */
+	struct vmap_target target;
 };
 
 struct vmap_table {
@@ -106,6 +111,8 @@ const struct vmap_resolution *vmap_live_find_res(const struct vmap_live *l, cons
 bool vmap_live_has_target(const struct vmap_live *l, const char *name);
 bool vmap_dmdev_managed(const struct vmap_dmdev *d);
 void vmap_resolution_free(struct vmap_resolution *r);
+void vmap_table_free(struct vmap_table *t);
+void vmap_dmdev_free(struct vmap_dmdev *d);
 void vmap_live_free(struct vmap_live *l);
 
 #endif

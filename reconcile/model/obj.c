@@ -114,7 +114,20 @@ void vmap_target_free(struct vmap_target *t)
 		return;
 	free(t->kernel_name);
 	vmap_obj_free(&t->args);
-	free(t->raw_args);
+	vmap_opaque_free(t->opaque);
+	memset(t, 0, sizeof(*t));
+}
+
+void vmap_opaque_free(struct vmap_opaque *o)
+{
+	if (!o)
+		return;
+	strv_free(o->words);
+	for (size_t i = 0; i < o->n_refs; i++)
+		free(o->refs[i].path);
+	free(o->refs);
+	free(o->ref_word);
+	free(o);
 }
 
 void vmap_volume_free(struct vmap_volume *v)
@@ -126,6 +139,7 @@ void vmap_volume_free(struct vmap_volume *v)
 	for (size_t i = 0; i < v->n_targets; i++)
 		vmap_target_free(&v->targets[i]);
 	free(v->targets);
+	free(v->deps);
 }
 
 void vmap_specset_free(struct vmap_specset *set)
@@ -136,14 +150,30 @@ void vmap_specset_free(struct vmap_specset *set)
 	for (size_t i = 0; i < set->n_files; i++)
 		free(set->files[i]);
 	free(set->files);
+	free(set->by_name);
 	memset(set, 0, sizeof(*set));
 }
 
 const struct vmap_volume *vmap_specset_find(const struct vmap_specset *set, const char *name)
 {
-	for (size_t i = 0; i < set->n_vols; i++)
-		if (!strcmp(set->vols[i].name, name))
-			return &set->vols[i];
+	if (!set->by_name) {
+		/* a set built by hand (tests), or one with volumes without a
+		 * valid name (being refused) */
+		for (size_t i = 0; i < set->n_vols; i++)
+			if (set->vols[i].name && !strcmp(set->vols[i].name, name))
+				return &set->vols[i];
+		return NULL;
+	}
+	size_t lo = 0, hi = set->n_vols;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(set->vols[set->by_name[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < set->n_vols && !strcmp(set->vols[set->by_name[lo]].name, name))
+		return &set->vols[set->by_name[lo]];
 	return NULL;
 }
 

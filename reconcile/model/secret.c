@@ -2,6 +2,7 @@
 #include "model/secret.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -135,6 +136,35 @@ void vmap_key_digest(const unsigned char *key, size_t len, struct sbuf *out)
 	sbuf_add(out, DIGEST_PREFIX);
 	vmap_key_hex(md, 8, out);
 	sbuf_addc(out, '>');
+}
+
+void vmap_key_text_digest(const char *text, size_t len, struct sbuf *out)
+{
+	bool is_hex = len > 0 && len % 2 == 0;
+	for (size_t i = 0; is_hex && i < len; i++)
+		is_hex = hexval((unsigned char)text[i]) >= 0;
+	if (!is_hex) {
+		vmap_key_digest((const unsigned char *)text, len, out);
+		return;
+	}
+	unsigned char *key = xmalloc(len / 2);
+	for (size_t i = 0; i < len / 2; i++)
+		key[i] = (unsigned char)(hexval((unsigned char)text[2 * i]) << 4 |
+					 hexval((unsigned char)text[2 * i + 1]));
+	vmap_key_digest(key, len / 2, out);
+	vmap_key_free(key, len / 2);
+}
+
+void vmap_secret_hide(struct vmap_secret *s)
+{
+	if (!s || s->kind != VMAP_SECRET_HEX || !s->value || vmap_is_key_digest(s->value))
+		return;
+	struct sbuf d = {0};
+	size_t len = strlen(s->value);
+	vmap_key_text_digest(s->value, len, &d);
+	explicit_bzero(s->value, len);
+	free(s->value);
+	s->value = sbuf_take(&d);
 }
 
 int vmap_is_key_digest(const char *s)

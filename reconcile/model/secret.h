@@ -12,9 +12,18 @@
 #include <stddef.h>
 
 #include "base/error.h"
-#include "model/spec.h"
-#include "targets/target.h"
 #include "base/util.h"
+#include "model/spec.h"
+
+/* How table text is written. */
+enum vmap_emit_mode {
+	/* For loading into the kernel: real key material.  Never shown. */
+	VMAP_EMIT_KERNEL,
+	/* For comparison and display: key material replaced by a digest
+	 * ("<key:sha256:0123abcd...>") so no secret is ever printed and a
+	 * live table still compares equal to the desired one. */
+	VMAP_EMIT_CANON,
+};
 
 /* Key bytes of a HEX or FILE secret; *key is freed with vmap_key_free. */
 int vmap_secret_load(const struct vmap_secret *s, unsigned char **key, size_t *len,
@@ -25,6 +34,14 @@ void vmap_key_free(unsigned char *key, size_t len);
 void vmap_key_hex(const unsigned char *key, size_t len, struct sbuf *out);
 /* Append the digest placeholder for the key. */
 void vmap_key_digest(const unsigned char *key, size_t len, struct sbuf *out);
+/* Append the digest placeholder of a key written as text in a table: of
+ * the bytes it spells when it is hex (as the kernel writes keys), so it
+ * equals the digest of the same {hex: ...} or {file: ...} key; of the
+ * text itself otherwise. */
+void vmap_key_text_digest(const char *text, size_t len, struct sbuf *out);
+/* Replace a HEX secret's key by its digest placeholder, wiping the key
+ * (a no-op for placeholders, keyring references and key files). */
+void vmap_secret_hide(struct vmap_secret *s);
 /* True when `s` is a digest placeholder (it came from CANON text). */
 int vmap_is_key_digest(const char *s);
 

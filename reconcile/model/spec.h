@@ -95,16 +95,41 @@ struct vmap_obj {
 	struct vmap_loc loc;
 };
 
+/* How a target was written.  Whatever the form, a target of a kernel type
+ * vmapctl knows holds its typed arguments in `args`: table text (`table:`,
+ * `raw`, a live table line) is parsed into them once, where it is read
+ * (targets/text.c), and never again. */
+enum vmap_target_form {
+	VMAP_FORM_TYPED, /* a `targets:` item of a first-class type */
+	VMAP_FORM_RAW,   /* a `targets:` item of `type: raw` (kernel name + text) */
+	VMAP_FORM_TABLE, /* a line of `table:` */
+	VMAP_FORM_LIVE,  /* a line of a table the kernel reported */
+};
+
+/* The arguments of a kernel target type vmapctl does not know: its words
+ * as written, and which of them name devices (a /dev path or MAJ:MIN),
+ * found once when the text was read. */
+struct vmap_opaque {
+	char **words;
+	size_t n_words;
+	struct vmap_devref *refs;  /* PATH or MAJMIN refs, in word order */
+	size_t *ref_word;          /* the word each ref is */
+	size_t n_refs;
+};
+
 struct vmap_target {
-	const struct vmap_target_type *tt; /* see target.h; the "raw" type for raw */
-	char *kernel_name;     /* kernel target name: tt->name, or raw's `target` */
+	const struct vmap_target_type *tt; /* its type (target.h); for an opaque
+					    * target the `raw` type */
+	enum vmap_target_form form;
+	char *kernel_name;     /* the kernel target name: tt->name, or raw's `target` */
 	uint64_t start;        /* sector; targets are laid back to back */
 	uint64_t size;         /* sectors; 0 while size_auto is unresolved */
 	bool size_auto;        /* size omitted: the rest of the device */
-	struct vmap_obj args;  /* typed arguments */
-	char *raw_args;        /* raw and table: forms: the argument text verbatim */
+	struct vmap_obj args;  /* the typed arguments (unset for opaque targets) */
+	struct vmap_opaque *opaque; /* a kernel type vmapctl does not know, else NULL */
 	struct vmap_loc loc;   /* the target's "type:" key, or the table line */
 	struct vmap_loc size_loc;
+	struct vmap_loc args_loc; /* where the argument text is (raw, table) */
 };
 
 enum vmap_suspend_policy {
@@ -118,9 +143,15 @@ struct vmap_volume {
 	char *uuid;            /* the full DM uuid: "VMAP-" + spec uuid or name */
 	bool read_only;
 	enum vmap_suspend_policy suspend;
-	bool from_table;       /* written with `table:` rather than `targets:` */
 	struct vmap_target *targets;
 	size_t n_targets;
+	/* The set volumes it stacks on (indices into the set), each once, in
+	 * the order first referenced: {volume: X} references and
+	 * /dev/mapper/X paths, in typed fields and in table text alike.  Set
+	 * when the set is loaded; the one dependency relation: the loader
+	 * checks cycles on it, the planner orders on it. */
+	size_t *deps;
+	size_t n_deps;
 	struct vmap_loc loc;   /* the volume's list item */
 	struct vmap_loc name_loc;
 };
@@ -131,20 +162,52 @@ struct vmap_specset {
 	size_t n_files;
 	struct vmap_volume *vols;
 	size_t n_vols;
+	size_t *by_name;       /* volume indices sorted by name (set by the loader) */
 };
 
 #define VMAP_UUID_PREFIX "VMAP-"
 #define VMAP_NAME_MAX 127
 #define VMAP_UUID_MAX 128
 
-/* Load a spec set from files and directories (a directory means its
- * *.yaml and *.yml files in name order).  With no paths: $VMAPCTL_SPEC_DIR,
- * else /etc/vmapctl/volumes.d/.  Parses and validates everything offline
- * (references, cycles, duplicates) and reports every problem found.
- * Returns 0, or -1 with errors appended (kind VMAP_E_SPEC for bad specs,
- * VMAP_E_FAILED for unreadable files). */
-int vmap_specset_load(struct vmap_specset *set, const char *const *paths, size_t n_paths,
+/* Where a spec set comes from: `-f` paths (files and directories: a
+ * directory means its *.yaml and *.yml files in name order), else
+ * $VMAPCTL_SPEC_DIR, else the default set: the layered directories of
+ * vmap_spec_layer_dirs under `root`.  Each of the first two replaces the
+ * whole default set. */
+struct vmap_spec_source {
+	const char *const *paths;
+	size_t n_paths;
+	const char *spec_dir;  /* $VMAPCTL_SPEC_DIR, or NULL */
+	const char *root;      /* --root: prefixed to the default directories */
+};
+
+/* Load a spec set.  Parses and validates everything offline (references,
+ * cycles, duplicates) and reports every problem found, at the real
+ * file:line:col.  Returns 0, or -1 with errors appended (kind VMAP_E_SPEC
+ * for bad specs, VMAP_E_FAILED for unreadable files). */
+int vmap_specset_load(struct vmap_specset *set, const struct vmap_spec_source *src,
 		      struct vmap_errlist *errs);
+
+/* The default set's directories, highest precedence first (contract
+ * section 7): /etc, /run and /usr/lib vmapctl/volumes.d. */
+extern const char *const vmap_spec_layer_dirs[];
+
+/* One file of the default set after layering: a file replaces the file of
+ * the same name in the directories below its own; a symlink to /dev/null
+ * masks it (and adds no volumes). */
+struct vmap_spec_file {
+	char *name;            /* "10-data.yaml" */
+	char *path;            /* where it is read from (with the root) */
+	const char *dir;       /* its directory, without the root */
+	bool masked;
+	char **overrides;      /* the lower files of the same name it replaces */
+	size_t n_overrides, cap_overrides;
+};
+
+/* The default set's files under `root` (NULL: /), in file name order, the
+ * order they are read in. */
+void vmap_spec_layers(const char *root, struct vmap_spec_file **files, size_t *n);
+void vmap_spec_files_free(struct vmap_spec_file *v, size_t n);
 
 /* Load one YAML document from memory as if it were file `name`.  For tests
  * and the fuzzer; validation is the same as for files. */
@@ -180,17 +243,16 @@ void vmap_obj_free(struct vmap_obj *o);
 void vmap_devref_free(struct vmap_devref *d);
 void vmap_secret_free(struct vmap_secret *s);
 void vmap_target_free(struct vmap_target *t);
+void vmap_opaque_free(struct vmap_opaque *o);
 void vmap_volume_free(struct vmap_volume *v);
 
-/* Call `fn` for every volume of `set` that `v` stacks on, with where the
- * reference is written: {volume: NAME} references, and /dev/mapper/NAME
- * paths (typed device fields, and words of raw/table: argument text) where
- * NAME is a volume of the set.  Once per reference, so a volume may come
- * more than once.  The spec loader checks cycles on exactly this relation;
- * the planner orders on it. */
-void vmap_volume_foreach_dep(const struct vmap_specset *set, const struct vmap_volume *v,
-			     void (*fn)(const struct vmap_volume *dep, const struct vmap_loc *where,
-					void *arg),
-			     void *arg);
+/* The key under which live state records how `ref` resolved
+ * (struct vmap_resolution.ref): the path, "MAJ:MIN", "udev:K=V,K=V" with
+ * the properties sorted, "volume:NAME". */
+char *vmap_devref_key(const struct vmap_devref *ref);
+
+/* Index of the set volume that `ref` names ({volume: X}, or the path
+ * /dev/mapper/X with X in the set), or -1. */
+int vmap_devref_volume(const struct vmap_specset *set, const struct vmap_devref *ref);
 
 #endif

@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dm.h"
-#include "plan/extent.h"
 #include "base/util.h"
 
 const char *vmap_action_name(enum vmap_action a)
@@ -81,37 +79,12 @@ static void add_step(struct vmap_plan *p, size_t *cap, enum vmap_step_kind kind,
 
 /* ---- the stack order ---- */
 
-struct dep_walk {
-	const struct vmap_specset *set;
-	size_t **deps;
-	size_t *n;
-};
-
-static void collect_dep(const struct vmap_devref *ref, void *arg)
-{
-	struct dep_walk *w = arg;
-	int vi = vmap_devref_volume(w->set, ref);
-	if (vi < 0)
-		return;
-	for (size_t i = 0; i < *w->n; i++)
-		if ((*w->deps)[i] == (size_t)vi)
-			return;
-	*w->deps = xrealloc(*w->deps, (*w->n + 1) * sizeof(size_t));
-	(*w->deps)[(*w->n)++] = (size_t)vi;
-}
-
 /* Lower volumes before the volumes stacked on them.  Returns -1 on a
  * cycle (validation rejects those; this is the planner's own guard). */
-static int stack_order(const struct vmap_specset *set, size_t **deps, size_t *n_deps,
-		       size_t *order)
+static int stack_order(const struct vmap_specset *set, size_t *order)
 {
 	size_t n = set->n_vols, done = 0;
 	unsigned char *state = xcalloc(n ? n : 1, 1); /* 0 new, 1 placed */
-	for (size_t i = 0; i < n; i++) {
-		struct dep_walk w = {set, &deps[i], &n_deps[i]};
-		for (size_t t = 0; t < set->vols[i].n_targets; t++)
-			vmap_target_foreach_ref(&set->vols[i].targets[t], collect_dep, &w);
-	}
 	/* repeated passes: fine for the sizes vmapctl sees, and stable (ties
 	 * keep spec order, so plans are deterministic) */
 	bool progress = true;
@@ -121,8 +94,8 @@ static int stack_order(const struct vmap_specset *set, size_t **deps, size_t *n_
 			if (state[i])
 				continue;
 			bool ready = true;
-			for (size_t k = 0; k < n_deps[i] && ready; k++)
-				ready = state[deps[i][k]] != 0;
+			for (size_t k = 0; k < set->vols[i].n_deps && ready; k++)
+				ready = state[set->vols[i].deps[k]] != 0;
 			if (!ready)
 				continue;
 			state[i] = 1;
@@ -244,12 +217,7 @@ static int64_t desired_extent(const struct vmap_desired *up, struct devmatch *m)
 	int64_t end = 0;
 	for (size_t i = 0; i < up->n_lines; i++) {
 		const struct vmap_desired_line *l = &up->lines[i];
-		const struct vmap_target *t = l->target;
-		int64_t e;
-		if (t->tt && t->tt != &vmap_tt_raw)
-			e = vmap_obj_extent(t->tt, &t->args, l->len, match_volume, m);
-		else
-			e = vmap_text_extent(t->kernel_name, t->raw_args, l->len, match_volume, m);
+		int64_t e = vmap_target_extent(l->target, l->len, match_volume, m);
 		if (e < 0)
 			return -1;
 		if (e > end)
@@ -263,7 +231,7 @@ static int64_t live_extent(const struct vmap_dmdev *up, struct devmatch *m)
 	int64_t end = 0;
 	for (size_t i = 0; i < up->live.n; i++) {
 		const struct vmap_table_line *l = &up->live.lines[i];
-		int64_t e = vmap_text_extent(l->type, l->params, l->len, match_volume, m);
+		int64_t e = vmap_target_extent(&l->target, l->len, match_volume, m);
 		if (e < 0)
 			return -1;
 		if (e > end)
@@ -281,8 +249,6 @@ struct planner {
 	struct vmap_plan *p;
 	struct vmap_errlist *errs;
 	size_t *order;            /* set volumes, lower first */
-	size_t **deps;
-	size_t *n_deps;
 	bool *renumbered;         /* device number changes in this run */
 	bool *resolved;
 	struct vmap_desired *desired; /* indexed like set->vols (moved into vols later) */
@@ -337,6 +303,7 @@ static void decide_volume(struct planner *pl, size_t vi)
 	struct vmap_resolve_env env = {
 		.set = pl->set, .live = pl->live, .renumbered = pl->renumbered,
 		.desired = pl->desired, .resolved = pl->resolved,
+		.skip_predict = pl->opts->skip_predict,
 	};
 
 	vp->live = live;
@@ -384,8 +351,8 @@ static void decide_volume(struct planner *pl, size_t vi)
 		return;
 	}
 	/* A volume waiting for a lower volume in activate mode waits too. */
-	for (size_t k = 0; k < d->n_deps; k++) {
-		const struct vmap_volplan *lp = &pl->p->vols[pl->vp_of[d->deps[k]]];
+	for (size_t k = 0; k < vol->n_deps; k++) {
+		const struct vmap_volplan *lp = &pl->p->vols[pl->vp_of[vol->deps[k]]];
 		if (lp->waiting || (lp->refused && pl->opts->create_only)) {
 			vp->waiting = true;
 			add_why(vp, "waiting for volume '%s'", lp->name);
@@ -563,8 +530,9 @@ static void propagate_refresh(struct planner *pl)
 			continue;
 		if (vp->refused || vp->waiting || !vp->live)
 			continue;
-		for (size_t k = 0; k < pl->n_deps[vi]; k++) {
-			const struct vmap_volplan *lp = &pl->p->vols[pl->vp_of[pl->deps[vi][k]]];
+		const struct vmap_volume *vol = &pl->set->vols[vi];
+		for (size_t k = 0; k < vol->n_deps; k++) {
+			const struct vmap_volplan *lp = &pl->p->vols[pl->vp_of[vol->deps[k]]];
 			bool changed = (lp->action == VMAP_ACT_RELOAD && lp->live &&
 					components_changed(&lp->desired, lp->live)) ||
 				       lp->action == VMAP_ACT_REFRESH;
@@ -676,8 +644,9 @@ static bool stacked_on(const struct planner *pl, size_t a, size_t b, int depth)
 {
 	if (depth > 256)
 		return false;
-	for (size_t k = 0; k < pl->n_deps[a]; k++)
-		if (pl->deps[a][k] == b || stacked_on(pl, pl->deps[a][k], b, depth + 1))
+	const struct vmap_volume *va = &pl->set->vols[a];
+	for (size_t k = 0; k < va->n_deps; k++)
+		if (va->deps[k] == b || stacked_on(pl, va->deps[k], b, depth + 1))
 			return true;
 	return false;
 }
@@ -691,8 +660,9 @@ static bool switching(const struct vmap_volplan *vp)
 /* A create must wait for the switch when a volume it stacks on changes. */
 static bool create_waits_for_switch(const struct planner *pl, size_t vi)
 {
-	for (size_t k = 0; k < pl->n_deps[vi]; k++) {
-		size_t di = pl->deps[vi][k];
+	const struct vmap_volume *vol = &pl->set->vols[vi];
+	for (size_t k = 0; k < vol->n_deps; k++) {
+		size_t di = vol->deps[k];
 		const struct vmap_volplan *lp = &pl->p->vols[pl->vp_of[di]];
 		if (switching(lp) || lp->action == VMAP_ACT_RECREATE ||
 		    create_waits_for_switch(pl, di))
@@ -841,14 +811,12 @@ int vmap_plan_make(const struct vmap_specset *set, const struct vmap_live *live,
 	p->set = pl.set;
 	p->live = live;
 	pl.order = xcalloc(n + 1, sizeof(size_t));
-	pl.deps = xcalloc(n + 1, sizeof(size_t *));
-	pl.n_deps = xcalloc(n + 1, sizeof(size_t));
 	pl.renumbered = xcalloc(n + 1, sizeof(bool));
 	pl.resolved = xcalloc(n + 1, sizeof(bool));
 	pl.desired = xcalloc(n + 1, sizeof(struct vmap_desired));
 	pl.vp_of = xcalloc(n + 1, sizeof(size_t));
 
-	if (stack_order(pl.set, pl.deps, pl.n_deps, pl.order) < 0) {
+	if (stack_order(pl.set, pl.order) < 0) {
 		vmap_err(errs, VMAP_E_SPEC, 0, NULL, NULL, "the volumes' references form a cycle");
 		pl.r = -1;
 		goto out;
@@ -885,10 +853,6 @@ int vmap_plan_make(const struct vmap_specset *set, const struct vmap_live *live,
 	if (pl.r == 0)
 		order_steps(&pl);
 out:
-	for (size_t i = 0; i < n; i++)
-		free(pl.deps[i]);
-	free(pl.deps);
-	free(pl.n_deps);
 	free(pl.order);
 	free(pl.renumbered);
 	free(pl.resolved);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "model/dmflags.h"
 #include "model/live.h"
 #include "plan/resolve.h"
 #include "model/spec.h"
@@ -88,6 +89,10 @@ struct vmap_plan_opts {
 	/* activate: create volumes whose devices are all present, never
 	 * reload, shrink or remove; volumes still waiting are not errors */
 	bool create_only;
+	/* test hook (docs/testing.md): do not predict what the kernel
+	 * refuses only at resume (misalignment), so the suite can prove the
+	 * rollback when the kernel refuses for real */
+	bool skip_predict;
 	/* destroy: remove these managed volumes (the spec set is ignored) */
 	const char *const *destroy;
 	size_t n_destroy;

@@ -8,122 +8,11 @@
 #include "model/secret.h"
 #include "base/util.h"
 
-/* ---- naming references ---- */
-
-static int cmp_kv(const void *a, const void *b)
-{
-	const struct vmap_kv *const *x = a, *const *y = b;
-	return strcmp((*x)->key, (*y)->key);
-}
-
-char *vmap_devref_key(const struct vmap_devref *ref)
-{
-	switch (ref->kind) {
-	case VMAP_DEV_PATH: return xstrdup(ref->path);
-	case VMAP_DEV_MAJMIN: return xasprintf("%u:%u", ref->major, ref->minor);
-	case VMAP_DEV_VOLUME: return xasprintf("volume:%s", ref->volume);
-	case VMAP_DEV_UDEV: {
-		/* sorted here, so equal sets give equal keys however the spec
-		 * reader happened to order them */
-		const struct vmap_kv **kv = xcalloc(ref->n_props ? ref->n_props : 1, sizeof(*kv));
-		for (size_t i = 0; i < ref->n_props; i++)
-			kv[i] = &ref->props[i];
-		qsort(kv, ref->n_props, sizeof(*kv), cmp_kv);
-		struct sbuf b = {0};
-		sbuf_add(&b, "udev:");
-		for (size_t i = 0; i < ref->n_props; i++)
-			sbuf_printf(&b, "%s%s=%s", i ? "," : "", kv[i]->key, kv[i]->value);
-		free(kv);
-		return sbuf_take(&b);
-	}
-	}
-	return xstrdup("?");
-}
-
-int vmap_devref_volume(const struct vmap_specset *set, const struct vmap_devref *ref)
-{
-	const char *name = NULL;
-	if (ref->kind == VMAP_DEV_VOLUME)
-		name = ref->volume;
-	else if (ref->kind == VMAP_DEV_PATH && !strncmp(ref->path, "/dev/mapper/", 12))
-		name = ref->path + 12;
-	if (!name)
-		return -1;
-	for (size_t i = 0; i < set->n_vols; i++)
-		if (!strcmp(set->vols[i].name, name))
-			return (int)i;
-	return -1;
-}
-
-/* ---- references of raw and table: targets ---- */
-
-static bool is_majmin(const char *w, unsigned *maj, unsigned *min)
-{
-	char tail;
-	return sscanf(w, "%u:%u%c", maj, min, &tail) == 2;
-}
-
-void vmap_target_foreach_ref(const struct vmap_target *t,
-			     void (*fn)(const struct vmap_devref *ref, void *arg), void *arg)
-{
-	if (t->tt && t->tt != &vmap_tt_raw) {
-		vmap_obj_foreach_device(&t->args, fn, arg);
-		return;
-	}
-	size_t n;
-	char **w = split_words(t->raw_args ? t->raw_args : "", &n);
-	const struct vmap_target_type *known = vmap_target_type_find(t->kernel_name);
-	if (known) {
-		struct vmap_obj o = {0};
-		struct vmap_errlist ignore = {0};
-		vmap_obj_init(&o, &known->args);
-		/* validation already parsed this text; a failure here means
-		 * there is nothing more to find */
-		if (known->parse(w, n, &o, &t->loc, &ignore) == 0)
-			vmap_obj_foreach_device(&o, fn, arg);
-		vmap_errlist_clear(&ignore);
-		vmap_obj_free(&o);
-	} else {
-		for (size_t i = 0; i < n; i++) {
-			struct vmap_devref ref = {.loc = t->loc};
-			if (!strncmp(w[i], "/dev/", 5)) {
-				ref.kind = VMAP_DEV_PATH;
-				ref.path = w[i];
-			} else if (is_majmin(w[i], &ref.major, &ref.minor)) {
-				ref.kind = VMAP_DEV_MAJMIN;
-			} else {
-				continue;
-			}
-			fn(&ref, arg);
-		}
-	}
-	strv_free(w);
-}
-
-/* Flags of a target that depend on its parsed arguments. */
+/* Flags of a target that depend on its arguments. */
 static void target_traits(const struct vmap_target *t, bool *request_based, unsigned *flags)
 {
-	const struct vmap_target_type *tt = t->tt && t->tt != &vmap_tt_raw
-						    ? t->tt
-						    : vmap_target_type_find(t->kernel_name);
-	*flags = tt ? tt->flags : 0;
-	*request_based = false;
-	if (!tt || !tt->request_based)
-		return;
-	if (t->tt == tt) {
-		*request_based = tt->request_based(&t->args);
-		return;
-	}
-	size_t n;
-	char **w = split_words(t->raw_args ? t->raw_args : "", &n);
-	struct vmap_obj o = {0};
-	struct vmap_errlist ignore = {0};
-	vmap_obj_init(&o, &tt->args);
-	if (tt->parse(w, n, &o, &t->loc, &ignore) == 0)
-		*request_based = tt->request_based(&o);
-	vmap_errlist_clear(&ignore);
-	vmap_obj_free(&o);
-	strv_free(w);
+	*flags = t->tt->flags;
+	*request_based = !t->opaque && t->tt->request_based && t->tt->request_based(&t->args);
 }
 
 /* ---- the emit context backed by live state ---- */
@@ -287,13 +176,6 @@ static void add_component(const struct vmap_devref *ref, void *arg)
 			c.sectors = env->desired[vi].size;
 			c.lbs = env->desired[vi].lbs;
 		}
-		bool seen = false;
-		for (size_t i = 0; i < d->n_deps; i++)
-			seen |= d->deps[i] == vi;
-		if (!seen) {
-			d->deps = xrealloc(d->deps, (d->n_deps + 1) * sizeof(*d->deps));
-			d->deps[d->n_deps++] = vi;
-		}
 	} else {
 		const struct vmap_resolution *res;
 		if (!ref_devnum(env, ref, &c.major, &c.minor, &res)) {
@@ -327,7 +209,7 @@ static void add_component(const struct vmap_devref *ref, void *arg)
 static const struct vmap_devref *single_device(const struct vmap_target *t, uint64_t *offset)
 {
 	const struct vmap_target_type *tt = t->tt;
-	if (!tt || tt == &vmap_tt_raw || !tt->size_device_key)
+	if (t->opaque || !tt->size_device_key)
 		return NULL;
 	const struct vmap_value *v = vmap_obj_get(&t->args, tt->size_device_key);
 	*offset = tt->size_offset_key ? vmap_obj_u64(&t->args, tt->size_offset_key, 0) : 0;
@@ -520,36 +402,16 @@ int vmap_resolve_volume(const struct vmap_resolve_env *env, size_t idx, struct v
 	}
 	d->size = start;
 
-	/* VMAPCTL_TEST_HOOK=skip-predict turns the alignment prediction off,
-	 * so the suite can prove what happens when the kernel refuses a
-	 * table only at resume (the rollback).  Documented in docs/testing.md. */
-	const char *hook = getenv("VMAPCTL_TEST_HOOK");
-	bool predict = !(hook && !strcmp(hook, "skip-predict"));
-	if (!d->n_missing && predict) {
+	if (!d->n_missing && !env->skip_predict) {
 		if (check_alignment(d, errs) < 0)
 			r = -1;
 		struct offset_walk ow = {env, d, NULL, errs, 0};
 		for (size_t i = 0; i < vol->n_targets; i++) {
-			const struct vmap_target *t = &vol->targets[i];
-			ow.t = t;
-			if (t->tt && t->tt != &vmap_tt_raw) {
-				check_offsets_obj(&ow, &t->args);
-				continue;
-			}
-			/* table: and raw lines of a known type are checked the same */
-			const struct vmap_target_type *known = vmap_target_type_find(t->kernel_name);
-			if (!known)
-				continue;
-			size_t nw;
-			char **w = split_words(t->raw_args ? t->raw_args : "", &nw);
-			struct vmap_obj o = {0};
-			struct vmap_errlist ignore = {0};
-			vmap_obj_init(&o, &known->args);
-			if (known->parse(w, nw, &o, &t->loc, &ignore) == 0)
-				check_offsets_obj(&ow, &o);
-			vmap_errlist_clear(&ignore);
-			vmap_obj_free(&o);
-			strv_free(w);
+			ow.t = &vol->targets[i];
+			/* typed, raw and table: targets alike (opaque ones have
+			 * no fields to check) */
+			if (!ow.t->opaque)
+				check_offsets_obj(&ow, &ow.t->args);
 		}
 		if (ow.r < 0)
 			r = -1;
@@ -594,6 +456,5 @@ void vmap_desired_free(struct vmap_desired *d)
 		free(d->missing[i].why);
 	}
 	free(d->missing);
-	free(d->deps);
 	memset(d, 0, sizeof(*d));
 }

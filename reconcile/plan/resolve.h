@@ -58,8 +58,6 @@ struct vmap_desired {
 	size_t n_comps;
 	struct vmap_missing *missing;
 	size_t n_missing;
-	size_t *deps;             /* set volumes this one stacks on (indices) */
-	size_t n_deps;
 };
 
 /* What the resolver needs to know about the run's other decisions. */
@@ -77,6 +75,8 @@ struct vmap_resolve_env {
 	 * volumes first): a volume's size and block size come from here. */
 	const struct vmap_desired *desired;
 	const bool *resolved;
+	/* do not predict refusals at resume (plan.h skip_predict) */
+	bool skip_predict;
 };
 
 /* Resolve volume `idx` of the set.  Missing devices are recorded in
@@ -92,19 +92,5 @@ int vmap_resolve_kernel_params(const struct vmap_resolve_env *env, const struct 
 			       const char *volume, char **out, struct vmap_errlist *errs);
 
 void vmap_desired_free(struct vmap_desired *d);
-
-/* The key under which live state records how `ref` resolved
- * (struct vmap_resolution.ref): the path, "MAJ:MIN", "udev:K=V,K=V". */
-char *vmap_devref_key(const struct vmap_devref *ref);
-
-/* Call `fn` for every device reference of target `t`: the typed fields,
- * or for raw/table: targets the devices in the argument text (parsed with
- * the known type, or words that are /dev paths or MAJ:MIN). */
-void vmap_target_foreach_ref(const struct vmap_target *t,
-			     void (*fn)(const struct vmap_devref *ref, void *arg), void *arg);
-
-/* Index of the set volume that `ref` names ({volume: X}, or the path
- * /dev/mapper/X with X in the set), or -1. */
-int vmap_devref_volume(const struct vmap_specset *set, const struct vmap_devref *ref);
 
 #endif

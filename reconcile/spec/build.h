@@ -103,16 +103,7 @@ bool spec_kernel_name_valid(const char *s);
 /* Why `name` is not a valid DM name of at most `max` characters, or NULL. */
 const char *vmap_name_problem(const char *name, size_t max);
 
-/* Dependencies with a name lookup supplied by the caller (the public
- * vmap_volume_foreach_dep uses a linear search; the builder an index). */
-typedef const struct vmap_volume *(*spec_lookup_fn)(const struct vmap_specset *set,
-						     const char *name, void *ctx);
-void spec_foreach_dep(const struct vmap_specset *set, const struct vmap_volume *v,
-		      spec_lookup_fn lookup, void *lctx,
-		      void (*fn)(const struct vmap_volume *dep, const struct vmap_loc *where,
-				 void *arg),
-		      void *arg);
-/* Cross-volume checks (spec_refs.c). */
+/* Cross-volume checks (refs.c). */
 void spec_check_set(struct spec_build *b);
 void spec_sort_errors(struct spec_build *b);
 

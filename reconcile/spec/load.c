@@ -13,8 +13,6 @@
 #include "spec/build.h"
 #include "base/util.h"
 
-#define DEFAULT_SPEC_DIR "/etc/vmapctl/volumes.d"
-
 /* Files already read, by inode: `-f dir -f dir/a.yaml` reads a.yaml once. */
 struct seen {
 	dev_t *dev;
@@ -180,24 +178,117 @@ static void load_path(struct spec_build *b, const char *path, const char *what, 
 		load_file(b, path, seen);
 }
 
-int vmap_specset_load(struct vmap_specset *set, const char *const *paths, size_t n_paths,
+/* ---- the default set: layered directories (contract section 7) ---- */
+
+const char *const vmap_spec_layer_dirs[] = {
+	"/etc/vmapctl/volumes.d",
+	"/run/vmapctl/volumes.d",
+	"/usr/lib/vmapctl/volumes.d",
+	NULL,
+};
+
+/* A masking entry: a symlink to /dev/null (as systemd's *.d directories;
+ * the link is read, not followed, so it masks under --root too). */
+static bool is_mask(const char *path)
+{
+	char target[16];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return !strcmp(target, "/dev/null");
+}
+
+static int file_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct vmap_spec_file *)a)->name,
+		      ((const struct vmap_spec_file *)b)->name);
+}
+
+static char *join(const char *root, const char *path)
+{
+	size_t rl = root ? strlen(root) : 0;
+	while (rl && root[rl - 1] == '/')
+		rl--;
+	return xasprintf("%.*s%s", (int)rl, root ? root : "", path);
+}
+
+void vmap_spec_layers(const char *root, struct vmap_spec_file **out, size_t *n_out)
+{
+	struct vmap_spec_file *v = NULL;
+	size_t n = 0, cap = 0;
+	/* highest precedence first: a name seen before is overridden */
+	for (size_t d = 0; vmap_spec_layer_dirs[d]; d++) {
+		char *dir = join(root, vmap_spec_layer_dirs[d]);
+		DIR *dh = opendir(dir);
+		struct dirent *de;
+		while (dh && (de = readdir(dh))) {
+			if (!spec_name(de->d_name))
+				continue;
+			char *path = xasprintf("%s/%s", dir, de->d_name);
+			struct stat st;
+			if (!is_mask(path) && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+				free(path);
+				continue;
+			}
+			size_t k;
+			for (k = 0; k < n && strcmp(v[k].name, de->d_name); k++)
+				;
+			if (k < n) {
+				VEC_PUSH(v[k].overrides, v[k].n_overrides, v[k].cap_overrides, path);
+				continue;
+			}
+			struct vmap_spec_file f = {.name = xstrdup(de->d_name), .path = path,
+						   .dir = vmap_spec_layer_dirs[d],
+						   .masked = is_mask(path)};
+			VEC_PUSH(v, n, cap, f);
+		}
+		if (dh)
+			closedir(dh);
+		free(dir);
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), file_cmp);
+	*out = v;
+	*n_out = n;
+}
+
+void vmap_spec_files_free(struct vmap_spec_file *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].path);
+		for (size_t k = 0; k < v[i].n_overrides; k++)
+			free(v[i].overrides[k]);
+		free(v[i].overrides);
+	}
+	free(v);
+}
+
+int vmap_specset_load(struct vmap_specset *set, const struct vmap_spec_source *src,
 		      struct vmap_errlist *errs)
 {
 	struct spec_build b;
 	struct seen seen = {0};
 	spec_build_init(&b, set, errs);
-	if (n_paths) {
-		for (size_t i = 0; i < n_paths; i++)
-			load_path(&b, paths[i], "cannot read spec file", false, &seen);
+	if (src->n_paths) {
+		for (size_t i = 0; i < src->n_paths; i++)
+			load_path(&b, src->paths[i], "cannot read spec file", false, &seen);
+	} else if (src->spec_dir && *src->spec_dir) {
+		/* it must exist: a typo there must not read as "no volumes
+		 * wanted" */
+		load_path(&b, src->spec_dir, "cannot read spec directory $VMAPCTL_SPEC_DIR", false,
+			  &seen);
 	} else {
-		/* The built-in directory may not exist yet (nothing is
-		 * managed).  $VMAPCTL_SPEC_DIR must: a typo there must not
-		 * read as "no volumes wanted". */
-		const char *env = getenv("VMAPCTL_SPEC_DIR");
-		if (env && *env)
-			load_path(&b, env, "cannot read spec directory $VMAPCTL_SPEC_DIR", false, &seen);
-		else
-			load_path(&b, DEFAULT_SPEC_DIR, "cannot read spec directory", true, &seen);
+		/* the layered directories may all be missing: nothing is
+		 * managed yet */
+		struct vmap_spec_file *files;
+		size_t n;
+		vmap_spec_layers(src->root, &files, &n);
+		for (size_t i = 0; i < n; i++)
+			if (!files[i].masked)
+				load_file(&b, files[i].path, &seen);
+		vmap_spec_files_free(files, n);
 	}
 	free(seen.dev);
 	free(seen.ino);

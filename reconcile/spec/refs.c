@@ -1,97 +1,13 @@
 /* refs.c: checks across the whole spec set (duplicate names and
  * uuids, references to volumes that are not there, reference cycles), the
- * dependency relation they are checked on, and the order errors are
- * reported in. */
+ * dependency relation they are checked on (kept in each volume's deps for
+ * the planner), and the order errors are reported in. */
 #include "spec/build.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
-
-#define MAPPER_DIR "/dev/mapper/"
-
-/* NAME of "/dev/mapper/NAME", or NULL. */
-static const char *mapper_name(const char *path)
-{
-	size_t l = strlen(MAPPER_DIR);
-	if (strncmp(path, MAPPER_DIR, l) || !path[l] || strchr(path + l, '/'))
-		return NULL;
-	return path + l;
-}
-
-struct dep_walk {
-	const struct vmap_specset *set;
-	spec_lookup_fn lookup;
-	void *lctx;
-	void (*fn)(const struct vmap_volume *, const struct vmap_loc *, void *);
-	void *arg;
-};
-
-static void dep_name(struct dep_walk *w, const char *name, const struct vmap_loc *loc)
-{
-	const struct vmap_volume *dep = w->lookup(w->set, name, w->lctx);
-	if (dep)
-		w->fn(dep, loc, w->arg);
-}
-
-static void dep_ref(const struct vmap_devref *r, void *arg)
-{
-	struct dep_walk *w = arg;
-	const char *name = NULL;
-	if (r->kind == VMAP_DEV_VOLUME)
-		name = r->volume;
-	else if (r->kind == VMAP_DEV_PATH && r->path)
-		name = mapper_name(r->path);
-	if (name)
-		dep_name(w, name, &r->loc);
-}
-
-void spec_foreach_dep(const struct vmap_specset *set, const struct vmap_volume *v,
-		      spec_lookup_fn lookup, void *lctx,
-		      void (*fn)(const struct vmap_volume *dep, const struct vmap_loc *where,
-				 void *arg),
-		      void *arg)
-{
-	struct dep_walk w = {set, lookup, lctx, fn, arg};
-	for (size_t i = 0; i < v->n_targets; i++) {
-		const struct vmap_target *t = &v->targets[i];
-		vmap_obj_foreach_device(&t->args, dep_ref, &w);
-		if (!t->raw_args)
-			continue;
-		/* raw and table: text: the paths the resolver will turn into
-		 * MAJ:MIN are references too */
-		struct vmap_loc loc = t->loc;
-		if (t->args.v && t->args.type == &vmap_tt_raw.args) {
-			const struct vmap_value *av = vmap_obj_get(&t->args, "args");
-			if (av->set)
-				loc = av->loc;
-		}
-		size_t n;
-		char **words = split_words(t->raw_args, &n);
-		for (size_t k = 0; k < n; k++) {
-			const char *name = mapper_name(words[k]);
-			if (name)
-				dep_name(&w, name, &loc);
-		}
-		strv_free(words);
-	}
-}
-
-static const struct vmap_volume *lookup_linear(const struct vmap_specset *set, const char *name,
-					       void *ctx)
-{
-	(void)ctx;
-	return vmap_specset_find(set, name);
-}
-
-void vmap_volume_foreach_dep(const struct vmap_specset *set, const struct vmap_volume *v,
-			     void (*fn)(const struct vmap_volume *dep, const struct vmap_loc *where,
-					void *arg),
-			     void *arg)
-{
-	spec_foreach_dep(set, v, lookup_linear, NULL, fn, arg);
-}
 
 /* --- an index of volumes by name ------------------------------------------ */
 
@@ -226,15 +142,22 @@ struct adj {
 };
 
 struct graph {
-	const struct vmap_volume *base;
+	const struct vmap_specset *set;
 	struct adj *adj;
 	size_t from;
 };
 
-static void add_edge(const struct vmap_volume *dep, const struct vmap_loc *where, void *arg)
+/* The dependency relation: an edge for every device reference of a
+ * volume's targets that names a volume of the set (vmap_devref_volume:
+ * {volume: X}, or the path /dev/mapper/X), in typed fields and in table
+ * text alike. */
+static void add_edge(const struct vmap_devref *ref, void *arg)
 {
 	struct graph *g = arg;
-	struct edge e = {(size_t)(dep - g->base), *where};
+	int vi = vmap_devref_volume(g->set, ref);
+	if (vi < 0)
+		return;
+	struct edge e = {(size_t)vi, ref->loc};
 	VEC_PUSH(g->adj[g->from].e, g->adj[g->from].n, g->adj[g->from].cap, e);
 }
 
@@ -297,15 +220,19 @@ static void report_cycle(struct spec_build *b, const struct adj *adj, const size
 	free(path);
 }
 
-static void check_cycles(struct spec_build *b, struct index *names)
+static void check_cycles(struct spec_build *b)
 {
 	size_t nv = b->set->n_vols;
 	if (!nv)
 		return;
-	struct graph g = {b->set->vols, xcalloc(nv, sizeof(*g.adj)), 0};
-	for (g.from = 0; g.from < nv; g.from++)
-		if (b->vinfo[g.from].name_ok)
-			spec_foreach_dep(b->set, &b->set->vols[g.from], lookup_index, names, add_edge, &g);
+	struct graph g = {b->set, xcalloc(nv, sizeof(*g.adj)), 0};
+	for (g.from = 0; g.from < nv; g.from++) {
+		const struct vmap_volume *v = &b->set->vols[g.from];
+		if (!b->vinfo[g.from].name_ok)
+			continue;
+		for (size_t i = 0; i < v->n_targets; i++)
+			vmap_target_foreach_ref(&v->targets[i], add_edge, &g);
+	}
 
 	/* Tarjan's strongly connected components, iteratively: a valid
 	 * stack can be thousands of volumes deep. */
@@ -366,8 +293,19 @@ static void check_cycles(struct spec_build *b, struct index *names)
 				report_cycle(b, g.adj, comp, first, prev, prev_edge, queue);
 		}
 	}
-	for (size_t i = 0; i < nv; i++)
+	/* the relation, kept in the volumes: each dependency once */
+	for (size_t i = 0; i < nv; i++) {
+		struct vmap_volume *v = &b->set->vols[i];
+		v->deps = xcalloc(g.adj[i].n + 1, sizeof(*v->deps));
+		for (size_t k = 0; k < g.adj[i].n; k++) {
+			bool seen = false;
+			for (size_t j = 0; j < v->n_deps && !seen; j++)
+				seen = v->deps[j] == g.adj[i].e[k].to;
+			if (!seen)
+				v->deps[v->n_deps++] = g.adj[i].e[k].to;
+		}
 		free(g.adj[i].e);
+	}
 	free(g.adj);
 	free(index);
 	free(low);
@@ -385,11 +323,19 @@ void spec_check_set(struct spec_build *b)
 {
 	struct index names;
 	index_build(&names, b, false);
+	/* the set keeps the index for vmap_specset_find (when every volume
+	 * has a valid name: else the set is refused anyway, and a search
+	 * without it works too) */
+	if (names.n == b->set->n_vols) {
+		b->set->by_name = xcalloc(names.n + 1, sizeof(size_t));
+		for (size_t i = 0; i < names.n; i++)
+			b->set->by_name[i] = names.v[i].i;
+	}
 	check_duplicates(b, &names);
 	/* with a file missing, a "dangling" reference may well point into it */
 	if (!b->incomplete)
 		check_dangling(b, &names);
-	check_cycles(b, &names);
+	check_cycles(b);
 	b->volume = NULL;
 	free(names.v);
 }

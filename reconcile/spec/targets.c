@@ -33,33 +33,26 @@ static const char **type_names(size_t *n)
 	return v;
 }
 
-/* Parse `text` as kernel arguments of `tt` (and run its cross-field
- * checks), reporting problems at `loc` against the current volume. */
-static void check_known(struct spec_build *b, const struct vmap_target_type *tt, const char *text,
-			const struct vmap_loc *loc, uint64_t start, uint64_t size)
+/* Read `text`, the arguments of kernel target `kernel_name`, into `t`
+ * (start and size set): a type vmapctl knows is parsed with its own
+ * parser and checked with its own validator, so a typo is caught offline.
+ * Problems are reported at `loc` against the current volume. */
+static void read_text(struct spec_build *b, struct vmap_target *t, const char *kernel_name,
+		      const char *text, enum vmap_target_form form, const struct vmap_loc *loc)
 {
-	if (!tt->parse)
-		return;
-	size_t n;
-	char **w = split_words(text, &n);
-	struct vmap_obj o = {0};
 	struct vmap_errlist tmp = {0};
-	vmap_obj_init(&o, &tt->args);
-	o.loc = *loc;
-	int r = tt->parse(w, n, &o, loc, &tmp);
-	if (r < 0 && !tmp.n)
-		vmap_spec_err(&tmp, loc, NULL, "the arguments of a %s target do not parse", tt->name);
-	if (r == 0 && tt->validate) {
-		struct vmap_target t = {.tt = tt, .kernel_name = (char *)tt->name, .start = start,
-					.size = size, .args = o, .loc = *loc, .size_loc = *loc};
-		tt->validate(&t, b->volume, &tmp);
-	}
+	struct vmap_loc at = t->loc;
+	struct vmap_loc size_at = t->size_loc;
+	if (vmap_target_read_text(t, kernel_name, text, form, loc, &tmp) == 0 && !t->opaque &&
+	    t->tt->validate)
+		t->tt->validate(t, b->volume, &tmp);
+	/* the target is where its `type:` key or table line is */
+	t->loc = at;
+	t->size_loc = size_at;
 	for (size_t i = 0; i < tmp.n; i++)
 		if (!tmp.v[i].volume && b->volume)
 			tmp.v[i].volume = xstrdup(b->volume);
 	vmap_errlist_move(b->errs, &tmp);
-	vmap_obj_free(&o);
-	strv_free(w);
 }
 
 static void add_size(struct spec_build *b, const struct vmap_loc *loc, uint64_t *end, uint64_t size)
@@ -72,16 +65,21 @@ static void add_size(struct spec_build *b, const struct vmap_loc *loc, uint64_t 
 	*end += size;
 }
 
-static void raw_target(struct spec_build *b, struct vmap_target *t)
+/* `type: raw`: the kernel target name and its argument text, read like a
+ * table line.  The YAML object ({target, args}) is only the way in. */
+static void raw_target(struct spec_build *b, struct vmap_target *t, struct vmap_obj *raw)
 {
-	const struct vmap_value *tv = vmap_obj_get(&t->args, "target");
-	const struct vmap_value *av = vmap_obj_get(&t->args, "args");
+	const struct vmap_value *tv = vmap_obj_get(raw, "target");
+	const struct vmap_value *av = vmap_obj_get(raw, "args");
 	const char *target = tv->set ? tv->s : NULL;
-	if (target && !spec_kernel_name_valid(target))
+	if (!target)
+		return;
+	if (!spec_kernel_name_valid(target)) {
 		berr(b, &tv->loc, "'target' must be a kernel target name (1..15 letters, digits, "
 				  "'-' or '_'), not '%s'", bq(b, target));
-	t->kernel_name = xstrdup(target);
-	t->raw_args = xstrdup(av->set ? av->s : "");
+		return;
+	}
+	read_text(b, t, target, av->set ? av->s : "", VMAP_FORM_RAW, av->set ? &av->loc : &t->loc);
 }
 
 static void build_target(struct spec_build *b, struct vmap_volume *v, const struct ynode *n,
@@ -119,12 +117,13 @@ static void build_target(struct spec_build *b, struct vmap_volume *v, const stru
 	struct vmap_target *t = &v->targets[v->n_targets++];
 	const struct ypair *ex[2];
 	size_t before = b->errs->n;
+	struct vmap_obj raw = {0};
 	t->tt = tt;
 	t->loc = tp->key->loc;
 	t->size_loc = t->loc;
 	t->start = *end;
 	char *what = xasprintf("a %s target", tt->name);
-	bobject(b, &t->args, &tt->args, n, extra, 2, ex, what);
+	bobject(b, tt == &vmap_tt_raw ? &raw : &t->args, &tt->args, n, extra, 2, ex, what);
 	free(what);
 	if (ex[1]) {
 		t->size_loc = ex[1]->value->loc;
@@ -138,12 +137,10 @@ static void build_target(struct spec_build *b, struct vmap_volume *v, const stru
 	add_size(b, &t->size_loc, end, t->size);
 
 	if (tt == &vmap_tt_raw) {
-		raw_target(b, t);
-		const struct vmap_target_type *known =
-			t->kernel_name ? vmap_target_type_find(t->kernel_name) : NULL;
-		const struct vmap_value *av = vmap_obj_get(&t->args, "args");
-		if (known && b->errs->n == before)
-			check_known(b, known, t->raw_args, av->set ? &av->loc : &t->loc, t->start, t->size);
+		/* a raw target is read only when the rest of it is right */
+		if (b->errs->n == before)
+			raw_target(b, t, &raw);
+		vmap_obj_free(&raw);
 		return;
 	}
 	t->kernel_name = xstrdup(tt->name);
@@ -156,21 +153,12 @@ static void build_target(struct spec_build *b, struct vmap_volume *v, const stru
 	}
 }
 
-/* The type a target really is: its own, or for raw/table the known type
- * its kernel name names. */
-static const struct vmap_target_type *effective_type(const struct vmap_target *t)
-{
-	if (t->tt != &vmap_tt_raw)
-		return t->tt;
-	return t->kernel_name ? vmap_target_type_find(t->kernel_name) : NULL;
-}
-
 static void check_singletons(struct spec_build *b, const struct vmap_volume *v)
 {
 	if (v->n_targets < 2)
 		return;
 	for (size_t i = 0; i < v->n_targets; i++) {
-		const struct vmap_target_type *tt = effective_type(&v->targets[i]);
+		const struct vmap_target_type *tt = v->targets[i].tt;
 		if (tt && (tt->flags & VMAP_TT_SINGLETON))
 			berr(b, &v->targets[i].loc,
 			     "a %s target must be the only target of its volume (make it a volume of its own)",
@@ -206,14 +194,6 @@ static char *next_word(const char **p)
 		s++;
 	*p = s;
 	return s > w ? xstrndup(w, (size_t)(s - w)) : NULL;
-}
-
-static void set_str(struct vmap_obj *o, const char *key, const char *s, const struct vmap_loc *loc)
-{
-	struct vmap_value *v = vmap_obj_getw(o, key);
-	v->s = xstrdup(s);
-	v->set = true;
-	v->loc = *loc;
 }
 
 /* One non-blank line: "START LENGTH TYPE ARGS...".  *end is where the
@@ -254,30 +234,13 @@ static void table_line(struct spec_build *b, struct vmap_volume *v, const char *
 			     (unsigned long long)start, (unsigned long long)*end);
 		*end = start; /* go on from here, not to repeat this for every later line */
 	}
-	while (*p && isspace((unsigned char)*p))
-		p++;
-	size_t alen = strlen(p);
-	while (alen && isspace((unsigned char)p[alen - 1]))
-		alen--;
-
-	size_t before = b->errs->n;
 	struct vmap_target *t = &v->targets[v->n_targets++];
-	t->tt = &vmap_tt_raw;
-	t->kernel_name = xstrdup(w[2]);
-	t->raw_args = xstrndup(p, alen);
 	t->start = start;
 	t->size = len;
 	t->loc = *loc;
 	t->size_loc = *loc;
-	vmap_obj_init(&t->args, &vmap_tt_raw.args);
-	t->args.loc = *loc;
-	set_str(&t->args, "target", t->kernel_name, loc);
-	if (alen)
-		set_str(&t->args, "args", t->raw_args, loc);
 	add_size(b, loc, end, len);
-	const struct vmap_target_type *known = vmap_target_type_find(t->kernel_name);
-	if (known && b->errs->n == before)
-		check_known(b, known, t->raw_args, loc, start, len);
+	read_text(b, t, w[2], p, VMAP_FORM_TABLE, loc);
 out:
 	for (int i = 0; i < 3; i++)
 		free(w[i]);
@@ -288,7 +251,6 @@ void spec_build_table(struct spec_build *b, struct vmap_volume *v, const struct 
 	const char *s;
 	if (!bstring(b, text, "table", &s))
 		return;
-	v->from_table = true;
 	size_t lines = 1;
 	for (const char *c = s; *c; c++)
 		lines += *c == '\n';

@@ -71,10 +71,4 @@ bool tis_pow2(uint64_t v);
 /* floor(log2(v)) for v > 0 (the kernel's __fls). */
 unsigned tlog2(uint64_t v);
 
-/* ---- per-type hooks used by normalise.c ---- */
-
-/* dm-raid reports max_write_behind at half the value it was loaded with:
- * put live text words back into load units before parsing them. */
-void vmap_raid_live_to_load(char **w, size_t n);
-
 #endif

@@ -224,14 +224,33 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	return r;
 }
 
+/* <cipher> <key> ...: the key is hex; ":len:type:desc" is a keyring
+ * reference and "-" no key. */
+static long key_prefix(size_t i, const char *w, size_t len)
+{
+	if (i != 1 || len == 0 || w[0] == ':' || (len == 1 && w[0] == '-'))
+		return -1;
+	return 0;
+}
+
+static const char *dm_init_problem(const struct vmap_obj *o)
+{
+	const struct vmap_value *k = vmap_obj_get(o, "key");
+	if (k->set && k->secret && k->secret->kind == VMAP_SECRET_KEYRING)
+		return "its key is in the kernel keyring, which is empty when dm-mod.create= runs";
+	return NULL;
+}
+
 const struct vmap_target_type vmap_tt_crypt = {
 	.name = "crypt",
 	.module = "dm-crypt",
-	.flags = VMAP_TT_SECRET,
+	.flags = VMAP_TT_SECRET | VMAP_TT_DM_INIT,
 	.args = {"crypt", fields, NFIELDS(fields), "transparent encryption of a device (dm-crypt)"},
 	.size_device_key = "device",
 	.size_offset_key = "offset",
 	.parse = parse,
 	.emit = emit,
 	.validate = validate,
+	.key_prefix = key_prefix,
+	.dm_init_problem = dm_init_problem,
 };

@@ -74,6 +74,7 @@ static int emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf
 const struct vmap_target_type vmap_tt_delay = {
 	.name = "delay",
 	.module = "dm-delay",
+	.flags = VMAP_TT_DM_INIT,
 	.args = {"delay", fields, NFIELDS(fields), "delay reads, writes and flushes (testing)"},
 	.size_device_key = "device",
 	.size_offset_key = "offset",

@@ -414,6 +414,24 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	return r;
 }
 
+/* internal_hash:ALG:KEY, journal_crypt:ALG:KEY, journal_mac:ALG:KEY (the
+ * key is optional). */
+static long key_prefix(size_t i, const char *w, size_t len)
+{
+	static const char *const opts[] = {"internal_hash:", "journal_crypt:", "journal_mac:"};
+	(void)i;
+	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		size_t ol = strlen(opts[k]);
+		if (len <= ol || strncmp(w, opts[k], ol) != 0)
+			continue;
+		const char *colon = memchr(w + ol, ':', len - ol);
+		if (!colon || (size_t)(colon + 1 - w) >= len)
+			return -1;
+		return colon + 1 - w;
+	}
+	return -1;
+}
+
 const struct vmap_target_type vmap_tt_integrity = {
 	.name = "integrity",
 	.module = "dm-integrity",
@@ -423,4 +441,5 @@ const struct vmap_target_type vmap_tt_integrity = {
 	.parse = parse,
 	.emit = emit,
 	.validate = validate,
+	.key_prefix = key_prefix,
 };

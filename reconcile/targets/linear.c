@@ -30,6 +30,7 @@ static int emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf
 
 const struct vmap_target_type vmap_tt_linear = {
 	.name = "linear",
+	.flags = VMAP_TT_DM_INIT,
 	.args = {"linear", fields, NFIELDS(fields), "map a range of one device"},
 	.size_device_key = "device",
 	.size_offset_key = "offset",

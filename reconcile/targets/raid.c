@@ -7,7 +7,7 @@
  * reported text differ from the loadable one, so this type writes the
  * loadable value in KERNEL mode and the reported one in CANON mode, and
  * live text is put back into load units before parsing (see
- * vmap_raid_live_to_load).  raid4/5/6 report their stripe cache as it is
+ * live_to_load).  raid4/5/6 report their stripe cache as it is
  * now, which follows demand: only a size the cache does not grow past
  * (512 and more, normally) comes back as given. */
 #include "targets/common.h"
@@ -324,16 +324,9 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	return r;
 }
 
-const struct vmap_target_type vmap_tt_raid = {
-	.name = "raid",
-	.module = "dm-raid",
-	.args = {"raid", fields, NFIELDS(fields), "MD RAID levels 0, 1, 10, 4, 5, 6 (dm-raid)"},
-	.parse = parse,
-	.emit = emit,
-	.validate = validate,
-};
-
-void vmap_raid_live_to_load(char **w, size_t n)
+/* dm-raid reports max_write_behind at half the value it was loaded with:
+ * put live text words back into load units before parsing them. */
+static void live_to_load(char **w, size_t n)
 {
 	for (size_t i = 0; i + 1 < n; i++) {
 		uint64_t v;
@@ -343,3 +336,13 @@ void vmap_raid_live_to_load(char **w, size_t n)
 		}
 	}
 }
+
+const struct vmap_target_type vmap_tt_raid = {
+	.name = "raid",
+	.module = "dm-raid",
+	.args = {"raid", fields, NFIELDS(fields), "MD RAID levels 0, 1, 10, 4, 5, 6 (dm-raid)"},
+	.parse = parse,
+	.emit = emit,
+	.validate = validate,
+	.live_to_load = live_to_load,
+};

@@ -30,6 +30,7 @@ static int origin_emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, stru
 const struct vmap_target_type vmap_tt_snapshot_origin = {
 	.name = "snapshot-origin",
 	.module = "dm-snapshot",
+	.flags = VMAP_TT_DM_INIT,
 	.args = {"snapshot-origin", origin_fields, NFIELDS(origin_fields),
 		 "the origin of snapshots: the device itself, with copy-on-write to its snapshots"},
 	.size_device_key = "device",

@@ -67,10 +67,31 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	return 0;
 }
 
+/* Each stripe device holds len / stripes sectors from its offset. */
+static int64_t extent(const struct vmap_obj *o, uint64_t len, vmap_ref_match match, void *arg)
+{
+	const struct vmap_value *st = vmap_obj_get(o, "stripes");
+	int64_t end = 0;
+	if (!st->n_items)
+		return 0;
+	uint64_t per = len / st->n_items;
+	for (size_t i = 0; i < st->n_items; i++) {
+		const struct vmap_value *dv = vmap_obj_get(&st->items[i], "device");
+		if (!dv->set || !dv->dev || !match(dv->dev, arg))
+			continue;
+		int64_t e = (int64_t)(vmap_obj_u64(&st->items[i], "offset", 0) + per);
+		if (e > end)
+			end = e;
+	}
+	return end;
+}
+
 const struct vmap_target_type vmap_tt_striped = {
 	.name = "striped",
+	.flags = VMAP_TT_DM_INIT,
 	.args = {"striped", fields, NFIELDS(fields), "stripe data over several devices"},
 	.parse = parse,
 	.emit = emit,
 	.validate = validate,
+	.extent = extent,
 };

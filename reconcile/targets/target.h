@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "model/secret.h"
 #include "model/spec.h"
 #include "base/util.h"
 
@@ -40,15 +41,6 @@ struct vmap_objtype {
 	const char *doc;
 };
 
-/* How table text is written. */
-enum vmap_emit_mode {
-	/* For loading into the kernel: real key material.  Never shown. */
-	VMAP_EMIT_KERNEL,
-	/* For comparison and display: key material replaced by a digest
-	 * ("<key:sha256:0123abcd...>") so no secret is ever printed and a
-	 * live table still compares equal to the desired one. */
-	VMAP_EMIT_CANON,
-};
 
 /* What the normaliser needs from the outside world.  The resolver
  * (resolve.h) provides one backed by live state; tests provide their own. */
@@ -77,6 +69,10 @@ struct vmap_emit_ctx {
 #define VMAP_TT_SINGLETON 0x2u /* must be the only target of its table */
 #define VMAP_TT_NOFLUSH 0x4u   /* suspend policy auto means noflush */
 #define VMAP_TT_SECRET 0x8u    /* carries key material: load with secure data */
+#define VMAP_TT_DM_INIT 0x10u  /* the kernel creates it from dm-mod.create= at boot */
+
+/* Does `ref` name the device in question?  (extents, below) */
+typedef bool (*vmap_ref_match)(const struct vmap_devref *ref, void *arg);
 
 struct vmap_target_type {
 	const char *name;        /* the kernel's target name */
@@ -106,6 +102,24 @@ struct vmap_target_type {
 	/* True when a table with this target makes the device request-based
 	 * (multipath unless queueMode is bio); NULL means never. */
 	bool (*request_based)(const struct vmap_obj *o);
+	/* Where the kernel reports a value in other units than it was loaded
+	 * with (raid: max_write_behind at half), put the reported words back
+	 * into load units before `parse`.  NULL: reported as loaded. */
+	void (*live_to_load)(char **w, size_t n);
+	/* Key material in kernel text, for text the parser cannot read (a
+	 * newer kernel): how many leading bytes of word `i` to keep, the rest
+	 * being a key to hide; -1 when word `i` holds none.  NULL: no keys. */
+	long (*key_prefix)(size_t i, const char *w, size_t len);
+	/* How far a target of this type, `len` sectors long, maps onto the
+	 * device `match` accepts: the end (exclusive, in that device's
+	 * sectors), 0 when it does not use it, -1 when vmapctl cannot tell.
+	 * NULL: single-device types map [offset, offset + len) of their
+	 * size_device_key device; any other use cannot be told. */
+	int64_t (*extent)(const struct vmap_obj *o, uint64_t len, vmap_ref_match match, void *arg);
+	/* With VMAP_TT_DM_INIT: why these arguments cannot be created from
+	 * dm-mod.create= (a key in the keyring, which is empty that early),
+	 * or NULL.  NULL hook: no such limits. */
+	const char *(*dm_init_problem)(const struct vmap_obj *o);
 };
 
 /* Every first-class type, NULL-terminated, in the contract's order. */
@@ -113,20 +127,53 @@ extern const struct vmap_target_type *const vmap_target_types[];
 /* `raw`: any kernel target, arguments verbatim (paths resolved). */
 extern const struct vmap_target_type vmap_tt_raw;
 
+/* The kernel module that provides target type `kernel_name` (allocated),
+ * or NULL when it is built into dm-mod (linear, striped, error). */
+char *vmap_target_module(const char *kernel_name);
+
 /* The first-class type with kernel name `name`, or NULL. */
 const struct vmap_target_type *vmap_target_type_find(const char *name);
 
-/* The exact argument text the kernel will report for target `t`.
- * raw/table: targets of a known type are parsed and normalised like typed
- * ones; unknown types get their paths resolved and blanks collapsed. */
+/* Read the argument text of a target of kernel type `kernel_name` into
+ * `t` (zeroed): a type vmapctl knows is parsed into t->args with its own
+ * parser (t->tt is that type), any other keeps its words in t->opaque,
+ * with the /dev paths and MAJ:MIN among them as device references
+ * (t->tt is the raw type).  This is the one place table text becomes
+ * targets: `table:` lines, `raw` targets and live table lines.  `live`:
+ * the text is what the kernel reported (see live_to_load).  Sets
+ * t->kernel_name, t->form and the locations; start and size are the
+ * caller's.  On text the type's parser refuses: -1 with a VMAP_E_SPEC
+ * error at `loc` (which may be NULL), t left freeable. */
+int vmap_target_read_text(struct vmap_target *t, const char *kernel_name, const char *text,
+			  enum vmap_target_form form, const struct vmap_loc *loc,
+			  struct vmap_errlist *errs);
+
+/* Read text as an opaque target whatever its type: for live text of a
+ * known type that its parser does not take (a newer kernel). */
+void vmap_target_read_opaque(struct vmap_target *t, const char *kernel_name, const char *text,
+			     enum vmap_target_form form, const struct vmap_loc *loc);
+
+/* The exact argument text the kernel will report for target `t`: the
+ * type's emitter, or an opaque target's words with its device references
+ * resolved through ctx. */
 int vmap_target_emit(const struct vmap_target *t, struct vmap_emit_ctx *ctx, struct sbuf *out,
 		     struct vmap_errlist *errs);
 
-/* Canonical form of a table line read from the kernel (`type` and its
- * `params`): parse and re-emit for known types, collapse blanks
- * otherwise.  Emitting in CANON mode hides keys. */
-int vmap_canon_live_params(const char *type, const char *params, struct vmap_emit_ctx *ctx,
-			   struct sbuf *out, struct vmap_errlist *errs);
+/* Call `fn` for every device reference of `t`: its typed device fields,
+ * or the references found in an opaque target's text.  The references
+ * belong to `t` and live as long as it does. */
+void vmap_target_foreach_ref(const struct vmap_target *t,
+			     void (*fn)(const struct vmap_devref *ref, void *arg), void *arg);
+
+/* Replace every key in `t`'s arguments by its digest placeholder, wiping
+ * the key: what a live table keeps once it is read (no key material
+ * outlives the capture). */
+void vmap_target_hide_keys(struct vmap_target *t);
+
+/* How far `t` (of length `len`) maps onto the device `match` accepts:
+ * the end, 0 when it does not use it, -1 when vmapctl cannot tell. */
+int64_t vmap_target_extent(const struct vmap_target *t, uint64_t len, vmap_ref_match match,
+			   void *arg);
 
 /* Call `fn` for every device reference in `o`, depth first, in field order. */
 void vmap_obj_foreach_device(const struct vmap_obj *o,

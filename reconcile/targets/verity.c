@@ -234,13 +234,22 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	return r;
 }
 
+static const char *dm_init_problem(const struct vmap_obj *o)
+{
+	if (vmap_obj_has(o, "rootHashSigKeyDesc"))
+		return "its root hash signature is checked against the kernel keyring, which is "
+		       "empty when dm-mod.create= runs";
+	return NULL;
+}
+
 const struct vmap_target_type vmap_tt_verity = {
 	.name = "verity",
 	.module = "dm-verity",
-	.flags = VMAP_TT_IMMUTABLE,
+	.flags = VMAP_TT_IMMUTABLE | VMAP_TT_DM_INIT,
 	.args = {"verity", fields, NFIELDS(fields),
 		 "read-only device verified against a hash tree (dm-verity; the volume must be readOnly)"},
 	.parse = parse,
 	.emit = emit,
 	.validate = validate,
+	.dm_init_problem = dm_init_problem,
 };

@@ -8,7 +8,7 @@
 
 #include "unit.h"
 
-#include "dm.h"
+#include "live/canon.h"
 #include "model/live.h"
 #include "plan/plan.h"
 #include "model/spec.h"
@@ -72,7 +72,10 @@ static struct vmap_dmdev *live_dm(struct vmap_live *l, const char *name, const c
 		int off = 0;
 		assert_true(sscanf(line, " %llu %llu %63s %n", &s, &n, type, &off) >= 3);
 		d->live.lines = xrealloc(d->live.lines, (d->live.n + 1) * sizeof(*d->live.lines));
-		d->live.lines[d->live.n++] = (struct vmap_table_line){s, n, xstrdup(type), xstrdup(line + off)};
+		struct vmap_table_line *tl = &d->live.lines[d->live.n++];
+		*tl = (struct vmap_table_line){.start = s, .len = n, .type = xstrdup(type),
+					       .params = xstrdup(line + off)};
+		vmap_live_line_read(tl);
 	}
 	free(t);
 	size_t nw;
