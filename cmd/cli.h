@@ -18,6 +18,7 @@ enum vmap_opt {
 	OPT_DETAILED_EXITCODE,
 	OPT_ALLOW_RECREATE,
 	OPT_ALLOW_SHRINK,
+	OPT_ALLOW_REMAP,
 	OPT_PRUNE,
 	OPT_DRY_RUN,
 	OPT_LOCK_TIMEOUT,
@@ -43,7 +44,7 @@ enum vmap_color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 struct vmap_cli {
 	const char **files;
 	size_t n_files;
-	bool json, detailed_exitcode, allow_recreate, allow_shrink, prune, dry_run;
+	bool json, detailed_exitcode, allow_recreate, allow_shrink, allow_remap, prune, dry_run;
 	double lock_timeout, udev_timeout;
 	int verbose;
 	bool quiet;

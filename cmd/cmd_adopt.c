@@ -7,14 +7,6 @@
 #include "plan_print.h"
 #include "vmapctl.h"
 
-static json_object *names_json(const char **v, size_t n)
-{
-	json_object *a = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(v[i]));
-	return a;
-}
-
 int cmd_adopt(struct vmap_cli *cli, struct vmap_errlist *errs)
 {
 	struct vmapctl_opts o;
@@ -23,8 +15,8 @@ int cmd_adopt(struct vmap_cli *cli, struct vmap_errlist *errs)
 	vmapctl_adopt(&o, &res, errs);
 	if (cli->json) {
 		json_object *j = json_object_new_object();
-		json_object_object_add(j, "adopted", names_json(res.adopted, res.n_adopted));
-		json_object_object_add(j, "unchanged", names_json(res.unchanged, res.n_unchanged));
+		json_object_object_add(j, "adopted", strv_json(res.adopted, res.n_adopted));
+		json_object_object_add(j, "unchanged", strv_json(res.unchanged, res.n_unchanged));
 		json_object_object_add(j, "errors", errors_to_json(errs));
 		vmap_print_json(j);
 	} else if (!cli->quiet) {

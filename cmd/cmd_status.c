@@ -21,14 +21,6 @@ static json_object *limits_json(const struct vmap_limits *l)
 	return o;
 }
 
-static json_object *strv_json(char *const *v, size_t n)
-{
-	json_object *a = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(v[i]));
-	return a;
-}
-
 static json_object *row_json(const struct vmapctl_volstatus *v)
 {
 	const struct vmap_dmdev *d = v->dev;

@@ -7,14 +7,6 @@
 #include "output.h"
 #include "vmapctl.h"
 
-static json_object *strv_json(char *const *v, size_t n)
-{
-	json_object *a = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(v[i]));
-	return a;
-}
-
 static void print_json(const struct vmapctl_validated *v, const struct vmap_errlist *errs)
 {
 	const struct vmap_specset *set = &v->set;

@@ -12,6 +12,7 @@ const struct vmap_option_info vmap_options[OPT__COUNT] = {
 	[OPT_DETAILED_EXITCODE] = {"detailed-exitcode", 0, NULL, "exit 2 when changes were made (apply) or are pending (plan)", NULL},
 	[OPT_ALLOW_RECREATE] = {"allow-recreate", 0, NULL, "allow remove + create where the kernel cannot reload in place", NULL},
 	[OPT_ALLOW_SHRINK] = {"allow-shrink", 0, NULL, "allow volumes to get smaller", NULL},
+	[OPT_ALLOW_REMAP] = {"allow-remap", 0, NULL, "allow changes that make a volume show other data", NULL},
 	[OPT_PRUNE] = {"prune", 0, NULL, "remove managed volumes that are not in the spec set", NULL},
 	[OPT_DRY_RUN] = {"dry-run", 0, NULL, "plan only, change nothing", NULL},
 	[OPT_LOCK_TIMEOUT] = {"lock-timeout", 0, "SEC", "wait at most SEC for another run to finish (default 60)", NULL},
@@ -31,11 +32,11 @@ const struct vmap_command vmap_commands[] = {
 	{"validate", cmd_validate, 0, 0, O(OPT_FILE) | O(OPT_ROOT), "",
 	 "parse and check the spec set offline; touches nothing"},
 	{"plan", cmd_plan, 0, 0,
-	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_ALLOW_RECREATE) | O(OPT_ALLOW_SHRINK) |
+	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_ALLOW_RECREATE) | O(OPT_ALLOW_SHRINK) | O(OPT_ALLOW_REMAP) |
 		 O(OPT_PRUNE) | O(OPT_LIVE_STATE) | O(OPT_ROOT),
 	 "", "read the live state and print the ordered plan; touches nothing"},
 	{"apply", cmd_apply, 0, 0,
-	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_ALLOW_RECREATE) | O(OPT_ALLOW_SHRINK) |
+	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_ALLOW_RECREATE) | O(OPT_ALLOW_SHRINK) | O(OPT_ALLOW_REMAP) |
 		 O(OPT_PRUNE) | O(OPT_DRY_RUN) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT) | O(OPT_ROOT),
 	 "", "plan, then make the kernel match the spec set"},
 	{"status", cmd_status, 0, -1,

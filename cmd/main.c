@@ -123,6 +123,7 @@ int main(int argc, char **argv)
 			case OPT_DETAILED_EXITCODE: cli.detailed_exitcode = true; break;
 			case OPT_ALLOW_RECREATE: cli.allow_recreate = true; break;
 			case OPT_ALLOW_SHRINK: cli.allow_shrink = true; break;
+			case OPT_ALLOW_REMAP: cli.allow_remap = true; break;
 			case OPT_PRUNE: cli.prune = true; break;
 			case OPT_DRY_RUN: cli.dry_run = true; break;
 			case OPT_LOCK_TIMEOUT:

@@ -17,6 +17,7 @@ void cli_opts(const struct vmap_cli *cli, struct vmapctl_opts *o)
 	o->udev_timeout = cli->udev_timeout;
 	o->allow_recreate = cli->allow_recreate;
 	o->allow_shrink = cli->allow_shrink;
+	o->allow_remap = cli->allow_remap;
 	o->prune = cli->prune;
 	o->live_state = cli->live_state;
 	o->live_state_out = cli->live_state_out;

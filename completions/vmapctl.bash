@@ -20,8 +20,8 @@ _vmapctl_opts()
 	local opts
 	case $1 in
 	validate) opts="-f --file --json -v --verbose -q --quiet --color --root -h --help" ;;
-	plan) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --prune -v --verbose -q --quiet --color --live-state --root -h --help" ;;
-	apply) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --prune --dry-run --lock-timeout --udev-timeout -v --verbose -q --quiet --color --root -h --help" ;;
+	plan) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --allow-remap --prune -v --verbose -q --quiet --color --live-state --root -h --help" ;;
+	apply) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --allow-remap --prune --dry-run --lock-timeout --udev-timeout -v --verbose -q --quiet --color --root -h --help" ;;
 	status) opts="-f --file --json --detailed-exitcode -v --verbose -q --quiet --color --live-state --live-state-out --root -h --help" ;;
 	destroy) opts="--json --detailed-exitcode --lock-timeout --udev-timeout -v --verbose -q --quiet --color -h --help" ;;
 	activate) opts="-f --file --json --lock-timeout --udev-timeout -v --verbose -q --quiet --color --device --root -h --help" ;;

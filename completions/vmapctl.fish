@@ -108,6 +108,7 @@ complete -c vmapctl -n '__vmapctl_using validate plan apply status activate cat-
 complete -c vmapctl -n '__vmapctl_using plan apply status destroy recover adopt' -l detailed-exitcode -d 'exit 2 when changes were made or are pending'
 complete -c vmapctl -n '__vmapctl_using plan apply' -l allow-recreate -d 'allow remove + create where a reload cannot do'
 complete -c vmapctl -n '__vmapctl_using plan apply' -l allow-shrink -d 'allow volumes to get smaller'
+complete -c vmapctl -n '__vmapctl_using plan apply' -l allow-remap -d 'allow changes that make a volume show other data'
 complete -c vmapctl -n '__vmapctl_using plan apply' -l prune -d 'remove managed volumes not in the spec set'
 complete -c vmapctl -n '__vmapctl_using apply' -l dry-run -d 'plan only, change nothing'
 complete -c vmapctl -n '__vmapctl_using apply destroy activate recover adopt' -l lock-timeout -x -d 'wait at most SEC for another run'

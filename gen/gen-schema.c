@@ -102,7 +102,11 @@ static json_object *field(json_object *defs, const char *path, const struct vmap
 	case VMAP_F_STRING:
 		o = obj();
 		put(o, "type", str("string"));
-		put(o, "minLength", json_object_new_int(1));
+		if (!(f->flags & VMAP_FF_EMPTY))
+			put(o, "minLength", json_object_new_int(1));
+		/* one word of the kernel's table, unless the field takes several */
+		if (!(f->flags & VMAP_FF_WORDS))
+			put(o, "pattern", str("^[^ \\t]+$"));
 		break;
 	case VMAP_F_ENUM: {
 		size_t n = 0;
@@ -332,6 +336,21 @@ static json_object *volume_def(void)
 				   "mirror), noflush, flush"));
 	put(su, "enum", strings(policies, 3));
 	put(p, "suspend", su);
+	static const char *const allows[] = {"remap", "shrink", "recreate"};
+	static const char *const on_remap[] = {"refuse", "migrate"};
+	json_object *al = obj(), *ai = obj(), *orp = obj();
+	put(al, "description", str("changes this volume may take without a command-line flag: "
+				   "remap (show other data), shrink, recreate"));
+	put(al, "type", str("array"));
+	put(al, "uniqueItems", json_object_new_boolean(1));
+	put(ai, "enum", strings(allows, 3));
+	put(al, "items", ai);
+	put(p, "allow", al);
+	put(orp, "description", str("what a change that would show other data does: refuse it "
+				    "(default), or migrate the data to the new backing while the "
+				    "volume stays online"));
+	put(orp, "enum", strings(on_remap, 2));
+	put(p, "onRemap", orp);
 	put(tg, "description", str("typed targets, laid out back to back from sector 0"));
 	put(tg, "type", str("array"));
 	put(tg, "minItems", json_object_new_int(1));
@@ -418,6 +437,7 @@ static void dict(void)
 {
 	static const char *const words[] = {
 		"apiVersion", "vmapctl/v1", "volumes", "name", "uuid", "readOnly", "suspend",
+		"allow", "remap", "shrink", "recreate", "onRemap", "refuse", "migrate",
 		"targets", "table", "type", "size", "auto", "noflush", "flush", "raw", "volume",
 		"udev", "file", "keyring", "hex", "logon:", "/dev/mapper/", "/dev/sdb", "\"8:16\"",
 		"KiB", "MiB", "GiB", "TiB", "PiB", "512B", "true", "false", "- ", ": ", "&a", "*a",

@@ -388,6 +388,36 @@ out:
 
 /* Read one device: info and live table from one TABLE call, then the
  * inactive table and deps only when there is something to read. */
+int vmap_dm_status(const char *name, char ***out, size_t *n, struct vmap_errlist *errs)
+{
+	*out = NULL;
+	*n = 0;
+	capture_reset();
+	struct dm_task *dmt = task_new(DM_DEVICE_STATUS, name, errs);
+	if (!dmt)
+		return -1;
+	if (!dm_task_run(dmt)) {
+		int e = dm_task_get_errno(dmt);
+		if (e != ENXIO)
+			task_fail(errs, dmt, NULL, name, "cannot read the status");
+		dm_task_destroy(dmt);
+		return e == ENXIO ? 0 : -1;
+	}
+	size_t cap = 0;
+	void *next = NULL;
+	do {
+		uint64_t start, len;
+		char *type = NULL, *params = NULL;
+		next = dm_get_next_target(dmt, next, &start, &len, &type, &params);
+		if (!type)
+			break;
+		char *s = xstrdup(params ? params : "");
+		VEC_PUSH(*out, *n, cap, s);
+	} while (next);
+	dm_task_destroy(dmt);
+	return 0;
+}
+
 static int get_one(const char *name, struct vmap_dmdev *out, bool *found,
 		   struct vmap_errlist *errs)
 {

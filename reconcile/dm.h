@@ -38,6 +38,9 @@ int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_err
  * only when there is a live table.  A device removed meanwhile is left
  * out.  Deps are those of the live table. */
 int vmap_dm_list(struct vmap_dmdev **out, size_t *n, struct vmap_errlist *errs);
+/* The status text (STATUS) of each line of `name`'s live table, in table
+ * order (allocated; *n 0 when the device went away). */
+int vmap_dm_status(const char *name, char ***out, size_t *n, struct vmap_errlist *errs);
 /* One device by name; 0 with *found=false when it does not exist. */
 int vmap_dm_get(const char *name, struct vmap_dmdev *out, bool *found, struct vmap_errlist *errs);
 

@@ -41,7 +41,7 @@ struct vmapctl_opts {
 	const char *const *names;
 	size_t n_names;
 	double lock_timeout, udev_timeout;         /* seconds */
-	bool allow_recreate, allow_shrink, prune;
+	bool allow_recreate, allow_shrink, allow_remap, prune;
 	const char *live_state;     /* read live state from this snapshot, not the host */
 	const char *live_state_out; /* status: also write a snapshot here */
 	const char *device;         /* activate: the block device that appeared */
@@ -139,9 +139,9 @@ int vmapctl_export(const struct vmapctl_opts *o, struct vmap_export *ex,
 /* adopt NAME...: give devices without a uuid the uuid VMAP-NAME.  Every
  * name is checked before any uuid is set. */
 struct vmapctl_adopted {
-	const char **adopted;   /* the operands that were adopted now */
+	char **adopted;         /* the operands that were adopted now */
 	size_t n_adopted;
-	const char **unchanged; /* managed already */
+	char **unchanged;       /* managed already */
 	size_t n_unchanged;
 };
 

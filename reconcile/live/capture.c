@@ -9,6 +9,7 @@
 #include "dm.h"
 #include "live/canon.h"
 #include "live/sysfs.h"
+#include "targets/target.h"
 
 /* ---- block devices ---- */
 
@@ -58,6 +59,46 @@ static void capture_blockdevs(struct vmap_live *l)
 
 /* ---- the whole capture ---- */
 
+/* The status of the lines whose type's data identity needs it (raid,
+ * mirror, cache: which legs are in sync, whether blocks are dirty): one
+ * STATUS more, for those devices only. */
+static void capture_status(struct vmap_dmdev *d)
+{
+	bool need = false;
+	for (size_t k = 0; k < d->live.n && !need; k++)
+		need = d->live.lines[k].target.tt && d->live.lines[k].target.tt->identity_status &&
+		       !d->live.lines[k].target.opaque;
+	if (!need)
+		return;
+	char **st = NULL;
+	size_t n = 0;
+	struct vmap_errlist ignore = {0};
+	/* without a status the identity is "cannot tell": safe */
+	if (vmap_dm_status(d->name, &st, &n, &ignore) == 0 && n == d->live.n)
+		for (size_t k = 0; k < n; k++) {
+			d->live.lines[k].status = st[k];
+			st[k] = NULL;
+		}
+	for (size_t k = 0; k < n; k++)
+		free(st[k]);
+	free(st);
+	vmap_errlist_clear(&ignore);
+}
+
+/* Is multipath involved (a live table or the spec set uses it)? Then the
+ * LUN behind each block device is part of the data's identity. */
+static bool multipath_involved(const struct vmap_live *l, const struct vmap_capture_req *req)
+{
+	for (size_t i = 0; req && i < req->n_types; i++)
+		if (req->types[i] && !strcmp(req->types[i], "multipath"))
+			return true;
+	for (size_t i = 0; i < l->n_devs; i++)
+		for (size_t k = 0; k < l->devs[i].live.n; k++)
+			if (!strcmp(l->devs[i].live.lines[k].type, "multipath"))
+				return true;
+	return false;
+}
+
 static int cmp_dev_name(const void *a, const void *b)
 {
 	return strcmp(((const struct vmap_dmdev *)a)->name, ((const struct vmap_dmdev *)b)->name);
@@ -89,11 +130,14 @@ int vmap_live_capture(struct vmap_live *out, const struct vmap_capture_req *req,
 		d->request_based = vmap_sysfs_request_based(d->major, d->minor);
 		if (req && req->dm_limits)
 			vmap_sysfs_limits(d->major, d->minor, &d->limits);
+		capture_status(d);
 	}
 	if (out->n_devs)
 		qsort(out->devs, out->n_devs, sizeof(*out->devs), cmp_dev_name);
 	vmap_capture_loadable(out, req);
 	vmap_capture_resolutions(out, req);
 	capture_blockdevs(out);
+	if (multipath_involved(out, req))
+		vmap_capture_luns(out);
 	return 0;
 }

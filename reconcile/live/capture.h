@@ -53,5 +53,8 @@ bool vmap_module_provides(const char *moddir, const char *type);
  * l->res. */
 void vmap_capture_loadable(struct vmap_live *l, const struct vmap_capture_req *req);
 void vmap_capture_resolutions(struct vmap_live *l, const struct vmap_capture_req *req);
+/* The LUN (udev ID_WWN, else ID_SERIAL) of every block device that is not
+ * a dm device, into blockdevs[].lun (devrefs.c). */
+void vmap_capture_luns(struct vmap_live *l);
 
 #endif

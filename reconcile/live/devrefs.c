@@ -206,3 +206,25 @@ void vmap_capture_resolutions(struct vmap_live *l, const struct vmap_capture_req
 	}
 	udev_cache_free(&uc);
 }
+
+void vmap_capture_luns(struct vmap_live *l)
+{
+	struct udev *udev = udev_new();
+	if (!udev)
+		return;
+	for (size_t i = 0; i < l->n_blockdevs; i++) {
+		struct vmap_blockdev *b = &l->blockdevs[i];
+		if (vmap_live_find_devnum(l, b->major, b->minor))
+			continue; /* a dm device: its data is its table's */
+		struct udev_device *d = udev_device_new_from_devnum(udev, 'b', makedev(b->major, b->minor));
+		if (!d)
+			continue;
+		const char *id = udev_device_get_property_value(d, "ID_WWN");
+		if (!id || !*id)
+			id = udev_device_get_property_value(d, "ID_SERIAL");
+		if (id && *id)
+			b->lun = xstrdup(id);
+		udev_device_unref(d);
+	}
+	udev_unref(udev);
+}

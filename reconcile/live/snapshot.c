@@ -55,6 +55,9 @@ static json_object *jtable(const struct vmap_table *t)
 		json_object_object_add(o, "len", json_object_new_uint64(l->len));
 		json_object_object_add(o, "type", jstr(l->type));
 		json_object_object_add(o, "params", jstr(l->params));
+		/* only where capture read it (data identity of raid, mirror, cache) */
+		if (l->status)
+			json_object_object_add(o, "status", jstr(l->status));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -93,6 +96,9 @@ static json_object *jblockdev(const struct vmap_blockdev *b)
 	json_object_object_add(o, "major", json_object_new_uint64(b->major));
 	json_object_object_add(o, "minor", json_object_new_uint64(b->minor));
 	json_object_object_add(o, "kname", jstr(b->kname));
+	/* only where capture read it (multipath involved) */
+	if (b->lun)
+		json_object_object_add(o, "lun", jstr(b->lun));
 	json_object_object_add(o, "sectors", json_object_new_uint64(b->sectors));
 	json_object_object_add(o, "read_only", json_object_new_boolean(b->read_only));
 	json_object_object_add(o, "limits", jlimits(&b->limits));
@@ -416,7 +422,7 @@ static void get_limits(struct rd *r, json_object *o, const char *where, struct v
 static void get_table(struct rd *r, json_object *o, const char *where, const char *key,
 		      struct vmap_table *t)
 {
-	static const char *const keys[] = {"start", "len", "type", "params", NULL};
+	static const char *const keys[] = {"start", "len", "type", "params", "status", NULL};
 	size_t n;
 	json_object *a = get_array(r, o, where, key, &n);
 	if (!a || r->failed)
@@ -432,6 +438,7 @@ static void get_table(struct rd *r, json_object *o, const char *where, const cha
 			get_u64(r, e, wi, "len", false, &l->len);
 			get_str(r, e, wi, "type", true, &l->type);
 			get_str(r, e, wi, "params", false, &l->params);
+			get_str(r, e, wi, "status", false, &l->status);
 			/* read once into fields, as a captured line is */
 			if (l->type)
 				vmap_live_line_read(l);
@@ -501,13 +508,14 @@ static void get_dev(struct rd *r, json_object *o, const char *w, struct vmap_dmd
 
 static void get_blockdev(struct rd *r, json_object *o, const char *w, struct vmap_blockdev *b)
 {
-	static const char *const keys[] = {"major",     "minor",  "kname", "sectors",
+	static const char *const keys[] = {"major",     "minor",  "kname", "lun", "sectors",
 					   "read_only", "limits", NULL};
 	if (!want_object(r, o, w, keys))
 		return;
 	get_uint(r, o, w, "major", true, &b->major);
 	get_uint(r, o, w, "minor", true, &b->minor);
 	get_str(r, o, w, "kname", false, &b->kname);
+	get_str(r, o, w, "lun", false, &b->lun);
 	get_u64(r, o, w, "sectors", false, &b->sectors);
 	get_bool(r, o, w, "read_only", &b->read_only);
 	get_limits(r, o, w, &b->limits);

@@ -78,6 +78,7 @@ void vmap_table_free(struct vmap_table *t)
 			free(t->lines[i].params);
 		}
 		vmap_target_free(&t->lines[i].target);
+		free(t->lines[i].status);
 	}
 	free(t->lines);
 	t->lines = NULL;
@@ -111,8 +112,10 @@ void vmap_live_free(struct vmap_live *l)
 	for (size_t i = 0; i < l->n_devs; i++)
 		vmap_dmdev_free(&l->devs[i]);
 	free(l->devs);
-	for (size_t i = 0; i < l->n_blockdevs; i++)
+	for (size_t i = 0; i < l->n_blockdevs; i++) {
 		free(l->blockdevs[i].kname);
+		free(l->blockdevs[i].lun);
+	}
 	free(l->blockdevs);
 	for (size_t i = 0; i < l->n_res; i++)
 		vmap_resolution_free(&l->res[i]);

@@ -32,6 +32,9 @@ struct vmap_limits {
 struct vmap_blockdev {
 	unsigned major, minor;
 	char *kname;         /* kernel name: "loop0", "dm-3" */
+	/* the LUN it is a path to (udev ID_WWN, else ID_SERIAL), read only
+	 * where multipath is involved (data identity); NULL when unknown */
+	char *lun;
 	uint64_t sectors;    /* size */
 	bool read_only;
 	struct vmap_limits limits;
@@ -42,6 +45,9 @@ struct vmap_table_line {
 	uint64_t start, len;
 	char *type;
 	char *params;        /* CANON form: keys replaced by digests */
+	/* the live status text of the line (STATUS), read only for the target
+	 * types whose data identity needs it (raid, mirror, cache); or NULL */
+	char *status;
 	/* params read into a target once, where the table was read
 	 * (live/canon.c): typed arguments for the types vmapctl knows, keys
 	 * as digests.  Its start, size and kernel name are those above. */

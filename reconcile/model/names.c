@@ -2,7 +2,6 @@
 #include <string.h>
 
 #include "model/spec.h"
-#include "spec/build.h"
 
 /* The characters udev and libdevmapper pass through unmangled: with only
  * these, /dev/mapper/NAME is exactly NAME and no tool has to escape it. */

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "model/spec.h"
-#include "targets/target.h"
 #include "base/util.h"
 
 static size_t field_index(const struct vmap_objtype *t, const char *key)

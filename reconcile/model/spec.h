@@ -1,7 +1,7 @@
 /* spec.h: the spec set as plain C data, after parsing and validation.
  *
  * A target's arguments are a generic object (struct vmap_obj) shaped by a
- * field table (struct vmap_objtype, see target.h).  One table per target
+ * field table (struct vmap_objtype, below; a target type's in targets/).  One table per target
  * type drives everything that touches arguments: the YAML reader (keys,
  * types, unknown-key errors), the kernel-text parser, the normaliser, the
  * JSON Schema generator and export, so they cannot drift apart.
@@ -16,7 +16,6 @@
 
 #include "base/error.h"
 
-struct vmap_objtype;
 struct vmap_target_type;
 
 /* A string -> string pair (udev properties, free-form options). */
@@ -88,6 +87,32 @@ struct vmap_value {
 	size_t n_kv;
 };
 
+/* The field table of an object type: what keys a spec may give, with
+ * their kinds (for a target type: its arguments, targets/target.h). */
+#define VMAP_FF_REQUIRED 0x1u /* the key must be present */
+#define VMAP_FF_NONEMPTY 0x2u /* LIST/MAP: at least one entry */
+/* STRING: several blank-separated words of the kernel's table (any other
+ * STRING is one word: a blank in it would add arguments to the table) */
+#define VMAP_FF_WORDS 0x4u
+#define VMAP_FF_EMPTY 0x8u    /* STRING: may be "" (no words at all) */
+
+struct vmap_field {
+	const char *key;                 /* camelCase YAML key */
+	enum vmap_field_kind kind;
+	unsigned flags;                  /* VMAP_FF_* */
+	const char *const *choices;      /* ENUM: NULL-terminated */
+	const struct vmap_objtype *item; /* LIST: the items' type */
+	uint64_t min, max;               /* U64/SECTORS bounds; max 0 = no bound */
+	const char *doc;                 /* one line, for the schema and man page */
+};
+
+struct vmap_objtype {
+	const char *name;
+	const struct vmap_field *fields;
+	size_t n_fields;
+	const char *doc;
+};
+
 /* An object: v[i] is the value of type->fields[i]. */
 struct vmap_obj {
 	const struct vmap_objtype *type;
@@ -138,11 +163,27 @@ enum vmap_suspend_policy {
 	VMAP_SUSPEND_FLUSH,
 };
 
+/* What a volume's `allow:` list permits without a command-line flag
+ * (contract 5.9): a change that remaps its data, shrinks it, or recreates
+ * it. */
+#define VMAP_ALLOW_REMAP 0x1u
+#define VMAP_ALLOW_SHRINK 0x2u
+#define VMAP_ALLOW_RECREATE 0x4u
+
+/* What a remap does (contract 5.10): refuse it, or move the data. */
+enum vmap_on_remap {
+	VMAP_ON_REMAP_REFUSE,
+	VMAP_ON_REMAP_MIGRATE,
+};
+
 struct vmap_volume {
 	char *name;
 	char *uuid;            /* the full DM uuid: "VMAP-" + spec uuid or name */
 	bool read_only;
 	enum vmap_suspend_policy suspend;
+	unsigned allow;        /* VMAP_ALLOW_* */
+	enum vmap_on_remap on_remap;
+	struct vmap_loc allow_loc, on_remap_loc; /* where they were written */
 	struct vmap_target *targets;
 	size_t n_targets;
 	/* The set volumes it stacks on (indices into the set), each once, in
@@ -221,6 +262,8 @@ const struct vmap_volume *vmap_specset_find(const struct vmap_specset *set, cons
 
 /* Names of valid DM devices and uuids (contract section 1). */
 bool vmap_name_valid(const char *name);
+/* Why `name` is not a valid DM name of at most `max` characters, or NULL. */
+const char *vmap_name_problem(const char *name, size_t max);
 
 /* Parse a size or offset written as a string ("<n>s", "<n>B", "<n>KiB", ...
  * "<n>PiB"); integers are handled by the caller.  Returns 0, or -1 with a
@@ -236,6 +279,10 @@ uint64_t vmap_obj_u64(const struct vmap_obj *o, const char *key, uint64_t dflt);
 bool vmap_obj_bool(const struct vmap_obj *o, const char *key);
 const char *vmap_obj_str(const struct vmap_obj *o, const char *key, const char *dflt);
 bool vmap_obj_has(const struct vmap_obj *o, const char *key);
+
+/* Call `fn` for every device reference in `o`, depth first, in field order. */
+void vmap_obj_foreach_device(const struct vmap_obj *o,
+			     void (*fn)(const struct vmap_devref *ref, void *arg), void *arg);
 
 /* Allocate the value array for `type` (all unset) / free an object's contents. */
 void vmap_obj_init(struct vmap_obj *o, const struct vmap_objtype *type);

@@ -12,10 +12,12 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "base/util.h"
 #include "model/dmflags.h"
 #include "model/live.h"
 #include "plan/resolve.h"
 #include "model/spec.h"
+#include "plan/classify.h"
 
 enum vmap_action {
 	VMAP_ACT_NONE,
@@ -28,6 +30,18 @@ enum vmap_action {
 };
 
 const char *vmap_action_name(enum vmap_action a);
+
+/* What a pending change risks (contract 5.9): nothing to do; a change that
+ * keeps every sector's data; one that shows other data, drops sectors or
+ * removes the volume. */
+enum vmap_risk { VMAP_RISK_NONE, VMAP_RISK_SAFE, VMAP_RISK_DESTRUCTIVE };
+
+const char *vmap_risk_name(enum vmap_risk r);
+
+/* A classified range for people: "sectors 0..65535, 65536 sectors
+ * (32 MiB): 'linear 7:1 2048' from its sector 0 -> 'linear 7:2 2048' from
+ * its sector 0". */
+void vmap_range_text(struct sbuf *b, const struct vmap_range *r);
 
 /* One volume's decision. */
 struct vmap_volplan {
@@ -45,6 +59,10 @@ struct vmap_volplan {
 	bool grow, shrink;
 	bool was_suspended;             /* found suspended */
 	bool clear_inactive;            /* an inactive table we did not load is there */
+	/* reload and recreate of a device that has a table: what the new
+	 * table does to the data it shows (contract 5.9) */
+	struct vmap_ranges ranges;
+	enum vmap_risk risk;
 	unsigned suspend_flags;         /* VMAP_DM_NOFLUSH | VMAP_DM_SKIP_LOCKFS */
 	const char *suspend_policy;     /* "noflush" / "flush", and why below */
 	struct vmap_loc loc;
@@ -85,7 +103,9 @@ struct vmap_plan {
 };
 
 struct vmap_plan_opts {
-	bool allow_recreate, allow_shrink, prune;
+	bool allow_recreate, allow_shrink, allow_remap, prune;
+	/* move the data of remapped volumes (contract 5.10) */
+	bool migrate;
 	/* activate: create volumes whose devices are all present, never
 	 * reload, shrink or remove; volumes still waiting are not errors */
 	bool create_only;
@@ -107,10 +127,6 @@ int vmap_plan_make(const struct vmap_specset *set, const struct vmap_live *live,
 		   struct vmap_errlist *errs);
 
 void vmap_plan_free(struct vmap_plan *plan);
-
-/* Capture request helpers: every device reference and target type of the set. */
-void vmap_specset_foreach_ref(const struct vmap_specset *set,
-			      void (*fn)(const struct vmap_devref *ref, void *arg), void *arg);
 
 const char *vmap_step_name(enum vmap_step_kind k);
 

@@ -8,6 +8,11 @@
 #include "model/secret.h"
 #include "base/util.h"
 
+static bool ref_devnum(const struct vmap_resolve_env *env, const struct vmap_devref *ref,
+		       unsigned *maj, unsigned *min, const struct vmap_resolution **res_out);
+static bool volume_devnum(const struct vmap_resolve_env *env, size_t vi, unsigned *maj,
+			  unsigned *min);
+
 /* Flags of a target that depend on its arguments. */
 static void target_traits(const struct vmap_target *t, bool *request_based, unsigned *flags)
 {
@@ -57,6 +62,16 @@ static void add_missing(struct vmap_desired *d, const struct vmap_devref *ref, c
 }
 
 /* Where a non-volume reference points on this system. */
+bool vmap_resolve_devnum(const struct vmap_resolve_env *env, const struct vmap_devref *ref,
+			 unsigned *maj, unsigned *min)
+{
+	const struct vmap_resolution *res;
+	int vi = vmap_devref_volume(env->set, ref);
+	if (vi >= 0)
+		return volume_devnum(env, (size_t)vi, maj, min);
+	return ref_devnum(env, ref, maj, min, &res);
+}
+
 static bool ref_devnum(const struct vmap_resolve_env *env, const struct vmap_devref *ref,
 		       unsigned *maj, unsigned *min, const struct vmap_resolution **res_out)
 {

@@ -91,6 +91,12 @@ int vmap_resolve_volume(const struct vmap_resolve_env *env, size_t idx, struct v
 int vmap_resolve_kernel_params(const struct vmap_resolve_env *env, const struct vmap_target *t,
 			       const char *volume, char **out, struct vmap_errlist *errs);
 
+/* Where `ref` points on this system: a volume of the set by its device
+ * (known, or created earlier in this run), anything else by how capture
+ * resolved it.  False when it is not known (yet). */
+bool vmap_resolve_devnum(const struct vmap_resolve_env *env, const struct vmap_devref *ref,
+			 unsigned *maj, unsigned *min);
+
 void vmap_desired_free(struct vmap_desired *d);
 
 #endif

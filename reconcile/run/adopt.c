@@ -12,7 +12,7 @@
 #include "run/common.h"
 #include "vmapctl.h"
 
-static bool listed(const char **v, size_t n, const char *name)
+static bool listed(char *const *v, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(v[i], name))
@@ -26,7 +26,7 @@ int vmapctl_adopt(const struct vmapctl_opts *o, struct vmapctl_adopted *res,
 	struct vmap_lock lock = {.fd = -1};
 	struct vmap_dmdev *devs = NULL;
 	size_t n_devs = 0, before = errs->n, n_adopt = 0;
-	const char **adopt = xcalloc(o->n_names + 1, sizeof(char *));
+	char **adopt = xcalloc(o->n_names + 1, sizeof(char *));
 	memset(res, 0, sizeof(*res));
 	res->adopted = xcalloc(o->n_names + 1, sizeof(char *));
 	res->unchanged = xcalloc(o->n_names + 1, sizeof(char *));
@@ -39,8 +39,8 @@ int vmapctl_adopt(const struct vmapctl_opts *o, struct vmapctl_adopted *res,
 		if (listed(adopt, n_adopt, name) || listed(res->unchanged, res->n_unchanged, name))
 			continue;
 		switch (vmap_adopt_check(devs, n_devs, name, errs)) {
-		case VMAP_ADOPT: adopt[n_adopt++] = name; break;
-		case VMAP_ADOPT_ALREADY: res->unchanged[res->n_unchanged++] = name; break;
+		case VMAP_ADOPT: adopt[n_adopt++] = xstrdup(name); break;
+		case VMAP_ADOPT_ALREADY: res->unchanged[res->n_unchanged++] = xstrdup(name); break;
 		case VMAP_ADOPT_REFUSED: break;
 		}
 	}
@@ -57,6 +57,7 @@ int vmapctl_adopt(const struct vmapctl_opts *o, struct vmapctl_adopted *res,
 			break;
 		sbuf_printf(&what, "%s'%s'", res->n_adopted ? ", " : "", adopt[i]);
 		res->adopted[res->n_adopted++] = adopt[i];
+		adopt[i] = NULL;
 	}
 	/* RENAME sends a change uevent: wait for udev so /dev/mapper and the
 	 * udev database show the new uuid when adopt returns */
@@ -67,13 +68,19 @@ out:
 	for (size_t i = 0; i < n_devs; i++)
 		vmap_dmdev_free(&devs[i]);
 	free(devs);
+	for (size_t i = 0; i < n_adopt; i++)
+		free(adopt[i]);
 	free(adopt);
 	return errs->n > before ? -1 : 0;
 }
 
 void vmapctl_adopted_free(struct vmapctl_adopted *res)
 {
+	for (size_t i = 0; i < res->n_adopted; i++)
+		free(res->adopted[i]);
 	free(res->adopted);
+	for (size_t i = 0; i < res->n_unchanged; i++)
+		free(res->unchanged[i]);
 	free(res->unchanged);
 	memset(res, 0, sizeof(*res));
 }

@@ -12,6 +12,7 @@ static struct vmap_plan_opts plan_opts(const struct vmapctl_opts *o)
 {
 	return (struct vmap_plan_opts){.allow_recreate = o->allow_recreate,
 				       .allow_shrink = o->allow_shrink,
+				       .allow_remap = o->allow_remap,
 				       .prune = o->prune,
 				       .skip_predict = o->hook_skip_predict};
 }

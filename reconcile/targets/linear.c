@@ -28,6 +28,14 @@ static int emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf
 	return 0;
 }
 
+/* Sector i shows sector offset + i of the device. */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	tident_at(out, len, "linear", tident_device(ctx, o, "device"),
+		  vmap_obj_u64(o, "offset", 0) + rel, "");
+}
+
 const struct vmap_target_type vmap_tt_linear = {
 	.name = "linear",
 	.flags = VMAP_TT_DM_INIT,
@@ -36,4 +44,5 @@ const struct vmap_target_type vmap_tt_linear = {
 	.size_offset_key = "offset",
 	.parse = parse,
 	.emit = emit,
+	.identity = identity,
 };

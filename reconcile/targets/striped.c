@@ -86,6 +86,38 @@ static int64_t extent(const struct vmap_obj *o, uint64_t len, vmap_ref_match mat
 	return end;
 }
 
+/* Sector s is in chunk s / chunk; chunks go round the stripes, so chunk
+ * k is chunk k / n of stripe k % n (dm-stripe's stripe_map_sector). */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	const struct vmap_value *st = vmap_obj_get(o, "stripes");
+	uint64_t chunk = vmap_obj_u64(o, "chunkSize", 0), n = st->n_items;
+	if (!chunk || !n) {
+		tident_unknown(out, len, "striped without stripes");
+		return;
+	}
+	char **keys = xcalloc(n, sizeof(*keys));
+	for (size_t i = 0; i < n; i++)
+		keys[i] = tident_device(ctx, &st->items[i], "device");
+	for (uint64_t s = rel, end = rel + len; s < end;) {
+		uint64_t k = s / chunk, within = s % chunk;
+		uint64_t piece = chunk - within < end - s ? chunk - within : end - s;
+		const struct vmap_obj *stripe = &st->items[k % n];
+		uint64_t pos = vmap_obj_u64(stripe, "offset", 0) + (k / n) * chunk + within;
+		tident_at(out, piece, "striped", keys[k % n] ? xstrdup(keys[k % n]) : NULL, pos, "");
+		s += piece;
+		/* past the limit the rest is one UNKNOWN piece: stop walking */
+		if (out->limit && out->n >= out->limit && out->v[out->n - 1].kind == VMAP_PIECE_UNKNOWN) {
+			tident_unknown(out, end - s, "");
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
 const struct vmap_target_type vmap_tt_striped = {
 	.name = "striped",
 	.flags = VMAP_TT_DM_INIT,
@@ -94,4 +126,5 @@ const struct vmap_target_type vmap_tt_striped = {
 	.emit = emit,
 	.validate = validate,
 	.extent = extent,
+	.identity = identity,
 };

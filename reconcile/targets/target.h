@@ -21,25 +21,6 @@
 #include "model/spec.h"
 #include "base/util.h"
 
-#define VMAP_FF_REQUIRED 0x1u /* the key must be present */
-#define VMAP_FF_NONEMPTY 0x2u /* LIST/MAP: at least one entry */
-
-struct vmap_field {
-	const char *key;                 /* camelCase YAML key */
-	enum vmap_field_kind kind;
-	unsigned flags;                  /* VMAP_FF_* */
-	const char *const *choices;      /* ENUM: NULL-terminated */
-	const struct vmap_objtype *item; /* LIST: the items' type */
-	uint64_t min, max;               /* U64/SECTORS bounds; max 0 = no bound */
-	const char *doc;                 /* one line, for the schema and man page */
-};
-
-struct vmap_objtype {
-	const char *name;
-	const struct vmap_field *fields;
-	size_t n_fields;
-	const char *doc;
-};
 
 
 /* What the normaliser needs from the outside world.  The resolver
@@ -64,6 +45,64 @@ struct vmap_emit_ctx {
 	void *opaque;
 	bool pending;
 };
+
+/* ---- data identity (contract 5.9) ----
+ *
+ * What each sector of a target shows, as pieces laid back to back.  A
+ * piece of DATA shows, at its sector i, the data at position pos + i of
+ * any of its `at` places (several: the in-sync legs of a mirror); two
+ * sectors show the same data when they share a place key at the same
+ * position.  NONE shows no data (zero, error); UNKNOWN: the type cannot
+ * tell, and the range counts as remapped.  `tune` is what only tunes
+ * (features, selectors, delays): the same data with another tune is
+ * "tuned", not "kept". */
+enum vmap_piece_kind { VMAP_PIECE_DATA, VMAP_PIECE_NONE, VMAP_PIECE_UNKNOWN };
+
+struct vmap_place {
+	char *key;       /* "dev:7:0", "lun:<wwn>", "volume:NAME", "crypt(...)"... */
+	uint64_t pos;    /* position of the piece's first sector in it */
+};
+
+struct vmap_piece {
+	uint64_t len;
+	enum vmap_piece_kind kind;
+	struct vmap_place *at;
+	size_t n_at;
+	char *tune;      /* "" when nothing tunes it */
+	char *label;     /* for people: "linear 7:0" (its first place; the planner
+			  * adds the position) */
+};
+
+struct vmap_pieces {
+	struct vmap_piece *v;
+	size_t n, cap;
+	size_t limit;    /* at most this many pieces: the rest is one UNKNOWN */
+};
+
+/* What identity needs from the outside world (plan/classify.c provides
+ * one for live and one for desired targets). */
+struct vmap_ident_ctx {
+	/* The place key of the device `ref` names: "volume:NAME" for a volume
+	 * of the set or a managed device, "lun:ID" for a path of a LUN whose
+	 * udev ID_WWN or ID_SERIAL is known, else "dev:MAJ:MIN"; allocated,
+	 * NULL when it cannot be known. */
+	char *(*device)(struct vmap_ident_ctx *ctx, const struct vmap_devref *ref);
+	/* The target's status line (live targets of the types that need it:
+	 * raid, mirror, cache), or NULL. */
+	const char *status;
+	bool live;       /* the old side (what the kernel has now) */
+	void *opaque;
+};
+
+/* Append a piece (the strings are copied; `at` keys too). */
+void vmap_pieces_add(struct vmap_pieces *p, uint64_t len, enum vmap_piece_kind kind,
+		     const struct vmap_place *at, size_t n_at, const char *tune, const char *label);
+void vmap_pieces_free(struct vmap_pieces *p);
+
+/* The pieces of [rel, rel + len) of target `t`: its type's identity hook,
+ * UNKNOWN for opaque targets and types without one. */
+void vmap_target_identity(const struct vmap_target *t, struct vmap_ident_ctx *ctx, uint64_t rel,
+			  uint64_t len, struct vmap_pieces *out);
 
 #define VMAP_TT_IMMUTABLE 0x1u /* the kernel refuses another type in its place */
 #define VMAP_TT_SINGLETON 0x2u /* must be the only target of its table */
@@ -120,6 +159,13 @@ struct vmap_target_type {
 	 * dm-mod.create= (a key in the keyring, which is empty that early),
 	 * or NULL.  NULL hook: no such limits. */
 	const char *(*dm_init_problem)(const struct vmap_obj *o);
+	/* Data identity (above): the pieces of [rel, rel + len) of a target
+	 * of this type with arguments `o`.  NULL: UNKNOWN. */
+	void (*identity)(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+			 uint64_t len, struct vmap_pieces *out);
+	/* Whether the live status line of this type is needed for identity
+	 * (capture reads it only for such types). */
+	bool identity_status;
 };
 
 /* Every first-class type, NULL-terminated, in the contract's order. */
@@ -175,8 +221,5 @@ void vmap_target_hide_keys(struct vmap_target *t);
 int64_t vmap_target_extent(const struct vmap_target *t, uint64_t len, vmap_ref_match match,
 			   void *arg);
 
-/* Call `fn` for every device reference in `o`, depth first, in field order. */
-void vmap_obj_foreach_device(const struct vmap_obj *o,
-			     void (*fn)(const struct vmap_devref *ref, void *arg), void *arg);
 
 #endif

@@ -110,7 +110,20 @@ static void raw_targets_keep_words_and_known_types_are_parsed(void **state)
 			  "missing required key 'target'");
 	assert_spec_error(HDR "  - name: v\n    targets:\n      - type: raw\n        target: \"a b\"\n"
 			      "        size: 8\n",
+			  6, 17, "'target' is one word of the kernel's table and cannot hold blanks");
+	assert_spec_error(HDR "  - name: v\n    targets:\n      - type: raw\n        target: \"a.b\"\n"
+			      "        size: 8\n",
 			  6, 17, "'target' must be a kernel target name");
+	/* a typed value is one word: blanks would add arguments to the table */
+	assert_spec_error(HDR "  - name: v\n    targets:\n      - type: crypt\n        size: 8\n"
+			      "        cipher: \"aes xts-plain64\"\n        device: /dev/sdb\n",
+			  7, 17, "'cipher' is one word of the kernel's table and cannot hold blanks ('aes xts-plain64')");
+	/* raw args: several words, or none at all */
+	struct vmap_specset es;
+	assert_spec_ok(&es, HDR "  - name: v\n    targets:\n      - type: raw\n        target: zero\n"
+			    "        size: 8\n        args: \"\"\n");
+	assert_ptr_equal(es.vols[0].targets[0].tt, vmap_target_type_find("zero"));
+	vmap_specset_free(&es);
 	assert_spec_error(HDR "  - name: v\n    targets:\n      - type: raw\n        target: zero\n"
 			      "        size: 8\n        args: \"0\\n1 8 zero\"\n",
 			  8, 15, "control character");

@@ -3,7 +3,8 @@
  * back from sector 0.  Text for a target type vmapctl knows (a `raw`
  * target naming it, a table line) is parsed with that type's own parser,
  * so a typo is caught offline, not by the kernel half way through a run. */
-#include "spec/build.h"
+#include "specset/targets.h"
+#include "specset/values.h"
 
 #include <ctype.h>
 #include <stdlib.h>

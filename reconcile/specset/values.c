@@ -5,7 +5,7 @@
  * are strings.  A plain value that some YAML reader takes for a number,
  * boolean or date (8:16, 010, yes, 1e3, 2024-01-01) is never silently a
  * string: where a string is wanted the error says to quote it. */
-#include "spec/build.h"
+#include "specset/values.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -413,6 +413,18 @@ static bool bmapfield(struct spec_build *b, struct vmap_value *v, const struct v
 	return b->errs->n == before;
 }
 
+/* A value that is one word of the kernel's table must not hold blanks:
+ * they would split it into several arguments. */
+static bool bblanks(struct spec_build *b, const struct vmap_field *f, const struct ynode *n,
+		    const char *s)
+{
+	if ((f->flags & VMAP_FF_WORDS) || !strpbrk(s, " \t"))
+		return true;
+	berr(b, &n->loc, "'%s' is one word of the kernel's table and cannot hold blanks ('%s')",
+	     f->key, bq(b, s));
+	return false;
+}
+
 static void bfield(struct spec_build *b, struct vmap_value *v, const struct vmap_field *f,
 		   const struct ynode *n)
 {
@@ -427,7 +439,11 @@ static void bfield(struct spec_build *b, struct vmap_value *v, const struct vmap
 		v->u = bv;
 		break;
 	case VMAP_F_STRING:
-		if ((ok = bword(b, n, f->key, &s)))
+		if ((f->flags & VMAP_FF_EMPTY) && bstring(b, n, f->key, &s) && !*s)
+			ok = true;
+		else
+			ok = bword(b, n, f->key, &s) && bblanks(b, f, n, s);
+		if (ok)
 			v->s = xstrdup(s);
 		break;
 	case VMAP_F_ENUM:

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "model/spec.h"
-#include "spec/build.h"
+#include "specset/build.h"
 #include "base/util.h"
 
 /* Files already read, by inode: `-f dir -f dir/a.yaml` reads a.yaml once. */

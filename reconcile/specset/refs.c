@@ -2,7 +2,8 @@
  * uuids, references to volumes that are not there, reference cycles), the
  * dependency relation they are checked on (kept in each volume's deps for
  * the planner), and the order errors are reported in. */
-#include "spec/build.h"
+#include "specset/refs.h"
+#include "targets/target.h"
 
 #include <stdlib.h>
 #include <string.h>

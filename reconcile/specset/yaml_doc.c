@@ -1,5 +1,5 @@
 /* yaml_doc.c: libyaml events -> struct ydoc (see yaml_doc.h). */
-#include "spec/yaml_doc.h"
+#include "specset/yaml_doc.h"
 
 #include <stdlib.h>
 #include <string.h>
