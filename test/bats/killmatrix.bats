@@ -24,6 +24,9 @@ BW=${VMAPCTL_TOOLS:-$TOP/build/rel/tools}/blockwriter
 	run "$TOP/test/tools/killmatrix.sh" --kills 28 --pause-kills 3 --keep-going
 	printf '%s\n' "$output" | grep '^#' >&3 || true
 	[ "$status" -eq 0 ] || fail "$output"
+	# the kills that count are those of a run still going
+	[[ $output =~ \(([0-9]+)\ kills\ of\ a\ running\ apply\) ]] || fail "no summary: $output"
+	[ "${BASH_REMATCH[1]}" -ge 25 ] || fail "only ${BASH_REMATCH[1]} kills hit a running apply: $output"
 }
 
 # The issue's hang: the middle of a stack suspended by hand (so the writer

@@ -81,7 +81,6 @@ loop() {
 d1=$(loop 48M) && loops+=("$d1")
 d2=$(loop 16M) && loops+=("$d2")
 d3=$(loop 16M) && loops+=("$d3")
-mp=$(printf '%d:%d' "0x$(stat -c %t "$d3")" "0x$(stat -c %T "$d3")")
 
 MiB=2048
 # spec STATE: the spec of state A (0) or B (1)
@@ -104,7 +103,7 @@ volumes:
       - {type: linear, size: $((8 * MiB + g)), device: $d2}
   - name: km-mp
     table: |
-      0 $((8 * MiB)) multipath 0 0 1 1 round-robin 0 1 1 $mp $rr
+      0 $((8 * MiB)) multipath 0 0 1 1 round-robin 0 1 1 $d3 $rr
 EOF
 }
 
@@ -141,7 +140,7 @@ full_ms=$(((t1 - t0) / 1000000))
 state=1
 echo "# killmatrix: one apply of the change takes ${full_ms} ms here"
 
-broken=0
+broken=0 landed=0
 # check ROUND WHAT: what recover must leave; prints the problems found
 check() {
 	local problems=() n t attr
@@ -186,14 +185,14 @@ for ((round = 1; round <= kills; round++)); do
 		for _ in $(seq 300); do [ -e /run/vmapctl/paused ] && break; kill -0 "$apid" 2>/dev/null || break; sleep 0.05; done
 		[ -e /run/vmapctl/paused ] || how="$how (the run never paused)"
 	else
-		# stepped delays, 0 to a whole apply's time
-		delay_ms=$(( full_ms * (round - pause_kills - 1) / (kills - pause_kills > 1 ? kills - pause_kills - 1 : 1) ))
+		# stepped delays, 0 to 90% of a whole apply's time
+		delay_ms=$(( full_ms * 9 * (round - pause_kills - 1) / (10 * (kills - pause_kills > 1 ? kills - pause_kills - 1 : 1)) ))
 		how="kill after ${delay_ms} ms"
 		"$VMAPCTL_BIN" apply -q --allow-shrink >"$work/apply.out" 2>&1 &
 		apid=$!
 		sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
 	fi
-	kill -9 "$apid" 2>/dev/null || how="$how (the run had ended)"
+	if kill -9 "$apid" 2>/dev/null; then landed=$((landed + 1)); else how="$how (the run had ended)"; fi
 	wait "$apid" 2>/dev/null || true
 	rout=$(timeout 60 "$VMAPCTL_BIN" recover 2>&1) || rout="recover exited $?: $rout"
 	p=$(check)
@@ -225,5 +224,5 @@ if ! v=$("$BW" verify /dev/mapper/km-top "$work/bw.log"); then
 	final="blockwriter verify failed: $v"
 fi
 echo "# blockwriter: $(tail -n 1 <<<"$v")"
-echo "# killmatrix: $round rounds, $broken broken; final: $final"
+echo "# killmatrix: $round rounds ($landed kills of a running apply), $broken broken; final: $final"
 [ "$broken" -eq 0 ] && [ "$final" = ok ]
