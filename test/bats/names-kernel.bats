@@ -70,7 +70,7 @@ EOF
 	before=$(dmsetup ls)
 	run vmapctl apply
 	assert_failure 65
-	assert_output --partial "n.yaml:6:"
+	assert_output --partial "n.yaml:5:"
 	[ "$(dmsetup ls)" = "$before" ]
 }
 

@@ -15,7 +15,7 @@
 #   km-mp                        multipath over a loop device: suspended
 #                                noflush (contract 5.6)
 # Two spec states: A, and B where every linear level is 1 MiB larger and
-# the multipath table is tuned.  Each round applies the other state and
+# the multipath volume has another path selector.  Each round applies the other state and
 # kills the run: the first --pause-kills rounds exactly between suspend and
 # resume (VMAPCTL_TEST_HOOK=pause-after-suspend), the rest after a delay
 # stepped from 0 to the time a whole apply takes.  After each kill,
@@ -85,7 +85,8 @@ d3=$(loop 16M) && loops+=("$d3")
 MiB=2048
 # spec STATE: the spec of state A (0) or B (1)
 spec() {
-	local g=$(($1 * MiB)) rr=$((1000 - 900 * $1))
+	local g=$(($1 * MiB)) sel=round-robin
+	[ "$1" = 0 ] || sel=queue-length
 	cat >"$VMAPCTL_SPEC_DIR/km.yaml" <<EOF
 apiVersion: vmapctl/v1
 volumes:
@@ -102,8 +103,13 @@ volumes:
     targets:
       - {type: linear, size: $((8 * MiB + g)), device: $d2}
   - name: km-mp
-    table: |
-      0 $((8 * MiB)) multipath 0 0 1 1 round-robin 0 1 1 $d3 $rr
+    targets:
+      - type: multipath
+        size: $((8 * MiB))
+        pathGroups:
+          - selector: $sel
+            paths:
+              - device: $d3
 EOF
 }
 
