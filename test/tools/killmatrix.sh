@@ -200,7 +200,7 @@ for ((round = 1; round <= kills; round++)); do
 	fi
 	if kill -9 "$apid" 2>/dev/null; then landed=$((landed + 1)); else how="$how (the run had ended)"; fi
 	wait "$apid" 2>/dev/null || true
-	rout=$(timeout 60 "$VMAPCTL_BIN" recover 2>&1) || rout="recover exited $?: $rout"
+	rout=$(timeout -k 5 60 "$VMAPCTL_BIN" recover 2>&1) || rout="recover exited $?: $rout"
 	p=$(check)
 	if [ -z "$p" ]; then
 		echo "# round $round: $how: ok"
@@ -215,7 +215,7 @@ done
 
 # The last apply converges, and every acknowledged write is there.
 final=ok
-if ! out=$(timeout 120 "$VMAPCTL_BIN" apply -q --allow-shrink 2>&1); then
+if ! out=$(timeout -k 5 120 "$VMAPCTL_BIN" apply -q --allow-shrink 2>&1); then
 	final="the converging apply failed: $out"
 	repair
 fi
