@@ -32,15 +32,18 @@ $(FUZZ_BUILD)/%.o: %.c
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
 
-# Seeds: the examples and the bad-spec corpus (files of directories too).
-$(FUZZ_BUILD)/seeds/spec/.stamp: $(wildcard examples/*.yaml) $(shell find test/bad-specs -name '*.yaml' 2>/dev/null)
+# Seeds: the examples, the bad-spec corpus (files of directories too) and
+# the real tools' tables when `make corpus-seeds` made them.
+SPEC_SEEDS := $(wildcard examples/*.yaml) $(shell find test/bad-specs -name '*.yaml' 2>/dev/null) \
+	$(wildcard test/corpus/seeds/*.yaml)
+$(FUZZ_BUILD)/seeds/spec/.stamp: $(SPEC_SEEDS)
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)
 	@n=0; for f in $^; do n=$$((n + 1)); cp "$$f" "$(dir $@)$$n-$${f##*/}"; done
 	@touch $@
 
-# Spec + "%%" + snapshot: every example and fuzz/live/*.yaml, with every
-# snapshot of fuzz/live/ and alone.
-PLAN_SPECS := $(wildcard examples/*.yaml fuzz/live/*.yaml)
+# Spec + "%%" + snapshot: every example, fuzz/live/*.yaml and the real
+# tools' tables, with every snapshot of fuzz/live/ and alone.
+PLAN_SPECS := $(wildcard examples/*.yaml fuzz/live/*.yaml test/corpus/seeds/*.yaml)
 PLAN_LIVES := $(wildcard fuzz/live/*.json)
 $(FUZZ_BUILD)/seeds/plan/.stamp: $(PLAN_SPECS) $(PLAN_LIVES)
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)
@@ -70,3 +73,16 @@ fuzz:
 
 .PHONY: fuzz-build
 -include $(FUZZ_OBJS:.o=.d)
+
+# Seeds from real tools' tables (test/corpus/make-tables), made in the VM
+# at build time, never committed: `make corpus-seeds` writes them to
+# test/corpus/seeds/, and the next seed stamp picks them up.
+corpus-seeds: all
+	@scripts/deps vm
+	@rm -rf test/corpus/seeds && mkdir -p test/corpus/seeds
+	@VMAPCTL_BIN=$(CURDIR)/$(BIN) test/vm/run -- bash -c 'test/corpus/make-tables --seeds /tmp/corpus /tmp/seeds >&2 && \
+		tar -C /tmp/seeds -cf - . | base64 -w0 | sed "s/^/SEEDS:/"; echo' | \
+		sed -n 's/^SEEDS://p' | base64 -d | tar -C test/corpus/seeds -xf -
+	@ls test/corpus/seeds | wc -l | sed 's/$$/ seeds in test\/corpus\/seeds/'
+
+.PHONY: corpus-seeds
