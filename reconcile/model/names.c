@@ -11,7 +11,8 @@ static bool name_char(unsigned char c)
 	       strchr("#+-.:=@_", c) != NULL;
 }
 
-const char *vmap_name_problem(const char *name, size_t max)
+/* Words of a uuid or a name: the characters, the length. */
+const char *vmap_uuid_problem(const char *name, size_t max)
 {
 	size_t len = strlen(name);
 	if (len == 0)
@@ -24,6 +25,15 @@ const char *vmap_name_problem(const char *name, size_t max)
 		if (!name_char((unsigned char)*p))
 			return "has a character that is not allowed";
 	return NULL;
+}
+
+const char *vmap_name_problem(const char *name, size_t max)
+{
+	/* /dev/mapper/control is device-mapper's own node: a volume of that
+	 * name would sit beside it with nothing to tell them apart */
+	if (!strcmp(name, "control"))
+		return "is reserved (/dev/mapper/control is device-mapper's control node)";
+	return vmap_uuid_problem(name, max);
 }
 
 bool vmap_name_valid(const char *name)

@@ -262,8 +262,11 @@ const struct vmap_volume *vmap_specset_find(const struct vmap_specset *set, cons
 
 /* Names of valid DM devices and uuids (contract section 1). */
 bool vmap_name_valid(const char *name);
-/* Why `name` is not a valid DM name of at most `max` characters, or NULL. */
+/* Why `name` is not a valid DM name of at most `max` characters (also a
+ * reserved one: control), or NULL. */
 const char *vmap_name_problem(const char *name, size_t max);
+/* The same for the part of a uuid after "VMAP-" (no reserved words). */
+const char *vmap_uuid_problem(const char *name, size_t max);
 
 /* Parse a size or offset written as a string ("<n>s", "<n>B", "<n>KiB", ...
  * "<n>PiB"); integers are handled by the caller.  Returns 0, or -1 with a

@@ -49,7 +49,7 @@ static void volume_uuid(struct spec_build *b, struct vmap_volume *v, struct spec
 		vi->uuid_loc = p->value->loc;
 		if (!bstring(b, p->value, "uuid", &id))
 			return;
-		const char *why = vmap_name_problem(id, max);
+		const char *why = vmap_uuid_problem(id, max);
 		if (why) {
 			berr(b, &p->value->loc,
 			     "uuid '%s' %s (1..%zu characters of A-Z a-z 0-9 # + - . : = @ _; "
@@ -58,6 +58,14 @@ static void volume_uuid(struct spec_build *b, struct vmap_volume *v, struct spec
 			return;
 		}
 	} else if (!vi->name_ok) {
+		return;
+	} else if (strlen(id) > max) {
+		/* the kernel takes 128 bytes of uuid: found now, not half way
+		 * through an apply */
+		berr(b, &v->name_loc,
+		     "volume name is %zu characters, so its uuid \"" VMAP_UUID_PREFIX "\" + name would "
+		     "be longer than the kernel's %d bytes (give the volume a 'uuid' of at most %zu "
+		     "characters)", strlen(id), VMAP_UUID_MAX, max);
 		return;
 	}
 	v->uuid = xasprintf(VMAP_UUID_PREFIX "%s", id);

@@ -34,6 +34,19 @@ static const char **type_names(size_t *n)
 	return v;
 }
 
+/* A single-device target maps [offset, offset + size) of its device: past
+ * 2^64 sectors that wraps, and the kernel would see another range. */
+static void check_extent(struct spec_build *b, const struct vmap_target *t)
+{
+	const struct vmap_target_type *tt = t->tt;
+	if (t->opaque || !tt->size_offset_key || !t->size)
+		return;
+	uint64_t off = vmap_obj_u64(&t->args, tt->size_offset_key, 0);
+	if (off > UINT64_MAX - t->size)
+		berr(b, &t->loc, "%s %llu plus size %llu is past 2^64 sectors", tt->size_offset_key,
+		     (unsigned long long)off, (unsigned long long)t->size);
+}
+
 /* Read `text`, the arguments of kernel target `kernel_name`, into `t`
  * (start and size set): a type vmapctl knows is parsed with its own
  * parser and checked with its own validator, so a typo is caught offline.
@@ -50,6 +63,8 @@ static void read_text(struct spec_build *b, struct vmap_target *t, const char *k
 	/* the target is where its `type:` key or table line is */
 	t->loc = at;
 	t->size_loc = size_at;
+	if (!tmp.n)
+		check_extent(b, t);
 	for (size_t i = 0; i < tmp.n; i++)
 		if (!tmp.v[i].volume && b->volume)
 			tmp.v[i].volume = xstrdup(b->volume);
@@ -152,6 +167,8 @@ static void build_target(struct spec_build *b, struct vmap_volume *v, const stru
 		tt->validate(t, b->volume, &tmp);
 		vmap_errlist_move(b->errs, &tmp);
 	}
+	if (b->errs->n == before)
+		check_extent(b, t);
 }
 
 static void check_singletons(struct spec_build *b, const struct vmap_volume *v)
