@@ -43,7 +43,7 @@ description:
   - Idempotent; a second run with the same specs reports C(ok), and vmapctl
     makes no ioctl that changes anything when the kernel already matches.
 author:
-  - vmapctl maintainers
+  - vmapctl maintainers (!UNKNOWN)
 requirements:
   - vmapctl on the host (C(make install) puts it in C(/usr/local/sbin)).
   - Root on the host (device-mapper needs it); use C(become).
@@ -142,6 +142,7 @@ attributes:
     support: full
   platform:
     description: Linux hosts with device-mapper and vmapctl.
+    support: full
     platforms: posix
 notes:
   - "Spec files may name key files (C({file: PATH})); put those on the host
@@ -310,10 +311,14 @@ errors:
   type: list
   elements: dict
 rc:
-  description: The exit code of the last vmapctl run.
-  returned: always
+  description:
+    - The exit code of the vmapctl run that failed (1 failed, 3 refused,
+      64 usage, 65 invalid spec, 75 lock not acquired).
+    - Left out on success, where Ansible would take a non-zero C(rc) (2,
+      changes made) for a failure; C(changed) says it.
+  returned: on failure
   type: int
-  sample: 2
+  sample: 3
 cmd:
   description: The last vmapctl command line.
   returned: always
@@ -590,7 +595,7 @@ def build_new_set(tmpdir, spec_dir, existing, given, exclusive):
     """The spec set as spec_dir will hold it, in tmpdir: the given files
     written, the other files of spec_dir linked (vmapctl follows links)
     unless exclusive drops them."""
-    given_names = set(n for n, _ in given)
+    given_names = set(item[0] for item in given)
     for name, entry in existing.items():
         if name in given_names or (exclusive and entry[0] != 'dir'):
             continue
@@ -632,7 +637,7 @@ def run_module():
     if os.path.exists(spec_dir) and not os.path.isdir(spec_dir):
         module.fail_json(msg="spec_dir '%s' is not a directory" % spec_dir)
     existing = scan_spec_dir(spec_dir)
-    for name, _ in given:
+    for name in [item[0] for item in given]:
         if existing.get(name, ('absent',))[0] in ('dir', 'other'):
             module.fail_json(msg="'%s/%s' is not a regular file; it cannot be replaced by a spec"
                                  % (spec_dir, name))
@@ -642,7 +647,7 @@ def run_module():
             files['unchanged'].append(name)
         else:
             files['written'].append(name)
-    given_names = set(n for n, _ in given)
+    given_names = set(item[0] for item in given)
     if p['exclusive']:
         files['removed'] = [n for n, e in existing.items()
                             if n not in given_names and e[0] != 'dir']
@@ -674,7 +679,7 @@ def run_module():
             if module.check_mode:
                 changed = files_changed or run.rc == EXIT_CHANGES or bool((plan or {}).get('changes'))
                 result = dict(changed=changed, plan=plan, actions=plan_actions(plan), files=files,
-                              rc=run.rc, cmd=run.argv)
+                              cmd=run.argv)
                 if module._diff:
                     result['diff'] = plan_diff(plan, spec_dir, files)
                 module.exit_json(**result)
@@ -727,7 +732,7 @@ def run_module():
                    'spec files are kept; run again once the cause is fixed)'
         fail_run(module, run, what, **extra)
 
-    result = dict(changed=files_changed or run.rc == EXIT_CHANGES, rc=run.rc, cmd=run.argv, **extra)
+    result = dict(changed=files_changed or run.rc == EXIT_CHANGES, cmd=run.argv, **extra)
     if module._diff:
         result['diff'] = plan_diff(plan, spec_dir, files)
     module.exit_json(**result)

@@ -21,7 +21,7 @@ description:
     result, not as facts; C(register) it, or
     C(ansible.builtin.set_fact) from it, to keep it for the play.
 author:
-  - vmapctl maintainers
+  - vmapctl maintainers (!UNKNOWN)
 requirements:
   - vmapctl on the host.
   - Root on the host to read device-mapper; use C(become).
@@ -53,6 +53,7 @@ attributes:
     support: none
   platform:
     description: Linux hosts with device-mapper and vmapctl.
+    support: full
     platforms: posix
 seealso:
   - module: vmapctl.dm.vmapctl
@@ -190,7 +191,7 @@ def run_module():
     module.exit_json(changed=False, volumes=volumes,
                      by_name=dict((v.get('name'), v) for v in volumes),
                      spec_loaded=bool(data.get('specLoaded')), errors=run.errors,
-                     rc=run.rc, cmd=argv)
+                     cmd=argv)
 
 
 def main():
