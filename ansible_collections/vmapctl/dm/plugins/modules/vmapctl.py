@@ -365,7 +365,11 @@ def spec_text(content):
         text = content
     elif isinstance(content, (dict, list)):
         if HAS_YAML:
-            text = yaml.safe_dump(content, default_flow_style=False, sort_keys=False)
+            try:
+                text = yaml.safe_dump(content, default_flow_style=False, sort_keys=False)
+            except TypeError:
+                # PyYAML before 5.1 always sorts the keys
+                text = yaml.safe_dump(content, default_flow_style=False)
         else:
             # JSON is YAML to libyaml; good enough where PyYAML is missing
             text = json.dumps(content, indent=2)
