@@ -22,7 +22,7 @@ from ansible_collections.vmapctl.dm.plugins.module_utils import vmapctl as mu
 from ansible_collections.vmapctl.dm.plugins.modules import vmapctl as mod
 
 # The plan vmapctl printed for a 32 MiB linear volume grown to 64 MiB, a
-# new zero volume and a converged one (schema/plan.schema.json).
+# new volume of two targets and a converged one (schema/plan.schema.json).
 PLAN = {
     'changes': 2,
     'volumes': [
@@ -35,7 +35,8 @@ PLAN = {
         {'name': 'scratch', 'action': 'create', 'refused': False, 'waiting': False,
          'source': None, 'reasons': ['does not exist'], 'notes': [], 'suspend': 'flush',
          'current': None,
-         'desired': [{'start': 0, 'length': 2048, 'type': 'zero', 'params': ''}]},
+         'desired': [{'start': 0, 'length': 2048, 'type': 'zero', 'params': ''},
+                     {'start': 2048, 'length': 8, 'type': 'error', 'params': ''}]},
         {'name': 'same', 'action': 'none', 'refused': False, 'waiting': False,
          'source': None, 'reasons': [], 'notes': [], 'suspend': 'flush',
          'current': [{'start': 0, 'length': 8, 'type': 'zero', 'params': ''}],
@@ -49,8 +50,8 @@ class TestPlanResults(unittest.TestCase):
 
     def test_tables_read_as_dmsetup_table_prints_them(self):
         self.assertEqual(mod.table_text(PLAN['volumes'][0]['current']), '0 65536 linear 7:0 2048\n')
-        # a target without parameters gets no trailing blank
-        self.assertEqual(mod.table_text(PLAN['volumes'][1]['desired']), '0 2048 zero\n')
+        # one line per target; one without parameters gets no trailing blank
+        self.assertEqual(mod.table_text(PLAN['volumes'][1]['desired']), '0 2048 zero\n2048 8 error\n')
         self.assertEqual(mod.table_text(None), '')
 
     def test_actions_list_the_changed_volumes_and_leave_converged_ones_out(self):
@@ -84,7 +85,7 @@ class TestPlanResults(unittest.TestCase):
         self.assertEqual(data['after_header'], 'volume data: reload')
         # a volume to create has no live table
         self.assertEqual(scratch['before'], '')
-        self.assertEqual(scratch['after'], '0 2048 zero\n')
+        self.assertEqual(scratch['after'], '0 2048 zero\n2048 8 error\n')
 
     def test_no_changes_no_diff(self):
         plan = dict(PLAN, volumes=[PLAN['volumes'][2]], changes=0)
