@@ -86,20 +86,27 @@ teardown() { host_teardown; }
 	refute_line --partial tests/output
 }
 
-@test "an invalid spec, remap without --allow-remap and a bad file name fail with the reason, and the spec directory stays as it was" {
+@test "an invalid spec (given, or in another layer), remap without --allow-remap and a bad file name fail with the reason, and the spec directories stay as they were" {
 	dest=$BATS_TEST_TMPDIR/volumes.d
 	mkdir "$dest"
 	echo 'apiVersion: vmapctl/v1' >"$dest/keep.yaml"
+	# a root for the layered default set: a bad spec in its usr/lib layer
+	root=$BATS_TEST_TMPDIR/root
+	mkdir -p "$root/usr/lib/vmapctl/volumes.d"
+	printf 'apiVersion: vmapctl/v1\nvolumes:\n  - name: off-vendor\n    sise: 1MiB\n' \
+		>"$root/usr/lib/vmapctl/volumes.d/vendor.yaml"
 	# vmapctl as it was before --allow-remap: its help does not list it
 	old=$BATS_TEST_TMPDIR/old-vmapctl
 	printf '#!/bin/sh\n"%s" "$@" | grep -v -e --allow-remap\n' "$VMAPCTL_BIN" >"$old"
 	chmod +x "$old"
 	run ansible-playbook -i localhost, -c local -e ansible_python_interpreter=/usr/bin/python3 \
-		-e "{\"vmapctl_bin\": \"$VMAPCTL_BIN\", \"spec_dir\": \"$dest\", \"old_vmapctl\": \"$old\"}" \
+		-e "{\"vmapctl_bin\": \"$VMAPCTL_BIN\", \"spec_dir\": \"$dest\", \"old_vmapctl\": \"$old\",
+		     \"root\": \"$root\"}" \
 		"$TOP/test/ansible/offline.yml"
 	assert_success
-	# four failures, each asserted by the task after it
-	assert_output --regexp 'localhost +: ok=8 +changed=0 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=4'
+	# five failures, each asserted by the task after it
+	assert_output --regexp 'localhost +: ok=10 +changed=0 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=5'
 	[ "$(ls -A "$dest")" = keep.yaml ]
 	[ "$(cat "$dest/keep.yaml")" = 'apiVersion: vmapctl/v1' ]
+	[ ! -e "$root/etc" ]
 }

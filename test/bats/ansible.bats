@@ -30,7 +30,7 @@ teardown() {
 	common_teardown
 }
 
-@test "the vmapctl module creates, is idempotent, checks and diffs without touching the kernel, fails with vmapctl's message, and vmapctl_info reports" {
+@test "the vmapctl module creates, is idempotent, checks and diffs without touching the kernel, fails with vmapctl's message and restores the spec, prunes, applies the layered set, and vmapctl_info reports" {
 	# a spec file on the controller, given to the module as src
 	cat >"$BATS_TEST_TMPDIR/zero.yaml" <<-EOF2
 		apiVersion: vmapctl/v1
@@ -39,6 +39,14 @@ teardown() {
 		    targets:
 		      - {type: zero, size: 8MiB}
 	EOF2
+	# a root for the layered default set (vmapctl --root)
+	LROOT=$BATS_TEST_TMPDIR/root
+	mkdir -p "$LROOT/usr/lib/vmapctl/volumes.d" "$LROOT/etc/vmapctl/volumes.d"
+	for v in vendor masked; do
+		printf 'apiVersion: vmapctl/v1\nvolumes:\n  - name: ans-%s\n    targets: [{type: zero, size: 1MiB}]\n' \
+			"$v" >"$LROOT/usr/lib/vmapctl/volumes.d/$v.yaml"
+	done
+	ln -s /dev/null "$LROOT/etc/vmapctl/volumes.d/masked.yaml"
 	# another vmapctl run, as far as the lock says (the module's apply must
 	# fail on it after the spec file was written)
 	HELD=$BATS_TEST_TMPDIR/held.lock
@@ -48,15 +56,21 @@ teardown() {
 		-e ansible_python_interpreter=/usr/bin/python3 \
 		-e "{\"vmapctl_bin\": \"$VMAPCTL_BIN\", \"spec_dir\": \"$DEST\", \"disk\": \"$DISK\",
 		     \"disk_num\": \"$(devnum "$DISK")\", \"zero_spec\": \"$BATS_TEST_TMPDIR/zero.yaml\",
-		     \"held_lock\": \"$HELD\"}" \
+		     \"held_lock\": \"$HELD\", \"root\": \"$LROOT\"}" \
 		"$TOP/test/ansible/module.yml"
 	assert_success
-	# all 16 tasks ran; changed: the create, the check and the prune; the
-	# two expected failures ignored (and asserted)
-	assert_output --regexp 'localhost +: ok=16 +changed=3 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=2'
-	# the last task shrank ans-data (allowed) and pruned ans-zero
+	# all 20 tasks ran; changed: the create, the check, the prune and the
+	# two layered runs; the two expected failures ignored (and asserted)
+	assert_output --regexp 'localhost +: ok=20 +changed=5 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=2'
+	# the prune task shrank ans-data (allowed) and removed ans-zero
 	[ "$(dmsetup table ans-data)" = "0 32768 linear $(devnum "$DISK") 2048" ]
-	! dmsetup info ans-zero >/dev/null 2>&1
+	run ! dmsetup info ans-zero
 	[ "$(ls -A "$DEST")" = data.yaml ]
 	grep -q 'size: 16MiB' "$DEST/data.yaml"
+	# the layered set: the given spec in the etc layer, the mask kept
+	dmsetup info ans-layer >/dev/null
+	dmsetup info ans-vendor >/dev/null
+	run ! dmsetup info ans-masked
+	[ "$(readlink "$LROOT/etc/vmapctl/volumes.d/masked.yaml")" = /dev/null ]
+	[ -f "$LROOT/etc/vmapctl/volumes.d/layer.yaml" ]
 }

@@ -64,11 +64,18 @@ class VmapctlRun(object):
         return errs if isinstance(errs, list) else []
 
 
-def run_json(module, argv):
+def run_json(module, argv, environ=None):
     """Run vmapctl (argv includes --json) and return a VmapctlRun."""
-    rc, out, err = module.run_command(argv, check_rc=False,
-                                      environ_update={'LC_ALL': 'C'})
+    env = {'LC_ALL': 'C'}
+    env.update(environ or {})
+    rc, out, err = module.run_command(argv, check_rc=False, environ_update=env)
     return VmapctlRun(argv, rc, out, err)
+
+
+def default_set_environ():
+    """The environment for a vmapctl run that reads its default spec set:
+    $VMAPCTL_SPEC_DIR, when the module inherited one, would replace it."""
+    return {'VMAPCTL_SPEC_DIR': ''}
 
 
 def error_messages(errors):

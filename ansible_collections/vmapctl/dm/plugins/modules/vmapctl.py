@@ -15,24 +15,28 @@ description:
     match them. vmapctl loads every new table before it suspends anything,
     rolls back on failure, and refuses changes that could lose data unless
     they are allowed with I(allow).
-  - The set that is applied is every spec file of I(spec_dir)
-    (C(vmapctl apply -f spec_dir)), not only the files given in I(specs);
-    other files there stay and are applied too, unless I(exclusive=true).
-    The layered directories C(/run/vmapctl/volumes.d) and
-    C(/usr/lib/vmapctl/volumes.d) are not part of that set.
-  - "Order of a run that changes spec files: the new set (the files of
-    I(spec_dir) as they will be) is written to a temporary directory on the
-    host, checked with C(vmapctl validate), and planned with C(vmapctl plan)
+  - Without I(spec_dir), the files go to C(/etc/vmapctl/volumes.d) and the
+    set applied is vmapctl's default set, the one C(vmapctl apply) and boot
+    read, C(/etc/vmapctl/volumes.d) layered over C(/run/vmapctl/volumes.d)
+    and C(/usr/lib/vmapctl/volumes.d) (a file replaces the file of the same
+    name below it, a symlink to C(/dev/null) masks it). With I(spec_dir),
+    the set is that directory alone (C(vmapctl apply -f spec_dir)).
+  - Either way the set is every spec file there, not only the files given
+    in I(specs); other files stay and are applied too, unless
+    I(exclusive=true).
+  - "Order of a run that changes spec files: the new set (the spec
+    directory as it will be, with the other layers as they are) is written
+    to a temporary directory on the host, checked with C(vmapctl validate), and planned with C(vmapctl plan)
     with the same I(allow) and I(prune); only when both pass are the files
-    written into I(spec_dir), each atomically (a temporary file in the same
-    directory, then a rename). Then C(vmapctl apply) runs on I(spec_dir). If
+    written into the spec directory, each atomically (a temporary file in
+    the same directory, then a rename). Then C(vmapctl apply) runs. If
     apply fails and the kernel was left as it was (refused, invalid spec,
     lock not acquired, or a failure that vmapctl rolled back), the spec
-    files are put back as they were, so I(spec_dir) never describes volumes
+    files are put back as they were, so the spec directory never describes volumes
     that the kernel refused. If a failed apply had already changed volumes
     and could not roll back, the new files are kept and the failure says so."
   - In check mode the new set is planned in a temporary directory on the
-    host (C(vmapctl plan)); nothing is written to I(spec_dir) and the kernel
+    host (C(vmapctl plan)); nothing is written to the spec directory and the kernel
     is not touched. A change that the real run would refuse fails the check
     run too, with the same message.
   - In diff mode each volume that changes shows its live table (before) and
@@ -50,7 +54,8 @@ requirements:
 options:
   specs:
     description:
-      - Spec files to put into I(spec_dir). Each is given by its file name and
+      - Spec files to put into the spec directory (I(spec_dir), else
+        C(/etc/vmapctl/volumes.d)). Each is given by its file name and
         either its text (I(content)) or a file on the controller (I(src)).
       - Files whose content is already there are left alone.
     type: list
@@ -59,7 +64,7 @@ options:
     suboptions:
       name:
         description:
-          - File name in I(spec_dir), ending in C(.yaml) or C(.yml), not
+          - File name in the spec directory, ending in C(.yaml) or C(.yml), not
             starting with a dot, without C(/).
           - Required with I(content); with I(src) it defaults to the file name
             of I(src).
@@ -84,12 +89,24 @@ options:
         type: path
   spec_dir:
     description:
-      - The spec directory on the host. Created (mode 0755) when missing.
+      - A spec directory on the host that is the whole spec set
+        (C(vmapctl -f spec_dir)), for hosts whose volumes are managed from
+        somewhere else than vmapctl's default set.
+      - When not set, the files go to C(/etc/vmapctl/volumes.d) (under
+        I(root)) and the set is vmapctl's layered default set. A vmapctl
+        from before the layered set (without C(--root)) reads
+        C(/etc/vmapctl/volumes.d) alone; the module then does too.
+      - Created (mode 0755) when missing.
     type: path
-    default: /etc/vmapctl/volumes.d
+  root:
+    description:
+      - Look for the default spec directories under this directory
+        (C(vmapctl --root)), for an image being built or a test. Only
+        without I(spec_dir).
+    type: path
   exclusive:
     description:
-      - Remove the spec files (C(*.yaml), C(*.yml)) of I(spec_dir) that are
+      - Remove the spec files (C(*.yaml), C(*.yml)) of the spec directory that are
         not in I(specs), so that the set applied is exactly I(specs).
       - Without I(prune) the volumes of removed files stay in the kernel
         (vmapctl no longer manages them by spec); with it they are removed.
@@ -149,7 +166,9 @@ notes:
     first. Keys written inline (C({hex: ...})) are in the task's arguments;
     use C(no_log) on such a task."
   - One run of the module per host at a time; vmapctl's own lock keeps
-    concurrent applies apart, not concurrent writers of I(spec_dir).
+    concurrent applies apart, not concurrent writers of the spec directory.
+  - With I(exclusive), masks (symlinks to C(/dev/null)) in the spec
+    directory go too, like any spec file that is not in I(specs).
 seealso:
   - module: vmapctl.dm.vmapctl_info
 '''
@@ -217,7 +236,7 @@ plan:
       C(notes).
     - In check mode the plan of the new specs; in a real run the plan that
       apply carried out. Paths of the temporary directory are given as
-      paths in I(spec_dir).
+      the paths of the files on the host.
     - C(null) when vmapctl stopped before it had a plan.
   returned: always, also on failure when vmapctl got that far
   type: dict
@@ -269,7 +288,7 @@ actions:
       elements: str
       sample: [its table differs from the spec, grows from 65536 to 131072 sectors]
 files:
-  description: What happened (in check mode, would happen) to the files of I(spec_dir).
+  description: What happened (in check mode, would happen) to the files of the spec directory.
   returned: always
   type: dict
   contains:
@@ -340,7 +359,7 @@ from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible.module_utils.six import string_types
 
 from ansible_collections.vmapctl.dm.plugins.module_utils.vmapctl import (
-    EXIT_CHANGES, EXIT_OK, fail_run, find_binary, run_json)
+    EXIT_CHANGES, EXIT_OK, default_set_environ, fail_run, find_binary, run_json)
 
 try:
     import yaml
@@ -587,26 +606,51 @@ def nothing_written(files):
     return dict(files, written=[], removed=[])
 
 
-def check_remap_supported(module, binary):
-    dummy, out, err = module.run_command([binary, 'apply', '--help'], check_rc=False)
-    if '--allow-remap' not in (out or '') + (err or ''):
-        module.fail_json(msg="allow: remap needs vmapctl's --allow-remap, and %s does not have "
-                             "it ('vmapctl apply --help' does not list it): upgrade vmapctl, or "
-                             "leave remap out" % binary)
+def vmapctl_options(module, binary):
+    dummy, out, err = module.run_command([binary, 'apply', '--help'], check_rc=False,
+                                         environ_update={'LC_ALL': 'C'})
+    return apply_options((out or '') + (err or ''))
 
 
 def build_new_set(tmpdir, spec_dir, existing, given, exclusive):
-    """The spec set as spec_dir will hold it, in tmpdir: the given files
-    written, the other files of spec_dir linked (vmapctl follows links)
-    unless exclusive drops them."""
+    """The spec directory as it will be, in tmpdir: the given files
+    written, the other entries of spec_dir linked to (vmapctl follows
+    links) unless exclusive drops them.  A symlink is copied as it is, so
+    that a mask (a link to /dev/null, read and not followed) stays one."""
     given_names = set(item[0] for item in given)
+    spec_dir = os.path.abspath(spec_dir)
     for name, entry in existing.items():
         if name in given_names or (exclusive and entry[0] != 'dir'):
             continue
-        os.symlink(os.path.join(os.path.abspath(spec_dir), name), os.path.join(tmpdir, name))
+        if entry[0] == 'link':
+            target = os.path.join(spec_dir, entry[1])  # as it was if absolute
+        else:
+            target = os.path.join(spec_dir, name)
+        os.symlink(target, os.path.join(tmpdir, name))
     for name, data in given:
         with open(os.path.join(tmpdir, name), 'wb') as f:
             f.write(data)
+
+
+# vmapctl's default set: the first directory takes the files given; the
+# others are read as they are (contract section 7, vmapctl --root)
+LAYERS = ('etc/vmapctl/volumes.d', 'run/vmapctl/volumes.d', 'usr/lib/vmapctl/volumes.d')
+
+
+def build_new_root(tmproot, root, spec_dir, existing, given, exclusive):
+    """A root for `vmapctl --root`: the new etc layer in it, the other
+    layers links to the host's."""
+    etc = os.path.join(tmproot, LAYERS[0])
+    os.makedirs(etc)
+    build_new_set(etc, spec_dir, existing, given, exclusive)
+    for layer in LAYERS[1:]:
+        os.makedirs(os.path.dirname(os.path.join(tmproot, layer)))
+        os.symlink(os.path.join(root, layer), os.path.join(tmproot, layer))
+
+
+def apply_options(help_text):
+    """The long options `vmapctl apply --help` lists."""
+    return set(re.findall(r'(--[a-z][a-z-]*)', help_text or ''))
 
 
 def run_module():
@@ -617,7 +661,8 @@ def run_module():
                 content=dict(type='raw'),
                 src=dict(type='path'),
             ), mutually_exclusive=[('content', 'src')]),
-            spec_dir=dict(type='path', default='/etc/vmapctl/volumes.d'),
+            spec_dir=dict(type='path'),
+            root=dict(type='path'),
             exclusive=dict(type='bool', default=False),
             allow=dict(type='list', elements='str', default=[],
                        choices=['shrink', 'recreate', 'remap']),
@@ -626,14 +671,37 @@ def run_module():
             binary=dict(type='str', default='vmapctl'),
             lock_timeout=dict(type='int'),
         ),
+        mutually_exclusive=[('spec_dir', 'root')],
         supports_check_mode=True,
     )
     p = module.params
-    spec_dir = os.path.normpath(p['spec_dir'])
     given = normalise_specs(module)
     binary = find_binary(module, p['binary'])
-    if 'remap' in p['allow']:
-        check_remap_supported(module, binary)
+    options = vmapctl_options(module, binary)
+    if 'remap' in p['allow'] and '--allow-remap' not in options:
+        module.fail_json(msg="allow: remap needs vmapctl's --allow-remap, and %s does not have "
+                             "it ('vmapctl apply --help' does not list it): upgrade vmapctl, or "
+                             "leave remap out" % binary)
+    # the layered default set, or one directory (see DOCUMENTATION)
+    layered = p['spec_dir'] is None and '--root' in options
+    if p['root'] is not None and not layered:
+        module.fail_json(msg="root needs a vmapctl with --root (%s does not have it)" % binary)
+    root = os.path.normpath(p['root'] or '/')
+    if layered:
+        spec_dir = os.path.join(root, LAYERS[0])
+        environ = default_set_environ()
+    else:
+        spec_dir = os.path.normpath(p['spec_dir'] or '/' + LAYERS[0])
+        environ = {}
+
+    def set_args(tmp=None):
+        # where the spec set is read from: the host's, or the new one in tmp
+        if not layered:
+            return ['-f', tmp or spec_dir]
+        if tmp or root != '/':
+            return ['--root', tmp or root]
+        return []
+
     flags = [ALLOW_FLAGS[a] for a in p['allow']]
     if p['prune']:
         flags.append('--prune')
@@ -659,22 +727,29 @@ def run_module():
 
     tmpdir = tempfile.mkdtemp(prefix='vmapctl-', dir=module.tmpdir)
     try:
-        build_new_set(tmpdir, spec_dir, existing, given, p['exclusive'])
+        if layered:
+            build_new_root(tmpdir, root, spec_dir, existing, given, p['exclusive'])
+            # the temporary root's paths as the host's (under root)
+            real = root.rstrip(os.sep) + os.sep
+        else:
+            build_new_set(tmpdir, spec_dir, existing, given, p['exclusive'])
+            real = spec_dir + os.sep
 
         def in_tmp(run):
-            # the temporary set's paths as the spec directory's
+            # the temporary set's paths as those of the files on the host
             if run.data is not None:
-                run.data = rewrite_paths(run.data, tmpdir + os.sep, spec_dir + os.sep)
-            run.stderr = (run.stderr or '').replace(tmpdir + os.sep, spec_dir + os.sep)
+                run.data = rewrite_paths(run.data, tmpdir + os.sep, real)
+            run.stderr = (run.stderr or '').replace(tmpdir + os.sep, real)
             return run
 
         if module.check_mode or files_changed:
-            run = in_tmp(run_json(module, [binary, 'validate', '--json', '-f', tmpdir]))
+            run = in_tmp(run_json(module, [binary, 'validate', '--json'] + set_args(tmpdir),
+                                  environ))
             if run.rc != EXIT_OK:
                 fail_run(module, run, 'validate', files=nothing_written(files), plan=None,
                          actions=[])
-            run = in_tmp(run_json(module, [binary, 'plan', '--json', '--detailed-exitcode',
-                                           '-f', tmpdir] + flags))
+            run = in_tmp(run_json(module, [binary, 'plan', '--json', '--detailed-exitcode']
+                                  + set_args(tmpdir) + flags, environ))
             plan = (run.data or {}).get('plan')
             if run.rc not in (EXIT_OK, EXIT_CHANGES) or run.data is None:
                 # nothing written: the real run stops here too
@@ -693,7 +768,7 @@ def run_module():
     backup = {}
     if files_changed:
         if not os.path.isdir(spec_dir):
-            os.makedirs(spec_dir, 0o755)
+            os.makedirs(spec_dir, 0o755)  # and its parents, as mkdir -p
             existing = {}
         for name in files['written'] + files['removed']:
             backup[name] = existing.get(name, ('absent',))
@@ -712,10 +787,10 @@ def run_module():
                                     '; could not restore: ' + ', '.join(problems) if problems else ''),
                              files=files)
 
-    argv = [binary, 'apply', '--json', '--detailed-exitcode', '-f', spec_dir] + flags
+    argv = [binary, 'apply', '--json', '--detailed-exitcode'] + set_args() + flags
     if p['lock_timeout'] is not None:
         argv += ['--lock-timeout', str(p['lock_timeout'])]
-    run = run_json(module, argv)
+    run = run_json(module, argv, environ)
     data = run.data or {}
     plan = data.get('plan')
     extra = dict(files=files, plan=plan, actions=plan_actions(plan))

@@ -29,8 +29,9 @@ options:
   spec_dir:
     description:
       - The spec set drift is measured against (C(vmapctl status -f
-        spec_dir)). When not set, vmapctl's default set (the layered
-        C(/etc), C(/run) and C(/usr/lib) C(vmapctl/volumes.d) directories).
+        spec_dir)), as I(spec_dir) of M(vmapctl.dm.vmapctl). When not set,
+        vmapctl's default set (the layered C(/etc), C(/run) and C(/usr/lib)
+        C(vmapctl/volumes.d) directories).
     type: path
   names:
     description:
@@ -161,7 +162,7 @@ errors:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmapctl.dm.plugins.module_utils.vmapctl import (
-    EXIT_OK, EXIT_SPEC, error_messages, fail_run, find_binary, run_json)
+    EXIT_OK, EXIT_SPEC, default_set_environ, error_messages, fail_run, find_binary, run_json)
 
 
 def run_module():
@@ -176,11 +177,14 @@ def run_module():
     p = module.params
     binary = find_binary(module, p['binary'])
     argv = [binary, 'status', '--json']
+    environ = {}
     if p['spec_dir']:
         argv += ['-f', p['spec_dir']]
+    else:
+        environ = default_set_environ()
     if p['names']:
         argv += ['--'] + p['names']
-    run = run_json(module, argv)
+    run = run_json(module, argv, environ)
     data = run.data
     # exit 65: the spec set did not load, the live volumes are still there
     if data is None or run.rc not in (EXIT_OK, EXIT_SPEC) or not isinstance(data.get('volumes'), list):

@@ -190,6 +190,27 @@ class TestSpecDir(unittest.TestCase):
                           exclusive=True)
         self.assertEqual(os.listdir(tmp), ['d.yaml'])
 
+    def test_new_set_keeps_a_mask_a_mask(self):
+        # vmapctl reads the link of a mask and does not follow it
+        os.symlink('/dev/null', os.path.join(self.dir, 'vendor.yaml'))
+        tmp = os.path.join(self.top, 'new')
+        os.mkdir(tmp)
+        mod.build_new_set(tmp, self.dir, mod.scan_spec_dir(self.dir), [], exclusive=False)
+        self.assertEqual(os.readlink(os.path.join(tmp, 'vendor.yaml')), '/dev/null')
+
+    def test_new_root_has_the_new_etc_layer_and_links_to_the_other_layers(self):
+        self.put('keep.yaml', 'keep\n')
+        tmp = os.path.join(self.top, 'newroot')
+        os.mkdir(tmp)
+        mod.build_new_root(tmp, '/img', self.dir, mod.scan_spec_dir(self.dir), [('d.yaml', b'd\n')],
+                           exclusive=False)
+        etc = os.path.join(tmp, 'etc/vmapctl/volumes.d')
+        self.assertEqual(sorted(os.listdir(etc)), ['d.yaml', 'keep.yaml'])
+        self.assertEqual(os.readlink(os.path.join(etc, 'keep.yaml')), os.path.join(self.dir, 'keep.yaml'))
+        self.assertEqual(os.readlink(os.path.join(tmp, 'run/vmapctl/volumes.d')), '/img/run/vmapctl/volumes.d')
+        self.assertEqual(os.readlink(os.path.join(tmp, 'usr/lib/vmapctl/volumes.d')),
+                         '/img/usr/lib/vmapctl/volumes.d')
+
     def test_atomic_write_keeps_the_mode_of_the_file_it_replaces_and_leaves_no_temporary(self):
         self.put('data.yaml', 'old\n', mode=0o600)
         old = mod.read_entry(os.path.join(self.dir, 'data.yaml'))
@@ -217,6 +238,23 @@ class TestSpecDir(unittest.TestCase):
         self.assertEqual(os.readlink(os.path.join(self.dir, 'link.yaml')), 'target.yaml')
         self.assertFalse(os.path.lexists(os.path.join(self.dir, 'new.yaml')))
         self.assertEqual(sorted(os.listdir(self.dir)), ['data.yaml', 'link.yaml', 'target.yaml'])
+
+
+class TestOptions(unittest.TestCase):
+
+    HELP = '''usage: vmapctl apply [OPTION...]
+  -f, --file PATH            spec file or directory
+      --allow-recreate       allow remove + create where the kernel cannot reload in place
+      --allow-shrink         allow volumes to get smaller
+      --root DIR             look for the default spec directories under DIR (images, tests)
+'''
+
+    def test_the_options_are_read_from_apply_help(self):
+        opts = mod.apply_options(self.HELP)
+        self.assertIn('--root', opts)
+        self.assertIn('--allow-shrink', opts)
+        self.assertNotIn('--allow-remap', opts)
+        self.assertIn('--allow-remap', mod.apply_options(self.HELP + '      --allow-remap   allow ...\n'))
 
 
 class TestMessages(unittest.TestCase):
