@@ -272,7 +272,10 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 				   vmap_obj_bool(o, "ivLargeSectors") ? " iv_large" : "",
 				   vmap_obj_has(o, "integrity") ? " integrity " : "",
 				   vmap_obj_str(o, "integrity", ""), dev);
-	tident_at(out, len, "crypt", place, off + rel, sbuf_str(&tune));
+	if (r < 0)
+		tident_unknown(out, len, "crypt whose key vmapctl cannot read");
+	else
+		tident_at(out, len, "crypt", place, off + rel, sbuf_str(&tune));
 	if (key.s)
 		explicit_bzero(key.s, key.cap);
 	sbuf_free(&key);

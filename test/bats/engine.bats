@@ -152,8 +152,9 @@ EOF
 	vmapctl apply
 	sed -i 's/offset: 8}/offset: 1}/' "$VMAPCTL_SPEC_DIR/a.yaml"
 	# with the prediction off, the kernel takes the table at RELOAD and
-	# refuses it at RESUME (contract 5.3): the run must roll back
-	run --separate-stderr env VMAPCTL_TEST_HOOK=skip-predict "$VMAPCTL_BIN" apply --json
+	# refuses it at RESUME (contract 5.3): the run must roll back (the new
+	# offset shows other data: meant, so --allow-remap)
+	run --separate-stderr env VMAPCTL_TEST_HOOK=skip-predict "$VMAPCTL_BIN" apply --json --allow-remap
 	assert_failure 1
 	printf '%s' "$output" | python3 -c '
 import json, sys
@@ -395,7 +396,12 @@ EOF2
 	assert_failure 3
 	assert_output --partial "thin-pool target cannot be replaced"
 	[ "$(kernel_state)" = "$before" ]
+	# the pool's data device as a plain linear volume shows other data
+	# than the pool did: that too must be meant
 	run vmapctl apply --allow-recreate
+	assert_failure 3
+	assert_output --partial "would show other data"
+	run vmapctl apply --allow-recreate --allow-remap
 	assert_success
 	[ "$(dmsetup table pool)" = "0 262144 linear $(devnum "$data") 0" ]
 }
