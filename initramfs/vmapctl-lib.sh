@@ -87,7 +87,9 @@ vmapctl_build_info() {
 		env -u VMAPCTL_SPEC_DIR "$1" validate >&2
 		return 1
 	fi
+	# shellcheck disable=SC2034 # read by the hook and the module
 	VMAPCTL_FILES=$(printf '%s\n' "$_json" | vmapctl_json_array files)
+	# shellcheck disable=SC2034
 	VMAPCTL_MODULES=$(printf '%s\n' "$_json" | vmapctl_json_array modules)
 	VMAPCTL_KEYS=$(printf '%s\n' "$_json" | vmapctl_json_array keyFiles)
 	if [ -z "$VMAPCTL_KEYS" ] && [ -n "$VMAPCTL_FILES" ]; then

@@ -37,7 +37,7 @@ installkernel() {
 	hostonly='' instmods dm_mod
 	vmapctl_have_specs "$dracutsysrootdir" || return 0
 	vmapctl_build_info "$(vmapctl_find_bin)" || return 1
-	# shellcheck disable=SC2086 # module names, one word each
+	# shellcheck disable=SC2086,SC2046 # module names, one word each
 	hostonly='' instmods $VMAPCTL_MODULES $(vmapctl_extra_modules $VMAPCTL_MODULES)
 }
 
@@ -76,5 +76,6 @@ install() {
 	inst_script "$moddir/vmapctl-initrd.sh" /sbin/vmapctl-initrd
 	inst_hook cmdline 90 "$moddir/parse-vmapctl.sh"
 	inst_multiple awk sed grep blkid modprobe
+	# shellcheck disable=SC2086 # one module a word
 	printf '%s\n' dm-mod $VMAPCTL_MODULES >"$initdir/etc/vmapctl-modules"
 }

@@ -21,7 +21,11 @@ start)
 		[ -n "$m" ] && modprobe -q "$m"
 	done </etc/vmapctl-modules
 	vmapctl_boot_uptime >"$state/start"
-	vmapctl_boot_wait_seconds >"$state/wait"
+	# getarg also reads the command line dracut embeds (kernel_cmdline=
+	# in dracut.conf.d: /etc/cmdline.d)
+	w=$(getarg vmapctl.wait=)
+	case $w in '' | *[!0-9]*) w=30 ;; esac
+	echo "$w" >"$state/wait"
 	;;
 activate)
 	# not in $(...): VMAPCTL_WAITING must be set in this shell
