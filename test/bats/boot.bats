@@ -23,6 +23,7 @@ setup_file() {
 	export B=$BATS_FILE_TMPDIR
 	"$TOP/test/boot/mkdisk" "$B"
 	"$TOP/test/boot/mkinitrd" initramfs-tools "$KDIR" "$B/root.yaml" "$B/root.key" "$B/initrd.img"
+	"$TOP/test/boot/mkinitrd" dracut "$KDIR" "$B/root.yaml" "$B/root.key" "$B/dracut.img"
 }
 
 setup() {
@@ -45,8 +46,10 @@ boot() {
 	LOG=$BATS_TEST_TMPDIR/console.log
 	run "$TOP/test/boot/qemu-boot" "${opts[@]}" "$KDIR" "${IMG:-$B/initrd.img}" "${DISK:-$B/disk.img}" "$LOG" "$@"
 	echo "# $BATS_TEST_DESCRIPTION: $(grep 'qemu-boot:' <<<"$output" | tr '\n' ' ')" >&3
-	# the console without the kernel's own lines
+	# the console without the kernel's own lines; dracut's messages are
+	# kernel log lines ("[ 5.2] dracut: vmapctl: ..."): all of it in $raw
 	console=$(grep -v '^\[ *[0-9.]*\]' "$LOG" | tr -d '\r')
+	raw=$(tr -d '\r' <"$LOG")
 }
 
 # The root-init report shows / on /dev/mapper/root (crypt, VMAP-root)
@@ -134,4 +137,32 @@ assert_root_on_vmapctl() {
 	grep -q '^ROOT-INIT: done' <<<"$console"
 	grep -q "^ROOT-INIT: dm name '' uuid ''$" <<<"$console"
 	! grep -q '^vmapctl:' <<<"$console"
+}
+
+@test "the dracut image holds the module, vmapctl, the spec set, its key file and the dm modules" {
+	run lsinitrd "$B/dracut.img"
+	assert_success
+	assert_line --regexp '^vmapctl$'
+	for f in usr/sbin/vmapctl usr/sbin/vmapctl-initrd etc/vmapctl/volumes.d/root.yaml etc/vmapctl/keys/root.key \
+		usr/lib/udev/rules.d/09-vmapctl-dm.rules usr/lib/dracut/hooks/cmdline/90-parse-vmapctl.sh usr/sbin/dmsetup; do
+		assert_line --regexp " $f( |\$)"
+	done
+	assert_line --regexp 'kernel/drivers/md/dm-mod\.ko'
+	assert_line --regexp 'kernel/drivers/md/dm-crypt\.ko'
+	assert_line --regexp 'kernel/crypto/xts\.ko'
+}
+
+@test "the dracut image (systemd in the initramfs) boots the root on crypt over linear, and the udev entry of / survives the cleanup" {
+	IMG=$B/dracut.img boot --until '^ROOT-INIT: done' -- root=/dev/mapper/root vmapctl.wait=30 rd.shell=0
+	assert_success
+	assert_root_on_vmapctl
+	grep -q 'vmapctl: activated root$' <<<"$raw"
+}
+
+@test "with dracut, a disk attached 10 s late is waited for, by name, and the root on it boots" {
+	IMG=$B/dracut.img boot --late 10 --until '^ROOT-INIT: done' -- root=/dev/mapper/root vmapctl.wait=60 rd.shell=0
+	assert_success
+	assert_line --partial "attached the disk"
+	grep -q "vmapctl:   volume 'rootpart' is waiting for device 'udev:ID_SERIAL=vmapctl-boot'" <<<"$raw"
+	assert_root_on_vmapctl
 }
