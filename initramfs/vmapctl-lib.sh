@@ -78,8 +78,9 @@ vmapctl_spec_ciphers() {
 # will read it.  Prints vmapctl's errors and returns 1 when it does not
 # validate (an initramfs that cannot bring its volumes up must not
 # replace one that can).  Sets VMAPCTL_FILES (the spec files read),
-# VMAPCTL_MODULES (kernel modules the targets need) and VMAPCTL_KEYS
-# (key files named by {file: PATH}).
+# VMAPCTL_MODULES (kernel modules the targets need), VMAPCTL_VOLUMES (the
+# volume names) and VMAPCTL_KEYS (key files named by {file: PATH}), one
+# a line.
 vmapctl_build_info() {
 	_json=$(env -u VMAPCTL_SPEC_DIR "$1" validate --json 2>/dev/null)
 	if ! printf '%s\n' "$_json" | grep -q '"valid": *true'; then
@@ -91,6 +92,8 @@ vmapctl_build_info() {
 	VMAPCTL_FILES=$(printf '%s\n' "$_json" | vmapctl_json_array files)
 	# shellcheck disable=SC2034
 	VMAPCTL_MODULES=$(printf '%s\n' "$_json" | vmapctl_json_array modules)
+	# shellcheck disable=SC2034
+	VMAPCTL_VOLUMES=$(printf '%s\n' "$_json" | vmapctl_json_array volumes)
 	VMAPCTL_KEYS=$(printf '%s\n' "$_json" | vmapctl_json_array keyFiles)
 	if [ -z "$VMAPCTL_KEYS" ] && [ -n "$VMAPCTL_FILES" ]; then
 		# shellcheck disable=SC2086 # one path a line, no spaces in spec paths
@@ -151,6 +154,7 @@ vmapctl_boot_activate() {
 	mkdir -p /run/lock /run/vmapctl
 	_out=$(vmapctl activate --lock-timeout 60 --udev-timeout 20 2>/run/vmapctl/boot-activate.err)
 	_rc=$?
+	VMAPCTL_RC=$_rc
 	VMAPCTL_WAITING=$(printf '%s\n' "$_out" | sed -n 's/^waiting[[:space:]]*//p')
 	# what came up (activate also prints the plan it carries out: not
 	# for the console) and the errors, as they are
@@ -161,12 +165,17 @@ vmapctl_boot_activate() {
 }
 
 # vmapctl_boot_root_volume: NAME when root= is /dev/mapper/NAME (or
-# /dev/disk/by-id/dm-name-NAME), else nothing.
+# /dev/disk/by-id/dm-name-NAME) and NAME is a volume of the set (the
+# names, one a line, in $VMAPCTL_VOLUMES_FILE, written at build time),
+# else nothing.
 vmapctl_boot_root_volume() {
 	case ${ROOT:-} in
-	/dev/mapper/*) echo "${ROOT#/dev/mapper/}" ;;
-	/dev/disk/by-id/dm-name-*) echo "${ROOT#/dev/disk/by-id/dm-name-}" ;;
+	/dev/mapper/*) _rv=${ROOT#/dev/mapper/} ;;
+	/dev/disk/by-id/dm-name-*) _rv=${ROOT#/dev/disk/by-id/dm-name-} ;;
+	*) return 0 ;;
 	esac
+	grep -qxF -- "$_rv" "${VMAPCTL_VOLUMES_FILE:-/dev/null}" && echo "$_rv"
+	return 0
 }
 
 # vmapctl_boot_root_present: the root device exists (root=/dev/... or
@@ -187,6 +196,14 @@ vmapctl_boot_say_waiting() {
 		[ -n "$_l" ] || continue
 		echo "$1 volume '${_l%%: *}' is ${_l#*: }"
 	done
+}
+
+# vmapctl_boot_root_failed: true when root= names a volume of the set
+# that is neither there nor waiting while the last activation failed:
+# waiting longer cannot help (its errors were printed).
+vmapctl_boot_root_failed() {
+	[ "${VMAPCTL_RC:-0}" -ne 0 ] && [ -n "$(vmapctl_boot_root_volume)" ] &&
+		! vmapctl_boot_root_present && ! vmapctl_boot_root_waiting
 }
 
 # vmapctl_boot_root_waiting: true when root= names a volume still waiting.

@@ -60,17 +60,19 @@ install() {
 			fi
 		done
 	done
-	local IFS='
-'
-	for k in $VMAPCTL_KEYS; do
+	# one path a line (a path may hold spaces); not by changing IFS,
+	# which dracut's own functions rely on
+	while IFS= read -r k; do
+		[ -n "$k" ] || continue
 		if [ -f "$dracutsysrootdir$k" ]; then
 			inst_simple "$k"
 			chmod 0600 "$initdir$k"
 		else
 			dwarn "vmapctl: key file $k named by the spec set does not exist"
 		fi
-	done
-	unset IFS
+	done <<EOF
+$VMAPCTL_KEYS
+EOF
 	inst_rules 09-vmapctl-dm.rules "$moddir/69-vmapctl-initrd.rules"
 	inst_simple "$moddir/vmapctl-lib.sh" /lib/vmapctl-lib.sh
 	inst_script "$moddir/vmapctl-initrd.sh" /sbin/vmapctl-initrd
@@ -78,4 +80,5 @@ install() {
 	inst_multiple awk sed grep blkid modprobe
 	# shellcheck disable=SC2086 # one module a word
 	printf '%s\n' dm-mod $VMAPCTL_MODULES >"$initdir/etc/vmapctl-modules"
+	printf '%s\n' "$VMAPCTL_VOLUMES" >"$initdir/etc/vmapctl-volumes"
 }

@@ -14,6 +14,7 @@ mkdir -p "$state"
 ROOT=$(getarg root=)
 ROOT=${ROOT#block:}
 export ROOT
+export VMAPCTL_VOLUMES_FILE=/etc/vmapctl-volumes
 
 case ${1:-} in
 start)
@@ -30,15 +31,24 @@ start)
 activate)
 	# not in $(...): VMAPCTL_WAITING must be set in this shell
 	vmapctl_boot_activate >"$state/out" 2>&1
-	while IFS= read -r l; do info "$l"; done <"$state/out"
+	# what came up as information, anything else (errors) as warnings
+	while IFS= read -r l; do
+		case $l in "vmapctl: activated "*) info "$l" ;; *) warn "$l" ;; esac
+	done <"$state/out"
+	echo "$VMAPCTL_RC" >"$state/rc"
 	printf '%s\n' "$VMAPCTL_WAITING" | sed '/^$/d' >"$state/waiting.new"
 	mv "$state/waiting.new" "$state/waiting"
 	;;
 finished)
 	[ -e "$state/waiting" ] || exit 1
-	[ -s "$state/waiting" ] || exit 0
 	vmapctl_boot_root_present && exit 0
 	VMAPCTL_WAITING=$(cat "$state/waiting")
+	VMAPCTL_RC=$(cat "$state/rc")
+	if vmapctl_boot_root_failed; then
+		warn "vmapctl: the root file system ${ROOT} is vmapctl volume '$(vmapctl_boot_root_volume)', which vmapctl failed to bring up (see the errors above)."
+		die "vmapctl: the root volume could not be brought up"
+	fi
+	[ -n "$VMAPCTL_WAITING" ] || exit 0
 	start=$(cat "$state/start") wait_s=$(cat "$state/wait")
 	waited=$(($(vmapctl_boot_uptime) - start))
 	if [ "$waited" -ge "$wait_s" ]; then
