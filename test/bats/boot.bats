@@ -66,7 +66,7 @@ assert_root_on_vmapctl() {
 	grep -q "^ROOT-INIT: udev database /run/udev/data/b$mm mode 1644$" <<<"$console" ||
 		fail "the udev database entry of / did not survive the switch, or is not kept (db_persist)"
 	for p in E:DM_NAME=root E:DM_UUID=VMAP-root E:DM_UDEV_PRIMARY_SOURCE_FLAG=1 E:DM_UDEV_RULES_VSN=2 \
-		E:DM_SUSPENDED=0 E:ID_FS_LABEL=vmaproot S:mapper/root; do
+		E:ID_FS_LABEL=vmaproot S:mapper/root; do
 		grep -qx "ROOT-INIT: db: $p" <<<"$console" || fail "the udev database entry lacks $p"
 	done
 }
@@ -165,4 +165,14 @@ assert_root_on_vmapctl() {
 	assert_line --partial "attached the disk"
 	grep -q "vmapctl:   volume 'rootpart' is waiting for device 'udev:ID_SERIAL=vmapctl-boot'" <<<"$raw"
 	assert_root_on_vmapctl
+}
+
+@test "with dracut, a disk never attached stops the boot within vmapctl.wait, naming the volume and the device" {
+	IMG=$B/dracut.img boot --no-disk --timeout 90 --until 'FATAL: vmapctl: the root volume is missing its devices' -- \
+		root=/dev/mapper/root vmapctl.wait=8 rd.shell=0
+	# dracut halts (no power-off): the run ends at the message
+	assert_success
+	grep -Eq "vmapctl: gave up after ([89]|10) s \(vmapctl.wait=8\):" <<<"$raw"
+	grep -q "vmapctl:   still waiting: volume 'rootpart' is waiting for device 'udev:ID_SERIAL=vmapctl-boot'" <<<"$raw"
+	! grep -q '^ROOT-INIT' <<<"$console"
 }
