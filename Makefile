@@ -12,7 +12,10 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 CC      ?= cc
-PKGS    := yaml-0.1 devmapper libudev json-c libcrypto
+# The core of the library (spec, model, targets, plan, export) needs only
+# these; the system part adds libdevmapper and libudev.
+PKGS_CORE := yaml-0.1 json-c libcrypto
+PKGS    := $(PKGS_CORE) devmapper libudev
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings \
            -Wformat=2 -Wformat-security -Wvla -Wshadow -Wpointer-arith -Wundef \
@@ -30,24 +33,49 @@ SANFLAGS :=
 endif
 BUILD   := build/$(VARIANT)
 
+# Short build lines ("CC reconcile/plan/decide.c"); V=1 prints the commands.
+ifeq ($(V),1)
+Q_CC :=
+Q_AR :=
+Q_LINK :=
+else
+Q_CC   = @printf '  CC      %s\n' $<;
+Q_AR   = @printf '  AR      %s\n' $@;
+Q_LINK = @printf '  LINK    %s\n' $@;
+endif
+
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_CORE_LIBS = $(shell pkg-config --libs $(PKGS_CORE) 2>/dev/null)
 
 CPPFLAGS += -D_GNU_SOURCE -DVMAP_VERSION='"$(VERSION)"' -Ireconcile -Icmd
 CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
-LIB_SRCS  := $(sort $(wildcard reconcile/*.c reconcile/targets/*.c))
+LIB_SRCS  := $(sort $(wildcard reconcile/*.c reconcile/*/*.c))
+# The system part: what talks to the kernel or udev (dm.c, libudev) or
+# calls what does, and the front door.  The rest is the core: plain data
+# in, plain data out, so the unit tests link it without libdevmapper.
+LPAREN    := (
+SYS_SRCS  := $(sort $(filter reconcile/run/%,$(LIB_SRCS)) \
+	$(shell grep -l -E 'vmap_dm_[a-z_]+[$(LPAREN)]|<libudev[.]h>|<libdevmapper[.]h>' $(LIB_SRCS)))
+CORE_SRCS := $(filter-out $(SYS_SRCS),$(LIB_SRCS))
 CMD_SRCS  := $(sort $(wildcard cmd/*.c))
 UNIT_SRCS := $(sort $(wildcard test/unit/test_*.c))
-# Small programs the tests and benchmarks drive the library with.
-TOOL_SRCS := $(sort $(wildcard test/tools/*.c))
+# Small programs built with the library: generators of shipped files
+# (gen/: the JSON Schema, the man page's field tables), the benchmarks'
+# drivers (bench/) and the tests' (test/tools/).  All land in $(BUILD)/tools.
+TOOL_SRCS := $(sort $(wildcard gen/*.c bench/*.c test/tools/*.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+SYS_OBJS  := $(SYS_SRCS:%.c=$(BUILD)/%.o)
 CMD_OBJS  := $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/unit/%)
-TOOL_BINS := $(TOOL_SRCS:test/tools/%.c=$(BUILD)/tools/%)
-LIB       := $(BUILD)/libvmap.a
+TOOL_BINS := $(addprefix $(BUILD)/tools/,$(basename $(notdir $(TOOL_SRCS))))
+CORE_LIB  := $(BUILD)/libvmap-core.a
+SYS_LIB   := $(BUILD)/libvmap-sys.a
+LIB       := $(SYS_LIB) $(CORE_LIB)
 BIN       := $(BUILD)/vmapctl
 
 .PHONY: all deps check unit bats demo clean fuzz bench install uninstall help vm-shell
@@ -60,22 +88,29 @@ endif
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
-$(LIB): $(LIB_OBJS)
+$(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q_AR)$(AR) rcs $@ $^
+
+$(SYS_LIB): $(SYS_OBJS)
+	@rm -f $@
+	$(Q_AR)$(AR) rcs $@ $^
 
 $(BIN): $(CMD_OBJS) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJS) $(LIB) $(PKG_LIBS)
+	$(Q_LINK)$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJS) $(LIB) $(PKG_LIBS)
 
-$(BUILD)/unit/%: test/unit/%.c $(LIB) test/unit/unit.h
+# Unit tests link the core only, without libdevmapper and libudev: the
+# link fails if the planner or the parser ever calls into the system part.
+$(BUILD)/unit/%: test/unit/%.c $(CORE_LIB) test/unit/unit.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itest/unit $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) -lcmocka
+	$(Q_LINK)$(CC) $(CPPFLAGS) -Itest/unit $(CFLAGS_ALL) -o $@ $< $(CORE_LIB) $(PKG_CORE_LIBS) -lcmocka
 
-$(BUILD)/tools/%: test/tools/%.c $(LIB)
+vpath %.c gen bench test/tools
+$(BUILD)/tools/%: %.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS)
+	$(Q_LINK)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS)
 
 deps:
 	@scripts/deps build

@@ -5,6 +5,7 @@
 #                [SYSTEMDUNITDIR=/usr/lib/systemd/system] [SYSCONFDIR=/etc]
 #                [INITRAMFSTOOLSDIR=/usr/share/initramfs-tools]
 #                [DRACUTMODDIR=/usr/lib/dracut/modules.d]
+#                [ANSIBLECOLLDIR=$(PREFIX)/share/ansible/collections]
 #
 # udev rules, systemd units, the initramfs-tools hook and scripts and the
 # dracut module live outside PREFIX by convention (udev, systemd,
@@ -15,6 +16,13 @@
 # change here.  The man pages are the committed roff (man/mkman makes them
 # with pandoc): install needs no pandoc.  INSTALL_BIN picks the binary to
 # install (default: this build's, built first if needed).
+#
+# The Ansible collection (ansible_collections/vmapctl/dm: its modules,
+# plugins, galaxy.yml and README; not its tests) goes under ANSIBLECOLLDIR,
+# as `ansible-galaxy collection install -p` would lay it out; with
+# PREFIX=/usr that is on Ansible's default collections path.  A controller
+# that does not run `make install` builds it instead (`ansible-galaxy
+# collection build ansible_collections/vmapctl/dm`).
 #
 # test/bats/install.bats installs into a temporary DESTDIR, checks the exact
 # layout, uninstalls and checks that only directories are left.
@@ -31,6 +39,7 @@ SYSTEMDUNITDIR ?= /usr/lib/systemd/system
 SYSCONFDIR     ?= /etc
 INITRAMFSTOOLSDIR ?= /usr/share/initramfs-tools
 DRACUTMODDIR   ?= /usr/lib/dracut/modules.d
+ANSIBLECOLLDIR ?= $(DATADIR)/ansible/collections
 INSTALL        ?= install
 INSTALL_BIN    ?= $(BIN)
 
@@ -44,9 +53,17 @@ ANSIBLE_FILES  := $(wildcard examples/ansible/*)
 IT             := initramfs/initramfs-tools
 DRACUT_SCRIPTS := $(wildcard initramfs/dracut/90vmapctl/*.sh)
 DRACUT_RULES   := $(wildcard initramfs/dracut/90vmapctl/*.rules)
+COLL_SRC       := ansible_collections/vmapctl/dm
+COLL_DIR       := $(ANSIBLECOLLDIR)/ansible_collections/vmapctl/dm
+COLL_PLUGINS   := action modules module_utils
 
 # $(call inst,MODE,DIR,FILES): install FILES into $(DESTDIR)DIR
 inst = $(if $(strip $(3)),$(INSTALL) -d $(DESTDIR)$(2) && $(INSTALL) -m $(1) $(3) $(DESTDIR)$(2)/)
+# a newline, so that a $(foreach) makes one recipe line per item
+define nl
+
+
+endef
 # $(call uninst,DIR,FILES): remove what inst put there
 uninst = $(if $(strip $(2)),rm -f $(addprefix $(DESTDIR)$(1)/,$(notdir $(2))))
 
@@ -74,6 +91,9 @@ install: $(INSTALL_BIN)
 	$(call inst,0644,$(DRACUTMODDIR)/90vmapctl,$(DRACUT_RULES) initramfs/vmapctl-lib.sh)
 	$(call inst,0644,$(DOCDIR)/examples,$(EXAMPLE_FILES))
 	$(call inst,0644,$(DOCDIR)/examples/ansible,$(ANSIBLE_FILES))
+	$(call inst,0644,$(COLL_DIR),$(COLL_SRC)/galaxy.yml $(COLL_SRC)/README.md)
+	$(call inst,0644,$(COLL_DIR)/meta,$(COLL_SRC)/meta/runtime.yml)
+	$(foreach d,$(COLL_PLUGINS),$(call inst,0644,$(COLL_DIR)/plugins/$(d),$(wildcard $(COLL_SRC)/plugins/$(d)/*.py))$(nl))
 	@# the spec directory: made when missing, never touched when there
 	[ -d $(DESTDIR)$(SYSCONFDIR)/vmapctl/volumes.d ] || \
 		$(INSTALL) -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/vmapctl/volumes.d
@@ -96,6 +116,9 @@ uninstall:
 	$(call uninst,$(DRACUTMODDIR)/90vmapctl,$(DRACUT_SCRIPTS) $(DRACUT_RULES) initramfs/vmapctl-lib.sh)
 	$(call uninst,$(DOCDIR)/examples,$(EXAMPLE_FILES))
 	$(call uninst,$(DOCDIR)/examples/ansible,$(ANSIBLE_FILES))
+	$(call uninst,$(COLL_DIR),galaxy.yml README.md)
+	$(call uninst,$(COLL_DIR)/meta,runtime.yml)
+	$(foreach d,$(COLL_PLUGINS),$(call uninst,$(COLL_DIR)/plugins/$(d),$(wildcard $(COLL_SRC)/plugins/$(d)/*.py))$(nl))
 
 # Regenerate the roff man pages from man/*.md (pandoc, from Debian's
 # pandoc package: scripts/deps docs) and the field tables.

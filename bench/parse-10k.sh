@@ -4,7 +4,7 @@
 # normalise every target (what `plan` does before comparing tables).
 # The target is under one second for 10 000 volumes on a 2-core machine
 # (natively; `make bench` runs it in the emulated test VM, which is slower).
-# Needs a build (`make`): it uses build/rel/tools/bench-parse.
+# Needs a build (`make`): it uses build/rel/tools/bench-parse (bench/bench-parse.c).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 n=${1:-10000}

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "base/error.h"
 
 enum vmap_opt {
 	OPT_FILE,          /* -f PATH (repeatable) */
@@ -18,6 +18,7 @@ enum vmap_opt {
 	OPT_DETAILED_EXITCODE,
 	OPT_ALLOW_RECREATE,
 	OPT_ALLOW_SHRINK,
+	OPT_ALLOW_REMAP,
 	OPT_PRUNE,
 	OPT_DRY_RUN,
 	OPT_LOCK_TIMEOUT,
@@ -28,7 +29,8 @@ enum vmap_opt {
 	OPT_LIVE_STATE,    /* plan: read live state from a JSON snapshot */
 	OPT_LIVE_STATE_OUT,/* status: write a live-state snapshot */
 	OPT_DEVICE,        /* activate --device DEV */
-	OPT_FORMAT,        /* export --format */
+	OPT_FORMAT,        /* export --format, status --format */
+	OPT_ROOT,          /* --root DIR: prefix of the default spec directories */
 	OPT_HELP,
 	OPT__COUNT
 };
@@ -42,7 +44,7 @@ enum vmap_color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 struct vmap_cli {
 	const char **files;
 	size_t n_files;
-	bool json, detailed_exitcode, allow_recreate, allow_shrink, prune, dry_run;
+	bool json, detailed_exitcode, allow_recreate, allow_shrink, allow_remap, prune, dry_run;
 	double lock_timeout, udev_timeout;
 	int verbose;
 	bool quiet;
@@ -52,9 +54,16 @@ struct vmap_cli {
 	const char *live_state_out;
 	const char *device;
 	const char *format;
+	const char *root;
 	char **args;             /* operands after the command name */
 	int n_args;
 	unsigned given;          /* O(opt) for every option given */
+	/* the environment, read once by main.c (vmapctl(8), ENVIRONMENT) */
+	const char *env_spec_dir;  /* VMAPCTL_SPEC_DIR */
+	const char *env_run_dir;   /* VMAPCTL_RUN_DIR */
+	const char *env_lock_file; /* VMAPCTL_LOCK_FILE */
+	const char *env_test_hook; /* VMAPCTL_TEST_HOOK */
+	bool progress;             /* stderr is a terminal that redraws a line (TERM) */
 };
 
 struct vmap_command {
@@ -88,6 +97,10 @@ enum {
 	EXIT_LOCK = 75,
 };
 
+/* The library's options for this command line (vmapctl.h). */
+struct vmapctl_opts;
+void cli_opts(const struct vmap_cli *cli, struct vmapctl_opts *o);
+
 /* Print every error to stderr and return the exit code the worst one maps
  * to (exitcode.c: the one place errors become exit codes). */
 int vmap_report_errors(const struct vmap_cli *cli, struct vmap_errlist *errs);
@@ -104,5 +117,6 @@ int cmd_activate(struct vmap_cli *cli, struct vmap_errlist *errs);
 int cmd_version(struct vmap_cli *cli, struct vmap_errlist *errs);
 int cmd_export(struct vmap_cli *cli, struct vmap_errlist *errs);
 int cmd_adopt(struct vmap_cli *cli, struct vmap_errlist *errs);
+int cmd_cat_config(struct vmap_cli *cli, struct vmap_errlist *errs);
 
 #endif

@@ -1,14 +1,13 @@
 /* cmd_export.c: `vmapctl export [NAME...] [--format yaml|concise|dm-init]`:
  * managed volumes as they are now, as a spec or as dmsetup / kernel
- * command line text (reconcile/export.h).  It reads live state (or a
+ * command line text (reconcile/export/export.h).  It reads live state (or a
  * snapshot with --live-state) and changes nothing. */
 #include <stdio.h>
 
 #include "cli.h"
-#include "engine.h"
-#include "export.h"
 #include "output.h"
 #include "plan_print.h"
+#include "vmapctl.h"
 
 static void print_json(enum vmap_export_format f, const struct vmap_export *ex,
 		       const struct vmap_errlist *errs)
@@ -30,19 +29,17 @@ static void print_json(enum vmap_export_format f, const struct vmap_export *ex,
 int cmd_export(struct vmap_cli *cli, struct vmap_errlist *errs)
 {
 	enum vmap_export_format f = VMAP_EXPORT_YAML;
-	struct vmap_live live = {0};
 	struct vmap_export ex = {0};
+	struct vmapctl_opts o;
 
 	if (cli->format && vmap_export_format_parse(cli->format, &f) < 0) {
 		vmap_err(errs, VMAP_E_USAGE, 0, NULL, NULL,
 			 "--format takes yaml, concise or dm-init, not '%s'", cli->format);
 		return vmap_report_errors(cli, errs);
 	}
-	struct vmap_export_opts opts = {.format = f,
-					.names = (const char *const *)cli->args,
-					.n_names = (size_t)cli->n_args};
-	if (engine_live(cli, NULL, false, &live, errs) == 0)
-		vmap_export(&live, &opts, &ex, errs);
+	cli_opts(cli, &o);
+	o.format = f;
+	vmapctl_export(&o, &ex, errs);
 	if (cli->json)
 		print_json(f, &ex, errs);
 	else if (ex.text)
@@ -53,6 +50,5 @@ int cmd_export(struct vmap_cli *cli, struct vmap_errlist *errs)
 		fprintf(stderr, "vmapctl: warning: %s\n", ex.warnings[i]);
 	int rc = vmap_report_errors(cli, errs);
 	vmap_export_free(&ex);
-	vmap_live_free(&live);
 	return rc;
 }

@@ -2,52 +2,14 @@
  * spec set offline.  It never opens /dev/mapper/control, a device or a key
  * file: a spec can be checked on any machine (CI, a laptop). */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 #include "output.h"
-#include "spec.h"
-#include "target.h"
-#include "util.h"
+#include "vmapctl.h"
 
-/* Add `s` to the JSON array `a` unless it is there already. */
-static void add_unique(json_object *a, const char *s)
+static void print_json(const struct vmapctl_validated *v, const struct vmap_errlist *errs)
 {
-	for (size_t i = 0; i < json_object_array_length(a); i++)
-		if (!strcmp(json_object_get_string(json_object_array_get_idx(a, i)), s))
-			return;
-	json_object_array_add(a, json_object_new_string(s));
-}
-
-/* The kernel target types the set uses and the modules that provide
- * them: what an initramfs hook must copy for the set to come up. */
-static void add_types(json_object *o, const struct vmap_specset *set)
-{
-	json_object *types = json_object_new_array();
-	json_object *mods = json_object_new_array();
-	for (size_t i = 0; i < set->n_vols; i++)
-		for (size_t k = 0; k < set->vols[i].n_targets; k++) {
-			const char *name = set->vols[i].targets[k].kernel_name;
-			if (!name)
-				continue;
-			add_unique(types, name);
-			const struct vmap_target_type *tt = vmap_target_type_find(name);
-			if (tt && tt->module)
-				add_unique(mods, tt->module);
-			else if (!tt) {
-				/* what the kernel's request_module("dm-TYPE") loads */
-				char *m = xasprintf("dm-%s", name);
-				add_unique(mods, m);
-				free(m);
-			}
-		}
-	json_object_object_add(o, "targetTypes", types);
-	json_object_object_add(o, "modules", mods);
-}
-
-static void print_json(const struct vmap_specset *set, const struct vmap_errlist *errs)
-{
+	const struct vmap_specset *set = &v->set;
 	json_object *o = json_object_new_object();
 	json_object *files = json_object_new_array();
 	json_object *vols = json_object_new_array();
@@ -58,7 +20,8 @@ static void print_json(const struct vmap_specset *set, const struct vmap_errlist
 	json_object_object_add(o, "valid", json_object_new_boolean(errs->n == 0));
 	json_object_object_add(o, "files", files);
 	json_object_object_add(o, "volumes", vols);
-	add_types(o, set);
+	json_object_object_add(o, "targetTypes", strv_json(v->types, v->n_types));
+	json_object_object_add(o, "modules", strv_json(v->modules, v->n_modules));
 	if (errs->n) {
 		/* the same records stderr gets, for editors and CI annotations */
 		json_object *ea = json_object_new_array();
@@ -80,13 +43,16 @@ static void print_json(const struct vmap_specset *set, const struct vmap_errlist
 
 int cmd_validate(struct vmap_cli *cli, struct vmap_errlist *errs)
 {
-	struct vmap_specset set;
-	vmap_specset_load(&set, cli->files, cli->n_files, errs);
+	struct vmapctl_validated v;
+	struct vmapctl_opts o;
+	cli_opts(cli, &o);
+	vmapctl_validate(&o, &v, errs);
+	const struct vmap_specset *set = &v.set;
 	if (cli->json)
-		print_json(&set, errs);
+		print_json(&v, errs);
 	else if (!errs->n && !cli->quiet)
-		printf("ok: %zu volume%s in %zu file%s\n", set.n_vols, set.n_vols == 1 ? "" : "s",
-		       set.n_files, set.n_files == 1 ? "" : "s");
-	vmap_specset_free(&set);
+		printf("ok: %zu volume%s in %zu file%s\n", set->n_vols, set->n_vols == 1 ? "" : "s",
+		       set->n_files, set->n_files == 1 ? "" : "s");
+	vmapctl_validated_free(&v);
 	return vmap_report_errors(cli, errs);
 }

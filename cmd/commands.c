@@ -7,11 +7,12 @@ static const char *const color_values[] = {"auto", "always", "never", NULL};
 static const char *const format_values[] = {"yaml", "concise", "dm-init", NULL};
 
 const struct vmap_option_info vmap_options[OPT__COUNT] = {
-	[OPT_FILE] = {"file", 'f', "PATH", "spec file or directory (repeatable; default $VMAPCTL_SPEC_DIR or /etc/vmapctl/volumes.d)", NULL},
+	[OPT_FILE] = {"file", 'f', "PATH", "spec file or directory (repeatable; default $VMAPCTL_SPEC_DIR, else /etc, /run and /usr/lib vmapctl/volumes.d layered)", NULL},
 	[OPT_JSON] = {"json", 0, NULL, "machine-readable output on stdout", NULL},
 	[OPT_DETAILED_EXITCODE] = {"detailed-exitcode", 0, NULL, "exit 2 when changes were made (apply) or are pending (plan)", NULL},
 	[OPT_ALLOW_RECREATE] = {"allow-recreate", 0, NULL, "allow remove + create where the kernel cannot reload in place", NULL},
 	[OPT_ALLOW_SHRINK] = {"allow-shrink", 0, NULL, "allow volumes to get smaller", NULL},
+	[OPT_ALLOW_REMAP] = {"allow-remap", 0, NULL, "allow changes that make a volume show other data", NULL},
 	[OPT_PRUNE] = {"prune", 0, NULL, "remove managed volumes that are not in the spec set", NULL},
 	[OPT_DRY_RUN] = {"dry-run", 0, NULL, "plan only, change nothing", NULL},
 	[OPT_LOCK_TIMEOUT] = {"lock-timeout", 0, "SEC", "wait at most SEC for another run to finish (default 60)", NULL},
@@ -23,28 +24,30 @@ const struct vmap_option_info vmap_options[OPT__COUNT] = {
 	[OPT_LIVE_STATE_OUT] = {"live-state-out", 0, "FILE", "also write a live-state snapshot to FILE", NULL},
 	[OPT_DEVICE] = {"device", 0, "DEV", "the block device that appeared", NULL},
 	[OPT_FORMAT] = {"format", 0, "FORMAT", "output format: yaml (a spec), concise (dmsetup create --concise), dm-init (dm-mod.create=)", format_values},
+	[OPT_ROOT] = {"root", 0, "DIR", "look for the default spec directories under DIR (images, tests)", NULL},
 	[OPT_HELP] = {"help", 'h', NULL, "show help", NULL},
 };
 
 const struct vmap_command vmap_commands[] = {
-	{"validate", cmd_validate, 0, 0, O(OPT_FILE), "",
+	{"validate", cmd_validate, 0, 0, O(OPT_FILE) | O(OPT_ROOT), "",
 	 "parse and check the spec set offline; touches nothing"},
 	{"plan", cmd_plan, 0, 0,
-	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_ALLOW_RECREATE) | O(OPT_ALLOW_SHRINK) |
-		 O(OPT_PRUNE) | O(OPT_LIVE_STATE),
+	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_ALLOW_RECREATE) | O(OPT_ALLOW_SHRINK) | O(OPT_ALLOW_REMAP) |
+		 O(OPT_PRUNE) | O(OPT_LIVE_STATE) | O(OPT_ROOT),
 	 "", "read the live state and print the ordered plan; touches nothing"},
 	{"apply", cmd_apply, 0, 0,
-	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_ALLOW_RECREATE) | O(OPT_ALLOW_SHRINK) |
-		 O(OPT_PRUNE) | O(OPT_DRY_RUN) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT),
+	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_ALLOW_RECREATE) | O(OPT_ALLOW_SHRINK) | O(OPT_ALLOW_REMAP) |
+		 O(OPT_PRUNE) | O(OPT_DRY_RUN) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT) | O(OPT_ROOT),
 	 "", "plan, then make the kernel match the spec set"},
 	{"status", cmd_status, 0, -1,
-	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_LIVE_STATE) | O(OPT_LIVE_STATE_OUT),
+	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_LIVE_STATE) | O(OPT_LIVE_STATE_OUT) |
+		 O(OPT_ROOT),
 	 "[NAME...]", "managed volumes: state, drift, open count, limits"},
 	{"destroy", cmd_destroy, 1, -1,
 	 O(OPT_DETAILED_EXITCODE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT), "NAME...",
 	 "remove managed volumes (and only managed ones)"},
 	{"activate", cmd_activate, 0, 0,
-	 O(OPT_FILE) | O(OPT_DEVICE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT), "",
+	 O(OPT_FILE) | O(OPT_DEVICE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT) | O(OPT_ROOT), "",
 	 "boot/udev entry point: create the volumes whose devices are all present"},
 	{"recover", cmd_recover, 0, 0,
 	 O(OPT_DETAILED_EXITCODE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT), "",
@@ -56,5 +59,7 @@ const struct vmap_command vmap_commands[] = {
 	 "make devices without a uuid managed (uuid VMAP-NAME)"},
 	{"version", cmd_version, 0, 0, 0, "",
 	 "print the tool, libdevmapper and kernel driver versions"},
+	{"cat-config", cmd_cat_config, 0, 0, O(OPT_FILE) | O(OPT_ROOT), "",
+	 "print the spec set's files, each with where it came from"},
 	{NULL, NULL, 0, 0, 0, NULL, NULL},
 };

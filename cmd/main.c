@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 
 static void usage_all(FILE *f)
 {
@@ -123,6 +123,7 @@ int main(int argc, char **argv)
 			case OPT_DETAILED_EXITCODE: cli.detailed_exitcode = true; break;
 			case OPT_ALLOW_RECREATE: cli.allow_recreate = true; break;
 			case OPT_ALLOW_SHRINK: cli.allow_shrink = true; break;
+			case OPT_ALLOW_REMAP: cli.allow_remap = true; break;
 			case OPT_PRUNE: cli.prune = true; break;
 			case OPT_DRY_RUN: cli.dry_run = true; break;
 			case OPT_LOCK_TIMEOUT:
@@ -144,6 +145,7 @@ int main(int argc, char **argv)
 			case OPT_LIVE_STATE_OUT: cli.live_state_out = optarg; break;
 			case OPT_DEVICE: cli.device = optarg; break;
 			case OPT_FORMAT: cli.format = optarg; break;
+			case OPT_ROOT: cli.root = optarg; break;
 			case OPT_HELP: break;
 			}
 		}
@@ -200,10 +202,19 @@ int main(int argc, char **argv)
 		rc = usage_error("--color takes auto, always or never, not '%s'", color);
 		goto out;
 	}
-	/* NO_COLOR (no-color.org) wins over auto, not over an explicit --color. */
+	/* The environment, read here once and passed down (vmapctl(8)).
+	 * NO_COLOR (no-color.org) wins over auto, not over an explicit --color. */
 	const char *nc = getenv("NO_COLOR");
 	cli.use_color = cli.color == COLOR_ALWAYS ||
 			(cli.color == COLOR_AUTO && !(nc && *nc) && isatty(STDOUT_FILENO));
+	/* progress redraws its line with "\r\033[K": only on a terminal that
+	 * is not TERM=dumb (an editor's shell buffer, a bare serial console) */
+	const char *term = getenv("TERM");
+	cli.progress = isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb"));
+	cli.env_spec_dir = getenv("VMAPCTL_SPEC_DIR");
+	cli.env_run_dir = getenv("VMAPCTL_RUN_DIR");
+	cli.env_lock_file = getenv("VMAPCTL_LOCK_FILE");
+	cli.env_test_hook = getenv("VMAPCTL_TEST_HOOK");
 	cli.files = files;
 
 	struct vmap_errlist errs = {0};

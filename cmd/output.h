@@ -8,4 +8,7 @@
  * does the escaping: no JSON text is ever assembled by hand. */
 void vmap_print_json(json_object *o);
 
+/* A JSON array of the strings v[0..n). */
+json_object *strv_json(char *const *v, size_t n);
+
 #endif

@@ -2,12 +2,13 @@
  * order) and for machines (JSON, schema/plan.schema.json). */
 #include "plan_print.h"
 
+#include "output.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dm.h"
-#include "util.h"
+#include "base/util.h"
 
 #define C_RESET "\033[0m"
 #define C_BOLD "\033[1m"
@@ -108,6 +109,32 @@ static void print_table_diff(FILE *f, const struct vmap_cli *cli, const struct v
 	}
 }
 
+/* What the new table does to the data (contract 5.9): a review wants the
+ * ranges that do not keep their data, with old and new backing. */
+static void print_ranges(FILE *f, const struct vmap_cli *cli, const struct vmap_volplan *vp)
+{
+	uint64_t kept = 0;
+	for (size_t i = 0; i < vp->ranges.n; i++)
+		kept += vp->ranges.v[i].cls == VMAP_RANGE_KEPT ? vp->ranges.v[i].len : 0;
+	if (!vp->ranges.n)
+		return;
+	fprintf(f, "      data: %s%s%s", col(cli, vp->risk == VMAP_RISK_DESTRUCTIVE ? C_RED : ""),
+		vmap_risk_name(vp->risk), col(cli, C_RESET));
+	if (kept)
+		fprintf(f, ", %llu sector%s kept", (unsigned long long)kept, kept == 1 ? "" : "s");
+	fputc('\n', f);
+	for (size_t i = 0; i < vp->ranges.n; i++) {
+		const struct vmap_range *r = &vp->ranges.v[i];
+		if (r->cls == VMAP_RANGE_KEPT)
+			continue;
+		struct sbuf t = {0};
+		vmap_range_text(&t, r);
+		fprintf(f, "      %s%s%s %s\n", col(cli, r->cls == VMAP_RANGE_REMAPPED || r->cls == VMAP_RANGE_SHRUNK ? C_RED : C_YELLOW),
+			vmap_range_class_name(r->cls), col(cli, C_RESET), sbuf_str(&t));
+		sbuf_free(&t);
+	}
+}
+
 static const char *phase_name(enum vmap_phase p)
 {
 	switch (p) {
@@ -161,6 +188,7 @@ void print_plan_human(FILE *f, const struct vmap_cli *cli, const struct vmap_pla
 		} else if (cli->verbose > 0 && vp->vol >= 0) {
 			print_table_lines(f, cli, " ", "", vp, true);
 		}
+		print_ranges(f, cli, vp);
 		if (vp->action == VMAP_ACT_RELOAD || vp->action == VMAP_ACT_REFRESH)
 			fprintf(f, "      suspend: %s\n", vp->suspend_policy);
 		for (size_t k = 0; k < vp->n_notes; k++)
@@ -200,14 +228,6 @@ static json_object *loc_json(const struct vmap_loc *l)
 	return o;
 }
 
-static json_object *strv_json(char *const *v, size_t n)
-{
-	json_object *a = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(v[i]));
-	return a;
-}
-
 static json_object *line_json(uint64_t start, uint64_t len, const char *type, const char *params)
 {
 	json_object *o = json_object_new_object();
@@ -216,6 +236,26 @@ static json_object *line_json(uint64_t start, uint64_t len, const char *type, co
 	json_object_object_add(o, "type", json_object_new_string(type));
 	json_object_object_add(o, "params", json_object_new_string(params));
 	return o;
+}
+
+static json_object *ranges_json(const struct vmap_ranges *r)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < r->n; i++) {
+		const struct vmap_range *x = &r->v[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "start", json_object_new_uint64(x->start));
+		json_object_object_add(o, "length", json_object_new_uint64(x->len));
+		json_object_object_add(o, "class", json_object_new_string(vmap_range_class_name(x->cls)));
+		json_object_object_add(o, "undecided", json_object_new_boolean(x->why != NULL));
+		json_object_object_add(o, "why", x->why ? json_object_new_string(x->why) : NULL);
+		json_object_object_add(o, "old", x->old_what ? json_object_new_string(x->old_what) : NULL);
+		json_object_object_add(o, "oldOffset", x->old_what ? json_object_new_uint64(x->old_rel) : NULL);
+		json_object_object_add(o, "new", x->new_what ? json_object_new_string(x->new_what) : NULL);
+		json_object_object_add(o, "newOffset", x->new_what ? json_object_new_uint64(x->new_rel) : NULL);
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 json_object *plan_to_json(const struct vmap_plan *p)
@@ -234,6 +274,8 @@ json_object *plan_to_json(const struct vmap_plan *p)
 		json_object_object_add(v, "reasons", strv_json(vp->why, vp->n_why));
 		json_object_object_add(v, "notes", strv_json(vp->notes, vp->n_notes));
 		json_object_object_add(v, "suspend", json_object_new_string(vp->suspend_policy ? vp->suspend_policy : "flush"));
+		json_object_object_add(v, "risk", json_object_new_string(vmap_risk_name(vp->risk)));
+		json_object_object_add(v, "ranges", ranges_json(&vp->ranges));
 		if (vp->live) {
 			json_object *cur = json_object_new_array();
 			for (size_t k = 0; k < vp->live->live.n; k++) {

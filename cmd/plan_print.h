@@ -7,8 +7,8 @@
 #include <json-c/json.h>
 
 #include "cli.h"
-#include "error.h"
-#include "plan.h"
+#include "base/error.h"
+#include "plan/plan.h"
 
 void print_plan_human(FILE *f, const struct vmap_cli *cli, const struct vmap_plan *p);
 json_object *plan_to_json(const struct vmap_plan *p);

@@ -19,16 +19,17 @@ _vmapctl_opts()
 {
 	local opts
 	case $1 in
-	validate) opts="-f --file --json -v --verbose -q --quiet --color -h --help" ;;
-	plan) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --prune -v --verbose -q --quiet --color --live-state -h --help" ;;
-	apply) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --prune --dry-run --lock-timeout --udev-timeout -v --verbose -q --quiet --color -h --help" ;;
-	status) opts="-f --file --json --detailed-exitcode -v --verbose -q --quiet --color --live-state --live-state-out -h --help" ;;
+	validate) opts="-f --file --json -v --verbose -q --quiet --color --root -h --help" ;;
+	plan) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --allow-remap --prune -v --verbose -q --quiet --color --live-state --root -h --help" ;;
+	apply) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --allow-remap --prune --dry-run --lock-timeout --udev-timeout -v --verbose -q --quiet --color --root -h --help" ;;
+	status) opts="-f --file --json --detailed-exitcode -v --verbose -q --quiet --color --live-state --live-state-out --root -h --help" ;;
 	destroy) opts="--json --detailed-exitcode --lock-timeout --udev-timeout -v --verbose -q --quiet --color -h --help" ;;
-	activate) opts="-f --file --json --lock-timeout --udev-timeout -v --verbose -q --quiet --color --device -h --help" ;;
+	activate) opts="-f --file --json --lock-timeout --udev-timeout -v --verbose -q --quiet --color --device --root -h --help" ;;
 	recover) opts="--json --detailed-exitcode --lock-timeout --udev-timeout -v --verbose -q --quiet --color -h --help" ;;
 	export) opts="--json -v --verbose -q --quiet --color --live-state --format -h --help" ;;
 	adopt) opts="--json --detailed-exitcode --lock-timeout --udev-timeout -v --verbose -q --quiet --color -h --help" ;;
 	version) opts="--json -v --verbose -q --quiet --color -h --help" ;;
+	cat-config) opts="-f --file --json -v --verbose -q --quiet --color --root -h --help" ;;
 	*) opts="--json -v --verbose -q --quiet --color -h --help" ;;
 	esac
 	printf '%s\n' "$opts"
@@ -89,7 +90,7 @@ _vmapctl()
 		w=${words[i]}
 		case $w in
 		-f | --file | --color | --format | --live-state | --live-state-out | --device | \
-			--lock-timeout | --udev-timeout)
+			--lock-timeout | --udev-timeout | --root)
 			# the value is the next word, or the one after a split-off "="
 			[[ ${words[i + 1]} == = ]] && ((i++))
 			((i++))
@@ -113,6 +114,10 @@ _vmapctl()
 		compopt -o filenames 2>/dev/null || :
 		reply=($(compgen -f -- "$cur"))
 		;;
+	--root)
+		compopt -o filenames 2>/dev/null || :
+		reply=($(compgen -d -- "$cur"))
+		;;
 	--device)
 		compopt -o filenames 2>/dev/null || :
 		reply=($(compgen -f -- "${cur:-/dev/}"))
@@ -122,7 +127,7 @@ _vmapctl()
 		if [[ $cur == -* ]]; then
 			reply=($(compgen -W "$(_vmapctl_opts "$cmd")" -- "$cur"))
 		elif [[ -z $cmd ]]; then
-			local commands="validate plan apply status destroy activate recover export adopt version"
+			local commands="validate plan apply status destroy activate recover export adopt version cat-config"
 			reply=($(compgen -W "$commands" -- "$cur"))
 		else
 			case $cmd in

@@ -14,7 +14,7 @@
 # -f paths already on the command line; works as any user) and, for
 # devices, from `dmsetup info` (needs root; silently nothing otherwise).
 
-set -l vmapctl_commands validate plan apply status destroy activate recover export adopt version
+set -l vmapctl_commands validate plan apply status destroy activate recover export adopt version cat-config
 
 # True when the command on the line is one of the arguments.
 function __vmapctl_using
@@ -34,7 +34,7 @@ function __vmapctl_command
             continue
         end
         switch $w
-            case -f --file --color --format --live-state --live-state-out --device --lock-timeout --udev-timeout
+            case -f --file --color --format --live-state --live-state-out --device --lock-timeout --udev-timeout --root
                 set skip 1
             case '-*'
             case '*'
@@ -93,6 +93,7 @@ complete -c vmapctl -n "not __fish_seen_subcommand_from $vmapctl_commands" -a re
 complete -c vmapctl -n "not __fish_seen_subcommand_from $vmapctl_commands" -a export -d 'managed volumes as a spec or dmsetup text'
 complete -c vmapctl -n "not __fish_seen_subcommand_from $vmapctl_commands" -a adopt -d 'make devices without a uuid managed'
 complete -c vmapctl -n "not __fish_seen_subcommand_from $vmapctl_commands" -a version -d 'tool, library and driver versions'
+complete -c vmapctl -n "not __fish_seen_subcommand_from $vmapctl_commands" -a cat-config -d 'the spec set'"'"'s files and where they came from'
 
 # options every command takes (also before the command name)
 complete -c vmapctl -l json -d 'machine-readable output on stdout'
@@ -102,10 +103,12 @@ complete -c vmapctl -l color -x -a 'auto always never' -d 'colour the output'
 complete -c vmapctl -s h -l help -d 'show help'
 
 # options of some commands
-complete -c vmapctl -n '__vmapctl_using validate plan apply status activate' -s f -l file -r -F -d 'spec file or directory (repeatable)'
+complete -c vmapctl -n '__vmapctl_using validate plan apply status activate cat-config' -s f -l file -r -F -d 'spec file or directory (repeatable)'
+complete -c vmapctl -n '__vmapctl_using validate plan apply status activate cat-config' -l root -x -a '(__fish_complete_directories)' -d 'default spec directories under DIR'
 complete -c vmapctl -n '__vmapctl_using plan apply status destroy recover adopt' -l detailed-exitcode -d 'exit 2 when changes were made or are pending'
 complete -c vmapctl -n '__vmapctl_using plan apply' -l allow-recreate -d 'allow remove + create where a reload cannot do'
 complete -c vmapctl -n '__vmapctl_using plan apply' -l allow-shrink -d 'allow volumes to get smaller'
+complete -c vmapctl -n '__vmapctl_using plan apply' -l allow-remap -d 'allow changes that make a volume show other data'
 complete -c vmapctl -n '__vmapctl_using plan apply' -l prune -d 'remove managed volumes not in the spec set'
 complete -c vmapctl -n '__vmapctl_using apply' -l dry-run -d 'plan only, change nothing'
 complete -c vmapctl -n '__vmapctl_using apply destroy activate recover adopt' -l lock-timeout -x -d 'wait at most SEC for another run'

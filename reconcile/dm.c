@@ -16,7 +16,7 @@
 #include <libdevmapper.h>
 #include <linux/dm-ioctl.h> /* DM_NAME_LEN, DM_UUID_LEN */
 
-#include "util.h"
+#include "base/util.h"
 
 /* ---- capturing libdm's messages ----
  *
@@ -303,34 +303,6 @@ static void decode_dev(uint64_t dev, unsigned *maj, unsigned *min)
 	*min = (unsigned)((dev & 0xff) | ((dev >> 12) & 0xfff00));
 }
 
-static void table_free(struct vmap_table *t)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		free(t->lines[i].type);
-		if (t->lines[i].params) {
-			/* raw params may hold key material */
-			explicit_bzero(t->lines[i].params, strlen(t->lines[i].params));
-			free(t->lines[i].params);
-		}
-	}
-	free(t->lines);
-	t->lines = NULL;
-	t->n = 0;
-}
-
-void vmap_dmdev_free(struct vmap_dmdev *d)
-{
-	if (!d)
-		return;
-	free(d->name);
-	free(d->uuid);
-	table_free(&d->live);
-	table_free(&d->inactive);
-	free(d->dep_major);
-	free(d->dep_minor);
-	memset(d, 0, sizeof(*d));
-}
-
 /* Run a TABLE task; *gone when the device vanished meanwhile (ENXIO). */
 static int read_table(const char *name, bool inactive, struct dm_task **out, bool *gone,
 		      struct vmap_errlist *errs)
@@ -376,7 +348,8 @@ static void copy_table(struct dm_task *dmt, struct vmap_table *t)
 		next = dm_get_next_target(dmt, next, &start, &len, &type, &params);
 		if (!type)
 			break;
-		struct vmap_table_line l = {start, len, xstrdup(type), xstrdup(params ? params : "")};
+		struct vmap_table_line l = {.start = start, .len = len, .type = xstrdup(type),
+					    .params = xstrdup(params ? params : "")};
 		VEC_PUSH(t->lines, t->n, cap, l);
 	} while (next);
 }
@@ -415,6 +388,36 @@ out:
 
 /* Read one device: info and live table from one TABLE call, then the
  * inactive table and deps only when there is something to read. */
+int vmap_dm_status(const char *name, char ***out, size_t *n, struct vmap_errlist *errs)
+{
+	*out = NULL;
+	*n = 0;
+	capture_reset();
+	struct dm_task *dmt = task_new(DM_DEVICE_STATUS, name, errs);
+	if (!dmt)
+		return -1;
+	if (!dm_task_run(dmt)) {
+		int e = dm_task_get_errno(dmt);
+		if (e != ENXIO)
+			task_fail(errs, dmt, NULL, name, "cannot read the status");
+		dm_task_destroy(dmt);
+		return e == ENXIO ? 0 : -1;
+	}
+	size_t cap = 0;
+	void *next = NULL;
+	do {
+		uint64_t start, len;
+		char *type = NULL, *params = NULL;
+		next = dm_get_next_target(dmt, next, &start, &len, &type, &params);
+		if (!type)
+			break;
+		char *s = xstrdup(params ? params : "");
+		VEC_PUSH(*out, *n, cap, s);
+	} while (next);
+	dm_task_destroy(dmt);
+	return 0;
+}
+
 static int get_one(const char *name, struct vmap_dmdev *out, bool *found,
 		   struct vmap_errlist *errs)
 {

@@ -12,8 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "live.h"
+#include "base/error.h"
+#include "model/dmflags.h"
+#include "model/live.h"
 
 #define VMAP_DM_CONTROL "/dev/mapper/control"
 
@@ -37,6 +38,9 @@ int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_err
  * only when there is a live table.  A device removed meanwhile is left
  * out.  Deps are those of the live table. */
 int vmap_dm_list(struct vmap_dmdev **out, size_t *n, struct vmap_errlist *errs);
+/* The status text (STATUS) of each line of `name`'s live table, in table
+ * order (allocated; *n 0 when the device went away). */
+int vmap_dm_status(const char *name, char ***out, size_t *n, struct vmap_errlist *errs);
 /* One device by name; 0 with *found=false when it does not exist. */
 int vmap_dm_get(const char *name, struct vmap_dmdev *out, bool *found, struct vmap_errlist *errs);
 
@@ -59,10 +63,6 @@ struct vmap_udev_batch {
 	bool disabled;   /* no udev sync (udev not running, or DM_DISABLE_UDEV) */
 };
 
-#define VMAP_DM_NOFLUSH 0x1u
-#define VMAP_DM_SKIP_LOCKFS 0x2u
-#define VMAP_DM_SECURE 0x4u    /* the params carry key material */
-#define VMAP_DM_READONLY 0x8u
 
 /* CREATE with a table: CREATE, RELOAD, RESUME, as libdm does for a CREATE
  * carrying targets, but step by step so the error names the failing step
@@ -106,7 +106,5 @@ bool vmap_dm_udev_sync(void);
  * so it joins `udev` like RESUME does. */
 int vmap_dm_set_uuid(const char *name, const char *uuid, struct vmap_udev_batch *udev,
 		     struct vmap_errlist *errs);
-
-void vmap_dmdev_free(struct vmap_dmdev *d);
 
 #endif

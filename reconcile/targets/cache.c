@@ -5,7 +5,7 @@
  * loaded (it keeps a copy of those words), so the canonical form is
  * simply the one vmapctl writes: features in a fixed order, policy
  * arguments in the order given. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <string.h>
 
@@ -135,6 +135,53 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	return r;
 }
 
+/* A clean cache shows its origin: sector i is origin sector i, and the
+ * cache device may change.  Blocks not yet written back live on the
+ * cache device: while the live status ("... <#dirty> ...", the 11th word)
+ * counts any, the cache and metadata devices are identity too.  The new
+ * side can be either: a table over the same three devices keeps them.
+ * Mode and policy only tune. */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	char *origin = tident_device(ctx, o, "originDevice");
+	char *cdev = tident_device(ctx, o, "cacheDevice");
+	char *meta = tident_device(ctx, o, "metadataDevice");
+	struct sbuf tune = {0};
+	tident_tune_field(&tune, o, "mode");
+	tident_tune_field(&tune, o, "policy");
+	tident_tune_field(&tune, o, "noDiscardPassdown");
+	/* a clean cache may move: that too only tunes */
+	sbuf_printf(&tune, "cache=%s;meta=%s;", cdev ? cdev : "?", meta ? meta : "?");
+	size_t nw = 0;
+	char **w = ctx->live ? split_words(ctx->status ? ctx->status : "", &nw) : NULL;
+	uint64_t dirty = 0;
+	bool known = !ctx->live || (nw > 10 && parse_u64(w[10], &dirty));
+	struct vmap_place at[2];
+	size_t n_at = 0;
+	if (origin && known && !(ctx->live && dirty))
+		at[n_at++] = (struct vmap_place){origin, rel};
+	char *full = origin && cdev && meta ? tident_key("cache(%s cache %s meta %s block %llu)", origin,
+							 cdev, meta, ULL(vmap_obj_u64(o, "blockSize", 0)))
+					    : NULL;
+	if (full)
+		at[n_at++] = (struct vmap_place){full, rel};
+	if (n_at) {
+		char *label = tident_key("cache over %s%s", origin,
+					 ctx->live && dirty ? " with dirty blocks on its cache device" : "");
+		vmap_pieces_add(out, len, VMAP_PIECE_DATA, at, n_at, sbuf_str(&tune), label);
+		free(label);
+	} else {
+		tident_unknown(out, len, "cache whose devices vmapctl cannot identify");
+	}
+	free(origin);
+	free(cdev);
+	free(meta);
+	free(full);
+	sbuf_free(&tune);
+	strv_free(w);
+}
+
 const struct vmap_target_type vmap_tt_cache = {
 	.name = "cache",
 	.module = "dm-cache",
@@ -142,4 +189,6 @@ const struct vmap_target_type vmap_tt_cache = {
 	.parse = parse,
 	.emit = emit,
 	.validate = validate,
+	.identity = identity,
+	.identity_status = true,
 };

@@ -1,5 +1,5 @@
 /* common.c: see common.h. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "secret.h"
+#include "model/secret.h"
 
 int tparse_fail(struct vmap_errlist *errs, const struct vmap_loc *loc, const char *type,
 		const char *fmt, ...)

@@ -4,8 +4,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "target.h"
+#include "base/util.h"
+#include "targets/target.h"
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 #define ULL(x) ((unsigned long long)(x))
@@ -71,10 +74,20 @@ bool tis_pow2(uint64_t v);
 /* floor(log2(v)) for v > 0 (the kernel's __fls). */
 unsigned tlog2(uint64_t v);
 
-/* ---- per-type hooks used by normalise.c ---- */
+/* ---- data identity (ident.c) ---- */
 
-/* dm-raid reports max_write_behind at half the value it was loaded with:
- * put live text words back into load units before parsing them. */
-void vmap_raid_live_to_load(char **w, size_t n);
+/* The place key of the DEVICE field `key` (ctx->device), or NULL. */
+char *tident_device(struct vmap_ident_ctx *ctx, const struct vmap_obj *o, const char *key);
+/* A piece the type cannot tell about, one with no data (zero, error). */
+void tident_unknown(struct vmap_pieces *out, uint64_t len, const char *why);
+void tident_none(struct vmap_pieces *out, uint64_t len, const char *type);
+/* A piece of data at position `pos` of place `key` (taken and freed; NULL:
+ * UNKNOWN), with `tune`; labelled "TYPE KEY". */
+void tident_at(struct vmap_pieces *out, uint64_t len, const char *type, char *key, uint64_t pos,
+	       const char *tune);
+/* A place key made with printf (allocated). */
+char *tident_key(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Append "key=value;" of field `key` to `tune` (nothing when unset). */
+void tident_tune_field(struct sbuf *tune, const struct vmap_obj *o, const char *key);
 
 #endif

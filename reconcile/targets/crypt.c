@@ -3,7 +3,7 @@
  * The kernel reports the key as lowercase hex (a keyring key as
  * `:<size>:<type>:<desc>` verbatim, no key as `-`), and the optional
  * features recounted, in its own order, `sector_size:512` dropped. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,14 +224,73 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	return r;
 }
 
+/* <cipher> <key> ...: the key is hex; ":len:type:desc" is a keyring
+ * reference and "-" no key. */
+static long key_prefix(size_t i, const char *w, size_t len)
+{
+	if (i != 1 || len == 0 || w[0] == ':' || (len == 1 && w[0] == '-'))
+		return -1;
+	return 0;
+}
+
+static const char *dm_init_problem(const struct vmap_obj *o)
+{
+	const struct vmap_value *k = vmap_obj_get(o, "key");
+	if (k->set && k->secret && k->secret->kind == VMAP_SECRET_KEYRING)
+		return "its key is in the kernel keyring, which is empty when dm-mod.create= runs";
+	return NULL;
+}
+
+/* Sector i is sector offset + i of the device, decrypted with the
+ * cipher, the key and the IV of sector ivOffset + i: all of it decides
+ * what a sector shows, ivOffset relative to offset (a split into two
+ * targets over the same backing keeps it).  The flags only tune. */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	struct sbuf key = {0}, tune = {0};
+	struct vmap_emit_ctx canon = {.mode = VMAP_EMIT_CANON};
+	struct vmap_errlist e = {0};
+	char *dev = tident_device(ctx, o, "device");
+	uint64_t off = vmap_obj_u64(o, "offset", 0);
+	/* the key by digest (a key file is read, as plan does) */
+	const struct vmap_value *k = vmap_obj_get(o, "key");
+	int r = 0;
+	if (k->set && k->secret && k->secret->kind != VMAP_SECRET_KEYRING)
+		r = vmap_secret_text(k->secret, VMAP_EMIT_CANON, NULL, &key, &e);
+	else
+		r = emit_key(o, &canon, &key, &e);
+	vmap_errlist_clear(&e);
+	for (size_t f = 0; f < NFIELDS(flags_before); f++)
+		tident_tune_field(&tune, o, flags_before[f].key);
+	char *place = NULL;
+	if (dev && r == 0)
+		place = tident_key("crypt(%s key %s iv %+lld sector %llu%s%s%s on %s)",
+				   vmap_obj_str(o, "cipher", "?"), sbuf_str(&key),
+				   (long long)(vmap_obj_u64(o, "ivOffset", 0) - off),
+				   ULL(vmap_obj_u64(o, "sectorSize", 512)),
+				   vmap_obj_bool(o, "ivLargeSectors") ? " iv_large" : "",
+				   vmap_obj_has(o, "integrity") ? " integrity " : "",
+				   vmap_obj_str(o, "integrity", ""), dev);
+	tident_at(out, len, "crypt", place, off + rel, sbuf_str(&tune));
+	if (key.s)
+		explicit_bzero(key.s, key.cap);
+	sbuf_free(&key);
+	sbuf_free(&tune);
+	free(dev);
+}
+
 const struct vmap_target_type vmap_tt_crypt = {
 	.name = "crypt",
 	.module = "dm-crypt",
-	.flags = VMAP_TT_SECRET,
+	.flags = VMAP_TT_SECRET | VMAP_TT_DM_INIT,
 	.args = {"crypt", fields, NFIELDS(fields), "transparent encryption of a device (dm-crypt)"},
 	.size_device_key = "device",
 	.size_offset_key = "offset",
 	.parse = parse,
 	.emit = emit,
 	.validate = validate,
+	.key_prefix = key_prefix,
+	.dm_init_problem = dm_init_problem,
+	.identity = identity,
 };

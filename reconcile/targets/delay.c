@@ -3,7 +3,7 @@
  * go to the first device after a delay.
  *
  * The kernel reports the form it was given (3, 6 or 9 arguments). */
-#include "common.h"
+#include "targets/common.h"
 
 static const struct vmap_field fields[] = {
 	{.key = "device", .kind = VMAP_F_DEVICE, .flags = VMAP_FF_REQUIRED,
@@ -71,12 +71,39 @@ static int emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf
 	return 0;
 }
 
+/* Reads show sector offset + i of the device.  Writes going to another
+ * place than reads come from make a layout of their own: that is part of
+ * the identity.  The delays only tune. */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	struct sbuf tune = {0};
+	tident_tune_field(&tune, o, "delay");
+	tident_tune_field(&tune, o, "writeDelay");
+	tident_tune_field(&tune, o, "flushDelay");
+	char *dev = tident_device(ctx, o, "device");
+	uint64_t off = vmap_obj_u64(o, "offset", 0);
+	char *wdev = tident_device(ctx, o, "writeDevice");
+	char *key = NULL;
+	if (dev && (!wdev || (!strcmp(wdev, dev) && vmap_obj_u64(o, "writeOffset", 0) == off)))
+		key = xstrdup(dev);
+	else if (dev && wdev)
+		key = tident_key("delay(read %s, write %s %+lld)", dev, wdev,
+				 (long long)(vmap_obj_u64(o, "writeOffset", 0) - off));
+	tident_at(out, len, "delay", key, off + rel, sbuf_str(&tune));
+	free(dev);
+	free(wdev);
+	sbuf_free(&tune);
+}
+
 const struct vmap_target_type vmap_tt_delay = {
 	.name = "delay",
 	.module = "dm-delay",
+	.flags = VMAP_TT_DM_INIT,
 	.args = {"delay", fields, NFIELDS(fields), "delay reads, writes and flushes (testing)"},
 	.size_device_key = "device",
 	.size_offset_key = "offset",
 	.parse = parse,
 	.emit = emit,
+	.identity = identity,
 };

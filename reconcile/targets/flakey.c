@@ -3,7 +3,7 @@
  *
  * The kernel (6.1) always reports the feature count, and every word after
  * the intervals is followed by a space, so the text ends with one. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <string.h>
 
@@ -130,6 +130,22 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	return r;
 }
 
+/* Data like linear: sector i is sector offset + i of the device (what
+ * the intervals and features do to I/O only tunes). */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	struct sbuf tune = {0};
+	static const char *const tunes[] = {"upInterval", "downInterval", "dropWrites", "errorWrites",
+					    "corruptBioByte", "corruptBioDirection",
+					    "corruptBioValue", "corruptBioFlags"};
+	for (size_t i = 0; i < NFIELDS(tunes); i++)
+		tident_tune_field(&tune, o, tunes[i]);
+	tident_at(out, len, "flakey", tident_device(ctx, o, "device"),
+		  vmap_obj_u64(o, "offset", 0) + rel, sbuf_str(&tune));
+	sbuf_free(&tune);
+}
+
 const struct vmap_target_type vmap_tt_flakey = {
 	.name = "flakey",
 	.module = "dm-flakey",
@@ -139,4 +155,5 @@ const struct vmap_target_type vmap_tt_flakey = {
 	.parse = parse,
 	.emit = emit,
 	.validate = validate,
+	.identity = identity,
 };

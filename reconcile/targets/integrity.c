@@ -10,7 +10,7 @@
  * superblock's journal and interleave sizes win: the normaliser assumes
  * the device was formatted with the same values (or is still zeroed).
  * Keys are reported as they were written; vmapctl writes lowercase hex. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -414,6 +414,61 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	return r;
 }
 
+/* internal_hash:ALG:KEY, journal_crypt:ALG:KEY, journal_mac:ALG:KEY (the
+ * key is optional). */
+static long key_prefix(size_t i, const char *w, size_t len)
+{
+	static const char *const opts[] = {"internal_hash:", "journal_crypt:", "journal_mac:"};
+	(void)i;
+	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		size_t ol = strlen(opts[k]);
+		if (len <= ol || strncmp(w, opts[k], ol) != 0)
+			continue;
+		const char *colon = memchr(w + ol, ':', len - ol);
+		if (!colon || (size_t)(colon + 1 - w) >= len)
+			return -1;
+		return colon + 1 - w;
+	}
+	return -1;
+}
+
+/* The device's data sectors interleaved with tags (their layout is on
+ * disk, in the superblock): the device, offset, tag size, block size and
+ * the internal hash (algorithm and key) are identity; the journal and
+ * bitmap settings only tune. */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	char *dev = tident_device(ctx, o, "device");
+	char *meta = vmap_obj_has(o, "metaDevice") ? tident_device(ctx, o, "metaDevice") : NULL;
+	struct sbuf id = {0}, tune = {0};
+	static const char *const ids[] = {"offset", "tagSize", "blockSize", "internalHash"};
+	static const char *const tunes[] = {"mode", "journalSectors", "interleaveSectors",
+					    "bufferSectors", "journalWatermark", "commitTime",
+					    "sectorsPerBit", "bitmapFlushInterval", "journalCrypt",
+					    "journalMac", "recalculate", "resetRecalculate",
+					    "allowDiscards", "fixPadding", "fixHmac", "legacyRecalculate"};
+	for (size_t i = 0; i < NFIELDS(ids); i++)
+		tident_tune_field(&id, o, ids[i]);
+	for (size_t i = 0; i < NFIELDS(tunes); i++)
+		tident_tune_field(&tune, o, tunes[i]);
+	/* the internal hash's key, by digest */
+	const struct vmap_value *k = vmap_obj_get(o, "internalHashKey");
+	struct vmap_errlist e = {0};
+	bool key_ok = !k->set || !k->secret ||
+		      vmap_secret_text(k->secret, VMAP_EMIT_CANON, NULL, &id, &e) == 0;
+	vmap_errlist_clear(&e);
+	char *key = dev && key_ok && (meta || !vmap_obj_has(o, "metaDevice"))
+			    ? tident_key("integrity(%s%s%s %s)", dev, meta ? " meta " : "",
+					 meta ? meta : "", sbuf_str(&id))
+			    : NULL;
+	tident_at(out, len, "integrity", key, rel, sbuf_str(&tune));
+	free(dev);
+	free(meta);
+	sbuf_free(&id);
+	sbuf_free(&tune);
+}
+
 const struct vmap_target_type vmap_tt_integrity = {
 	.name = "integrity",
 	.module = "dm-integrity",
@@ -423,4 +478,6 @@ const struct vmap_target_type vmap_tt_integrity = {
 	.parse = parse,
 	.emit = emit,
 	.validate = validate,
+	.key_prefix = key_prefix,
+	.identity = identity,
 };

@@ -1,5 +1,5 @@
 /* linear.c: `linear <dev> <offset>`. */
-#include "common.h"
+#include "targets/common.h"
 
 static const struct vmap_field fields[] = {
 	{.key = "device", .kind = VMAP_F_DEVICE, .flags = VMAP_FF_REQUIRED,
@@ -28,11 +28,21 @@ static int emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf
 	return 0;
 }
 
+/* Sector i shows sector offset + i of the device. */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	tident_at(out, len, "linear", tident_device(ctx, o, "device"),
+		  vmap_obj_u64(o, "offset", 0) + rel, "");
+}
+
 const struct vmap_target_type vmap_tt_linear = {
 	.name = "linear",
+	.flags = VMAP_TT_DM_INIT,
 	.args = {"linear", fields, NFIELDS(fields), "map a range of one device"},
 	.size_device_key = "device",
 	.size_offset_key = "offset",
 	.parse = parse,
 	.emit = emit,
+	.identity = identity,
 };

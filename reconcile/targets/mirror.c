@@ -5,8 +5,9 @@
  *
  * The kernel reports the log's argument count recomputed, a space after
  * the log's arguments, and the features in its own order. */
-#include "common.h"
+#include "targets/common.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const struct vmap_field leg_fields[] = {
@@ -163,6 +164,55 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	return r;
 }
 
+/* Every leg is a copy: sector i is sector offset + i of each leg that
+ * holds the data.  The live side (ctx->status, "N dev... IN/TOTAL K
+ * HEALTH ..."): the primary when it is alive ('A'), every alive leg once
+ * the regions are all in sync.  The new side: its primary only, the leg a
+ * resynchronisation copies from (a new empty leg first would overwrite
+ * the others).  Log, region size and features only tune. */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	const struct vmap_value *legs = vmap_obj_get(o, "mirrors");
+	size_t n = legs->n_items, n_at = 0;
+	struct vmap_place *at = xcalloc(n + 1, sizeof(*at));
+	bool all_in_sync = false;
+	const char *health = NULL;
+	char **w = NULL;
+	size_t nw = 0;
+	if (ctx->live) {
+		w = split_words(ctx->status ? ctx->status : "", &nw);
+		uint64_t nlegs = 0, done = 0, total = 0;
+		char tail;
+		if (nw > 2 && parse_u64(w[0], &nlegs) && nlegs == n && nw > nlegs + 3 &&
+		    sscanf(w[nlegs + 1], "%llu/%llu%c", (unsigned long long *)&done,
+			   (unsigned long long *)&total, &tail) == 2 &&
+		    strlen(w[nlegs + 3]) == n) {
+			all_in_sync = total && done == total;
+			health = w[nlegs + 3];
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool holds = ctx->live ? health && health[i] == 'A' && (i == 0 || all_in_sync) : i == 0;
+		char *key = holds ? tident_device(ctx, &legs->items[i], "device") : NULL;
+		if (key)
+			at[n_at++] = (struct vmap_place){key, vmap_obj_u64(&legs->items[i], "offset", 0) + rel};
+	}
+	if (n_at) {
+		char *label = tident_key("mirror leg %s%s", at[0].key,
+					 n_at > 1 ? " (and its in-sync copies)" : "");
+		vmap_pieces_add(out, len, VMAP_PIECE_DATA, at, n_at, "", label);
+		free(label);
+	} else {
+		tident_unknown(out, len, ctx->live ? "mirror with no leg known to hold the data"
+						   : "mirror whose primary vmapctl cannot identify");
+	}
+	for (size_t i = 0; i < n_at; i++)
+		free(at[i].key);
+	free(at);
+	strv_free(w);
+}
+
 const struct vmap_target_type vmap_tt_mirror = {
 	.name = "mirror",
 	.module = "dm-mirror",
@@ -171,4 +221,6 @@ const struct vmap_target_type vmap_tt_mirror = {
 	.parse = parse,
 	.emit = emit,
 	.validate = validate,
+	.identity = identity,
+	.identity_status = true,
 };

@@ -9,7 +9,7 @@
  * bio-based device), the built-in selectors report no selector arguments,
  * their own number of path arguments, and a repeat_count above 1 as 1.
  * Every word is followed by a space, so the text ends with one. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <string.h>
 
@@ -19,7 +19,7 @@ static const struct vmap_field path_fields[] = {
 	 .doc = "I/Os before switching path (round-robin, queue-length, service-time; the kernel uses 1 for anything above 1)"},
 	{.key = "relativeThroughput", .kind = VMAP_F_U64, .max = 100,
 	 .doc = "the path's relative throughput 0..100 (service-time only, default 1)"},
-	{.key = "args", .kind = VMAP_F_STRING,
+	{.key = "args", .kind = VMAP_F_STRING, .flags = VMAP_FF_WORDS,
 	 .doc = "path arguments verbatim, for a path selector vmapctl does not know"},
 };
 static const struct vmap_objtype path_type = {"path", path_fields, NFIELDS(path_fields),
@@ -28,7 +28,7 @@ static const struct vmap_objtype path_type = {"path", path_fields, NFIELDS(path_
 static const struct vmap_field group_fields[] = {
 	{.key = "selector", .kind = VMAP_F_STRING,
 	 .doc = "path selector: round-robin, queue-length, service-time (default round-robin)"},
-	{.key = "selectorArgs", .kind = VMAP_F_STRING,
+	{.key = "selectorArgs", .kind = VMAP_F_STRING, .flags = VMAP_FF_WORDS,
 	 .doc = "selector arguments verbatim, space separated (the built-in selectors take none)"},
 	{.key = "paths", .kind = VMAP_F_LIST, .flags = VMAP_FF_REQUIRED | VMAP_FF_NONEMPTY,
 	 .item = &path_type, .doc = "the paths of this group"},
@@ -51,7 +51,7 @@ static const struct vmap_field fields[] = {
 	 .doc = "milliseconds between path group initialisation retries (pg_init_delay_msecs)"},
 	{.key = "hardwareHandler", .kind = VMAP_F_STRING,
 	 .doc = "SCSI device handler, e.g. alua, emc, rdac (needs SCSI paths)"},
-	{.key = "hardwareHandlerArgs", .kind = VMAP_F_STRING,
+	{.key = "hardwareHandlerArgs", .kind = VMAP_F_STRING, .flags = VMAP_FF_WORDS,
 	 .doc = "hardware handler arguments, space separated (the kernel does not report them back)"},
 	{.key = "initialPathGroup", .kind = VMAP_F_U64, .min = 1,
 	 .doc = "the path group to use first, counted from 1 (default 1)"},
@@ -390,6 +390,49 @@ static bool request_based(const struct vmap_obj *o)
 	return !bio_based(o);
 }
 
+/* Every path leads to the same LUN, and sector i is its sector i: the
+ * identity is the LUN (the paths' udev WWN or serial, ctx->device), so
+ * paths may come and go; which paths, groups, selectors and features
+ * only tune.  Paths that cannot be told to be one LUN: UNKNOWN. */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	const struct vmap_value *groups = vmap_obj_get(o, "pathGroups");
+	char *lun = NULL;
+	bool mixed = false;
+	size_t n_paths = 0;
+	struct sbuf tune = {0};
+	for (size_t g = 0; g < groups->n_items; g++) {
+		const struct vmap_value *paths = vmap_obj_get(&groups->items[g], "paths");
+		for (size_t k = 0; k < paths->n_items; k++) {
+			char *key = tident_device(ctx, &paths->items[k], "device");
+			sbuf_printf(&tune, "%s%s", n_paths++ ? "," : "path ", key ? key : "?");
+			if (!key || (lun && strcmp(lun, key)))
+				mixed = true;
+			if (!lun)
+				lun = key;
+			else
+				free(key);
+		}
+	}
+	if (!n_paths || mixed || strncmp(lun, "lun:", 4)) {
+		/* one path of a device that is no LUN (a loop device) is still
+		 * that device */
+		if (n_paths == 1 && lun) {
+			tident_at(out, len, "multipath", lun, rel, sbuf_str(&tune));
+			lun = NULL;
+		} else {
+			tident_unknown(out, len, n_paths ? "multipath over paths vmapctl cannot tell are one LUN"
+							 : "multipath with no paths");
+		}
+	} else {
+		tident_at(out, len, "multipath", lun, rel, sbuf_str(&tune));
+		lun = NULL;
+	}
+	free(lun);
+	sbuf_free(&tune);
+}
+
 const struct vmap_target_type vmap_tt_multipath = {
 	.name = "multipath",
 	.module = "dm-multipath",
@@ -399,4 +442,5 @@ const struct vmap_target_type vmap_tt_multipath = {
 	.emit = emit,
 	.validate = validate,
 	.request_based = request_based,
+	.identity = identity,
 };

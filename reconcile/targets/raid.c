@@ -7,10 +7,10 @@
  * reported text differ from the loadable one, so this type writes the
  * loadable value in KERNEL mode and the reported one in CANON mode, and
  * live text is put back into load units before parsing (see
- * vmap_raid_live_to_load).  raid4/5/6 report their stripe cache as it is
+ * live_to_load).  raid4/5/6 report their stripe cache as it is
  * now, which follows demand: only a size the cache does not grow past
  * (512 and more, normally) comes back as given. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,16 +324,9 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	return r;
 }
 
-const struct vmap_target_type vmap_tt_raid = {
-	.name = "raid",
-	.module = "dm-raid",
-	.args = {"raid", fields, NFIELDS(fields), "MD RAID levels 0, 1, 10, 4, 5, 6 (dm-raid)"},
-	.parse = parse,
-	.emit = emit,
-	.validate = validate,
-};
-
-void vmap_raid_live_to_load(char **w, size_t n)
+/* dm-raid reports max_write_behind at half the value it was loaded with:
+ * put live text words back into load units before parsing them. */
+static void live_to_load(char **w, size_t n)
 {
 	for (size_t i = 0; i + 1 < n; i++) {
 		uint64_t v;
@@ -343,3 +336,55 @@ void vmap_raid_live_to_load(char **w, size_t n)
 		}
 	}
 }
+
+/* raid1 legs are copies: sector i is sector i of each leg's data device
+ * that holds the data (live: health 'A' in the status "raid1 N HEALTH
+ * ..."; new: the first leg with a data device, where a rebuild copies
+ * from).  Other levels spread data and parity over the legs: vmapctl
+ * cannot tell, UNKNOWN (an unchanged table is still "kept": the planner
+ * compares equal tables before it asks). */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	const char *level = vmap_obj_str(o, "level", "");
+	const struct vmap_value *devs = vmap_obj_get(o, "devices");
+	if (strcmp(level, "raid1") || !devs->n_items) {
+		tident_unknown(out, len, "raid levels other than raid1 spread data vmapctl cannot follow");
+		return;
+	}
+	size_t n = devs->n_items, n_at = 0, nw = 0;
+	struct vmap_place *at = xcalloc(n + 1, sizeof(*at));
+	char **w = ctx->live ? split_words(ctx->status ? ctx->status : "", &nw) : NULL;
+	const char *health = nw > 2 && strlen(w[2]) == n ? w[2] : NULL;
+	for (size_t i = 0; i < n && (ctx->live || !n_at); i++) {
+		if (ctx->live && !(health && health[i] == 'A'))
+			continue;
+		char *key = tident_device(ctx, &devs->items[i], "data");
+		if (key)
+			at[n_at++] = (struct vmap_place){key, vmap_obj_u64(o, "dataOffset", 0) + rel};
+	}
+	if (n_at) {
+		char *label = tident_key("raid1 leg %s%s", at[0].key,
+					 n_at > 1 ? " (and its in-sync copies)" : "");
+		vmap_pieces_add(out, len, VMAP_PIECE_DATA, at, n_at, "", label);
+		free(label);
+	} else {
+		tident_unknown(out, len, "raid1 with no leg known to hold the data");
+	}
+	for (size_t i = 0; i < n_at; i++)
+		free(at[i].key);
+	free(at);
+	strv_free(w);
+}
+
+const struct vmap_target_type vmap_tt_raid = {
+	.name = "raid",
+	.module = "dm-raid",
+	.args = {"raid", fields, NFIELDS(fields), "MD RAID levels 0, 1, 10, 4, 5, 6 (dm-raid)"},
+	.parse = parse,
+	.emit = emit,
+	.validate = validate,
+	.live_to_load = live_to_load,
+	.identity = identity,
+	.identity_status = true,
+};

@@ -1,10 +1,10 @@
 /* raw.c: `type: raw`: any kernel target, arguments verbatim. */
-#include "target.h"
+#include "targets/target.h"
 
 static const struct vmap_field raw_fields[] = {
 	{"target", VMAP_F_STRING, VMAP_FF_REQUIRED, NULL, NULL, 0, 0,
 	 "kernel target name (dmsetup targets lists them)"},
-	{"args", VMAP_F_STRING, 0, NULL, NULL, 0, 0,
+	{"args", VMAP_F_STRING, VMAP_FF_WORDS | VMAP_FF_EMPTY, NULL, NULL, 0, 0,
 	 "target arguments verbatim; /dev paths in them are resolved to MAJ:MIN"},
 };
 

@@ -4,7 +4,7 @@
  * The kernel reports the store type in capitals and the features in its
  * own order.  A persistent store that was written before keeps the chunk
  * size on disk: the kernel then reports that one, whatever was asked. */
-#include "common.h"
+#include "targets/common.h"
 
 #include <string.h>
 
@@ -27,14 +27,23 @@ static int origin_emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, stru
 	return temit_device(o, "device", ctx, out, errs);
 }
 
+/* The origin's sectors, unchanged (copies go to its snapshots). */
+static void origin_identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+			    uint64_t len, struct vmap_pieces *out)
+{
+	tident_at(out, len, "snapshot-origin", tident_device(ctx, o, "device"), rel, "");
+}
+
 const struct vmap_target_type vmap_tt_snapshot_origin = {
 	.name = "snapshot-origin",
 	.module = "dm-snapshot",
+	.flags = VMAP_TT_DM_INIT,
 	.args = {"snapshot-origin", origin_fields, NFIELDS(origin_fields),
 		 "the origin of snapshots: the device itself, with copy-on-write to its snapshots"},
 	.size_device_key = "device",
 	.parse = origin_parse,
 	.emit = origin_emit,
+	.identity = origin_identity,
 };
 
 static const char *const stores[] = {"P", "PO", "N", NULL};
@@ -122,6 +131,27 @@ static int snap_validate(const struct vmap_target *t, const char *volume, struct
 	return r;
 }
 
+/* The origin as it was, from its exception store: origin, store and its
+ * kind are identity (a persistent store reads its chunk size from disk);
+ * discard features tune. */
+static void snap_identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+			  uint64_t len, struct vmap_pieces *out)
+{
+	char *origin = tident_device(ctx, o, "origin");
+	char *cow = tident_device(ctx, o, "cow");
+	struct sbuf tune = {0};
+	tident_tune_field(&tune, o, "discardZeroesCow");
+	tident_tune_field(&tune, o, "discardPassdownOrigin");
+	const char *store = vmap_obj_str(o, "persistent", "P");
+	char *key = origin && cow ? tident_key("snapshot(%s cow %s store %s chunk %llu)", origin, cow,
+					       store, ULL(vmap_obj_u64(o, "chunkSize", 0)))
+				  : NULL;
+	tident_at(out, len, "snapshot", key, rel, sbuf_str(&tune));
+	free(origin);
+	free(cow);
+	sbuf_free(&tune);
+}
+
 const struct vmap_target_type vmap_tt_snapshot = {
 	.name = "snapshot",
 	.module = "dm-snapshot",
@@ -130,4 +160,5 @@ const struct vmap_target_type vmap_tt_snapshot = {
 	.parse = snap_parse,
 	.emit = snap_emit,
 	.validate = snap_validate,
+	.identity = snap_identity,
 };

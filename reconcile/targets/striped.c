@@ -1,5 +1,5 @@
 /* striped.c: `striped <n> <chunk> (<dev> <offset>){n}`. */
-#include "common.h"
+#include "targets/common.h"
 
 static const struct vmap_field stripe_fields[] = {
 	{.key = "device", .kind = VMAP_F_DEVICE, .flags = VMAP_FF_REQUIRED, .doc = "a stripe's device"},
@@ -67,10 +67,64 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	return 0;
 }
 
+/* Each stripe device holds len / stripes sectors from its offset. */
+static int64_t extent(const struct vmap_obj *o, uint64_t len, vmap_ref_match match, void *arg)
+{
+	const struct vmap_value *st = vmap_obj_get(o, "stripes");
+	int64_t end = 0;
+	if (!st->n_items)
+		return 0;
+	uint64_t per = len / st->n_items;
+	for (size_t i = 0; i < st->n_items; i++) {
+		const struct vmap_value *dv = vmap_obj_get(&st->items[i], "device");
+		if (!dv->set || !dv->dev || !match(dv->dev, arg))
+			continue;
+		int64_t e = (int64_t)(vmap_obj_u64(&st->items[i], "offset", 0) + per);
+		if (e > end)
+			end = e;
+	}
+	return end;
+}
+
+/* Sector s is in chunk s / chunk; chunks go round the stripes, so chunk
+ * k is chunk k / n of stripe k % n (dm-stripe's stripe_map_sector). */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	const struct vmap_value *st = vmap_obj_get(o, "stripes");
+	uint64_t chunk = vmap_obj_u64(o, "chunkSize", 0), n = st->n_items;
+	if (!chunk || !n) {
+		tident_unknown(out, len, "striped without stripes");
+		return;
+	}
+	char **keys = xcalloc(n, sizeof(*keys));
+	for (size_t i = 0; i < n; i++)
+		keys[i] = tident_device(ctx, &st->items[i], "device");
+	for (uint64_t s = rel, end = rel + len; s < end;) {
+		uint64_t k = s / chunk, within = s % chunk;
+		uint64_t piece = chunk - within < end - s ? chunk - within : end - s;
+		const struct vmap_obj *stripe = &st->items[k % n];
+		uint64_t pos = vmap_obj_u64(stripe, "offset", 0) + (k / n) * chunk + within;
+		tident_at(out, piece, "striped", keys[k % n] ? xstrdup(keys[k % n]) : NULL, pos, "");
+		s += piece;
+		/* past the limit the rest is one UNKNOWN piece: stop walking */
+		if (out->limit && out->n >= out->limit && out->v[out->n - 1].kind == VMAP_PIECE_UNKNOWN) {
+			tident_unknown(out, end - s, "");
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
 const struct vmap_target_type vmap_tt_striped = {
 	.name = "striped",
+	.flags = VMAP_TT_DM_INIT,
 	.args = {"striped", fields, NFIELDS(fields), "stripe data over several devices"},
 	.parse = parse,
 	.emit = emit,
 	.validate = validate,
+	.extent = extent,
+	.identity = identity,
 };

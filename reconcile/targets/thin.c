@@ -3,7 +3,7 @@
  *
  * thin-pool reports its features recounted, in its own order, each word
  * followed by a space (so the text ends with one, also with no feature). */
-#include "common.h"
+#include "targets/common.h"
 
 static const struct vmap_field pool_fields[] = {
 	{.key = "metadataDevice", .kind = VMAP_F_DEVICE, .flags = VMAP_FF_REQUIRED,
@@ -105,6 +105,27 @@ static int pool_validate(const struct vmap_target *t, const char *volume, struct
 	return r;
 }
 
+/* A pool's sectors are its data device's, laid out by its metadata: both
+ * and the block size are identity; the water mark and features tune. */
+static void pool_identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+			  uint64_t len, struct vmap_pieces *out)
+{
+	char *meta = tident_device(ctx, o, "metadataDevice");
+	char *data = tident_device(ctx, o, "dataDevice");
+	struct sbuf tune = {0};
+	static const char *const tunes[] = {"lowWaterMark", "skipBlockZeroing", "ignoreDiscard",
+					    "noDiscardPassdown", "readOnly", "errorIfNoSpace"};
+	for (size_t i = 0; i < NFIELDS(tunes); i++)
+		tident_tune_field(&tune, o, tunes[i]);
+	char *key = meta && data ? tident_key("thin-pool(meta %s data %s block %llu)", meta, data,
+					      ULL(vmap_obj_u64(o, "blockSize", 0)))
+				 : NULL;
+	tident_at(out, len, "thin-pool", key, rel, sbuf_str(&tune));
+	free(meta);
+	free(data);
+	sbuf_free(&tune);
+}
+
 const struct vmap_target_type vmap_tt_thin_pool = {
 	.name = "thin-pool",
 	.module = "dm-thin-pool",
@@ -114,6 +135,7 @@ const struct vmap_target_type vmap_tt_thin_pool = {
 	.parse = pool_parse,
 	.emit = pool_emit,
 	.validate = pool_validate,
+	.identity = pool_identity,
 };
 
 static const struct vmap_field thin_fields[] = {
@@ -162,6 +184,25 @@ static int thin_validate(const struct vmap_target *t, const char *volume, struct
 	return 0;
 }
 
+/* Sector i of a thin device is its virtual sector i in the pool, with an
+ * external origin under what it never wrote. */
+static void thin_identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+			  uint64_t len, struct vmap_pieces *out)
+{
+	char *pool = tident_device(ctx, o, "pool");
+	char *ext = tident_device(ctx, o, "externalOrigin");
+	char *key = pool ? tident_key("thin(%s id %llu%s%s)", pool, ULL(vmap_obj_u64(o, "deviceId", 0)),
+				      ext ? " origin " : "", ext ? ext : "")
+			 : NULL;
+	if (vmap_obj_has(o, "externalOrigin") && !ext) {
+		free(key);
+		key = NULL;
+	}
+	tident_at(out, len, "thin", key, rel, "");
+	free(pool);
+	free(ext);
+}
+
 const struct vmap_target_type vmap_tt_thin = {
 	.name = "thin",
 	.module = "dm-thin-pool",
@@ -170,4 +211,5 @@ const struct vmap_target_type vmap_tt_thin = {
 	.parse = thin_parse,
 	.emit = thin_emit,
 	.validate = thin_validate,
+	.identity = thin_identity,
 };

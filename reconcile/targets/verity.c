@@ -7,7 +7,7 @@
  * check_at_most_once, try_verify_in_tasklet, the four FEC options (all of
  * them, defaults filled in), root_hash_sig_key_desc.  The table must be
  * loaded read-only (the volume's readOnly). */
-#include "common.h"
+#include "targets/common.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -234,13 +234,51 @@ static int validate(const struct vmap_target *t, const char *volume, struct vmap
 	return r;
 }
 
+static const char *dm_init_problem(const struct vmap_obj *o)
+{
+	if (vmap_obj_has(o, "rootHashSigKeyDesc"))
+		return "its root hash signature is checked against the kernel keyring, which is "
+		       "empty when dm-mod.create= runs";
+	return NULL;
+}
+
+/* The data device's blocks checked against the hash tree: everything
+ * that says which data and which tree is identity (a root hash or salt
+ * changed means other data); what happens on corruption only tunes. */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	char *data = tident_device(ctx, o, "dataDevice");
+	char *hash = tident_device(ctx, o, "hashDevice");
+	struct sbuf id = {0}, tune = {0};
+	static const char *const ids[] = {"version", "dataBlockSize", "hashBlockSize",
+					  "numDataBlocks", "hashStartBlock", "algorithm", "digest",
+					  "salt"};
+	static const char *const tunes[] = {"ignoreCorruption", "restartOnCorruption",
+					    "panicOnCorruption", "ignoreZeroBlocks", "checkAtMostOnce",
+					    "tryVerifyInTasklet", "fecRoots", "fecBlocks", "fecStart",
+					    "rootHashSigKeyDesc"};
+	for (size_t i = 0; i < NFIELDS(ids); i++)
+		tident_tune_field(&id, o, ids[i]);
+	for (size_t i = 0; i < NFIELDS(tunes); i++)
+		tident_tune_field(&tune, o, tunes[i]);
+	char *key = data && hash ? tident_key("verity(%s hash %s %s)", data, hash, sbuf_str(&id)) : NULL;
+	tident_at(out, len, "verity", key, rel, sbuf_str(&tune));
+	free(data);
+	free(hash);
+	sbuf_free(&id);
+	sbuf_free(&tune);
+}
+
 const struct vmap_target_type vmap_tt_verity = {
 	.name = "verity",
 	.module = "dm-verity",
-	.flags = VMAP_TT_IMMUTABLE,
+	.flags = VMAP_TT_IMMUTABLE | VMAP_TT_DM_INIT,
 	.args = {"verity", fields, NFIELDS(fields),
 		 "read-only device verified against a hash tree (dm-verity; the volume must be readOnly)"},
 	.parse = parse,
 	.emit = emit,
 	.validate = validate,
+	.dm_init_problem = dm_init_problem,
+	.identity = identity,
 };

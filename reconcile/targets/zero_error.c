@@ -1,6 +1,6 @@
 /* zero_error.c: `zero` (reads return zeroes, writes are dropped) and
  * `error` (every I/O fails); neither takes arguments. */
-#include "common.h"
+#include "targets/common.h"
 
 static int parse_none(char *const *w, size_t n, struct vmap_obj *o, const struct vmap_loc *loc,
 		      struct vmap_errlist *errs)
@@ -22,12 +22,22 @@ static int emit_none(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct
 	return 0;
 }
 
+/* zero and error show no data: nothing a change could lose. */
+static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint64_t rel,
+		     uint64_t len, struct vmap_pieces *out)
+{
+	(void)ctx;
+	(void)rel;
+	tident_none(out, len, o->type->name);
+}
+
 const struct vmap_target_type vmap_tt_zero = {
 	.name = "zero",
 	.module = "dm-zero",
 	.args = {"zero", NULL, 0, "reads return zeroes, writes are discarded"},
 	.parse = parse_none,
 	.emit = emit_none,
+	.identity = identity,
 };
 
 const struct vmap_target_type vmap_tt_error = {
@@ -35,4 +45,5 @@ const struct vmap_target_type vmap_tt_error = {
 	.args = {"error", NULL, 0, "every I/O fails"},
 	.parse = parse_none,
 	.emit = emit_none,
+	.identity = identity,
 };

@@ -60,7 +60,7 @@ $failures"
 	[ "$(offers "$VMAPCTL_BIN" plan --color = al | tr '\n' ' ')" = "always " ]
 	[ "$(offers "$VMAPCTL_BIN" plan --color = | tr '\n' ' ')" = "always auto never " ]
 	# a value is not taken for the command name
-	[ "$(offers "$VMAPCTL_BIN" --color always plan --al | tr '\n' ' ')" = "--allow-recreate --allow-shrink " ]
+	[ "$(offers "$VMAPCTL_BIN" --color always plan --al | tr '\n' ' ')" = "--allow-recreate --allow-remap --allow-shrink " ]
 	# no guesses for a number of seconds
 	[ -z "$(offers "$VMAPCTL_BIN" apply --lock-timeout '')" ]
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # make install / make uninstall (install.mk) into a temporary DESTDIR: the
-# exact layout, PREFIX and the directories outside it, an existing spec
-# directory left alone, and nothing but directories left after uninstall.
+# exact layout (the Ansible collection included), PREFIX and the
+# directories outside it, an existing spec directory left alone, and
+# nothing but directories left after uninstall.
 # No pandoc needed: the committed man pages are installed.
 
 # runs-on: host
@@ -60,6 +61,14 @@ expected() {
 		for f in "$TOP"/examples/ansible/*; do
 			[ -e "$f" ] && echo "644 $p/share/doc/vmapctl/examples/ansible/${f##*/}"
 		done
+		# the Ansible collection without its tests
+		local coll=$p/share/ansible/collections/ansible_collections/vmapctl/dm
+		echo "644 $coll/galaxy.yml"
+		echo "644 $coll/README.md"
+		echo "644 $coll/meta/runtime.yml"
+		for f in "$TOP"/ansible_collections/vmapctl/dm/plugins/*/*.py; do
+			echo "644 $coll/plugins/${f#"$TOP"/ansible_collections/vmapctl/dm/plugins/}"
+		done
 	} | sort
 }
 
@@ -87,6 +96,10 @@ expected() {
 	assert_success
 	assert_output --partial "commands:"
 	[ -z "$(MANWIDTH=80 man --warnings -E UTF-8 -l "$ROOT/usr/local/share/man/man8/vmapctl.8" 2>&1 >/dev/null)" ]
+	# Ansible finds the installed collection and its documentation renders
+	ANSIBLE_COLLECTIONS_PATH=$ROOT/usr/local/share/ansible/collections run /usr/bin/ansible-doc vmapctl.dm.vmapctl_info
+	assert_success
+	assert_output --partial "vmapctl status --json"
 	# the installed bash completion is the one that works
 	source "$ROOT/usr/local/share/bash-completion/completions/vmapctl"
 	COMP_WORDS=(vmapctl exp) COMP_CWORD=1

@@ -255,7 +255,7 @@ EOF
 	assert_failure 65
 	[ -z "$output" ] || fail "stdout: $output"
 	d=$VMAPCTL_SPEC_DIR
-	want="vmapctl: $d/a.yaml:4:5: volume 'one': unknown key 'sise' (a volume takes name, uuid, readOnly, suspend, targets or table)
+	want="vmapctl: $d/a.yaml:4:5: volume 'one': unknown key 'sise' (a volume takes name, uuid, readOnly, suspend, allow, onRemap, targets or table)
 vmapctl: $d/a.yaml:9:15: volume 'two': invalid 'size' value '1GB': unknown unit (use s, B, KiB, MiB, GiB, TiB or PiB)
 vmapctl: $d/b.yaml:4:15: volume 'three': 'readOnly' must be true or false, not a string
 vmapctl: $d/b.yaml:6:11: volume 'one': name is already used by the volume at $d/a.yaml:3:11 (volume names are unique across the spec set)"

@@ -26,9 +26,10 @@
 #include <unistd.h>
 
 #include "dm.h"
-#include "livestate.h"
-#include "lock.h"
-#include "util.h"
+#include "live/canon.h"
+#include "live/capture.h"
+#include "exec/lock.h"
+#include "base/util.h"
 
 static struct vmap_errlist errs;
 static struct vmap_udev_batch batch;
@@ -68,13 +69,13 @@ static int parse_line(const char *s, struct vmap_dm_line *l)
 	return r;
 }
 
-static void print_table(const char *label, const struct vmap_table *t)
+static void print_table(const char *label, struct vmap_table *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
-		char *c = vmap_live_canon_params(t->lines[i].type, t->lines[i].params);
+		vmap_live_line_canon(&t->lines[i]);
+		const char *c = t->lines[i].params;
 		printf("%s: %llu %llu %s%s%s\n", label, (unsigned long long)t->lines[i].start,
 		       (unsigned long long)t->lines[i].len, t->lines[i].type, *c ? " " : "", c);
-		free(c);
 	}
 }
 
@@ -209,7 +210,7 @@ out:
 static int cmd_lock(double timeout, double hold)
 {
 	struct vmap_lock lk;
-	if (vmap_lock_acquire(&lk, timeout, &errs) < 0) {
+	if (vmap_lock_acquire(&lk, getenv("VMAPCTL_LOCK_FILE"), timeout, &errs) < 0) {
 		char *m = vmap_error_format(&errs.v[0]);
 		fprintf(stderr, "vmap-dm: %s\n", m);
 		free(m);

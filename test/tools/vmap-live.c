@@ -11,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "live_json.h"
-#include "livestate.h"
-#include "util.h"
+#include "live/snapshot.h"
+#include "live/capture.h"
+#include "base/util.h"
 
 static struct vmap_devref *parse_ref(const char *s)
 {

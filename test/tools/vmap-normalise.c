@@ -23,10 +23,10 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "secret.h"
-#include "spec.h"
-#include "target.h"
-#include "util.h"
+#include "model/secret.h"
+#include "model/spec.h"
+#include "targets/target.h"
+#include "base/util.h"
 
 static int fail(struct vmap_errlist *errs)
 {
@@ -158,13 +158,19 @@ static int do_line(const char *line, bool live, struct vmap_emit_ctx *ctx)
 	args[strcspn(args, "\n")] = 0;
 	struct sbuf out = {0};
 	int r;
-	if (live) {
-		r = vmap_canon_live_params(type, args, ctx, &out, &errs);
-	} else {
-		struct vmap_target t = {.tt = &vmap_tt_raw, .kernel_name = type, .raw_args = args,
-					.start = start, .size = len};
+	/* the text read once into a target, as vmapctl reads a live table
+	 * line or a `table:` line, then written by the type's emitter */
+	struct vmap_target t = {0};
+	r = vmap_target_read_text(&t, type, args, live ? VMAP_FORM_LIVE : VMAP_FORM_TABLE, NULL,
+				  &errs);
+	if (r == 0) {
+		t.start = start;
+		t.size = len;
+		if (live)
+			vmap_target_hide_keys(&t);
 		r = vmap_target_emit(&t, ctx, &out, &errs);
 	}
+	vmap_target_free(&t);
 	if (r == 0)
 		print_line(start, len, type, sbuf_str(&out));
 	else
@@ -195,7 +201,7 @@ static int do_specs(const char *const *files, size_t n, const char *only, struct
 {
 	struct vmap_specset set = {0};
 	struct vmap_errlist errs = {0};
-	if (vmap_specset_load(&set, files, n, &errs) < 0) {
+	if (vmap_specset_load(&set, &(struct vmap_spec_source){.paths = (const char *const *)files, .n_paths = n}, &errs) < 0) {
 		vmap_specset_free(&set);
 		return fail(&errs);
 	}

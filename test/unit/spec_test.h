@@ -9,9 +9,9 @@
 
 #include "unit.h"
 
-#include "error.h"
-#include "spec.h"
-#include "util.h"
+#include "base/error.h"
+#include "model/spec.h"
+#include "base/util.h"
 
 #define HDR "apiVersion: vmapctl/v1\nvolumes:\n"
 

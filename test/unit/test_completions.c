@@ -22,7 +22,7 @@
 
 #include "unit.h"
 
-#include "util.h"
+#include "base/util.h"
 
 struct opt {
 	char *lng;   /* "file" */

@@ -12,13 +12,13 @@
 
 #include "unit.h"
 
-#include "export.h"
-#include "live.h"
-#include "livestate.h"
-#include "plan.h"
-#include "spec.h"
-#include "target.h"
-#include "util.h"
+#include "export/export.h"
+#include "model/live.h"
+#include "live/canon.h"
+#include "plan/plan.h"
+#include "model/spec.h"
+#include "targets/target.h"
+#include "base/util.h"
 
 #define DM_MAJOR 254
 
@@ -69,8 +69,10 @@ static struct vmap_dmdev *live_dm(struct vmap_live *l, const char *name, const c
 		int off = 0;
 		assert_true(sscanf(line, " %llu %llu %63s %n", &s, &n, type, &off) >= 3);
 		d->live.lines = xrealloc(d->live.lines, (d->live.n + 1) * sizeof(*d->live.lines));
-		d->live.lines[d->live.n++] = (struct vmap_table_line){
-			s, n, xstrdup(type), vmap_live_canon_params(type, line + off)};
+		struct vmap_table_line *tl = &d->live.lines[d->live.n++];
+		*tl = (struct vmap_table_line){.start = s, .len = n, .type = xstrdup(type),
+					       .params = xstrdup(line + off)};
+		vmap_live_line_canon(tl);
 		size_t nw;
 		char **w = split_words(line + off, &nw);
 		for (size_t i = 0; i < nw; i++) {

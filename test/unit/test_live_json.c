@@ -7,8 +7,8 @@
 
 #include "unit.h"
 
-#include "live_json.h"
-#include "util.h"
+#include "live/snapshot.h"
+#include "base/util.h"
 
 static void line(struct vmap_table_line *l, uint64_t start, uint64_t len, const char *type,
 		 const char *params)
@@ -54,6 +54,7 @@ static void build(struct vmap_live *l)
 	d->live.n = 2;
 	d->live.lines = xcalloc(2, sizeof(struct vmap_table_line));
 	line(&d->live.lines[0], 0, 2048, "linear", "7:0 0");
+	d->live.lines[0].status = xstrdup("1 2 3");
 	line(&d->live.lines[1], 2048, UINT64_MAX - 2048, "crypt",
 	     "aes-xts-plain64 <key:sha256:0123456789abcdef> 0 7:1 0");
 	d->inactive.n = 1;
@@ -73,8 +74,10 @@ static void build(struct vmap_live *l)
 
 	l->n_blockdevs = 1;
 	l->blockdevs = xcalloc(1, sizeof(*l->blockdevs));
-	l->blockdevs[0] = (struct vmap_blockdev){7, 0, xstrdup("loop0"), 131072, true,
-						 {512, 512, 1280, 1280, 128, 65536, 4294966784u}};
+	l->blockdevs[0] = (struct vmap_blockdev){
+		.major = 7, .minor = 0, .kname = xstrdup("loop0"), .lun = xstrdup("naa.6001405abc"),
+		.sectors = 131072, .read_only = true,
+		.limits = {512, 512, 1280, 1280, 128, 65536, 4294966784u}};
 
 	l->n_res = 2;
 	l->res = xcalloc(2, sizeof(*l->res));
@@ -117,6 +120,7 @@ static void same_table(const struct vmap_table *a, const struct vmap_table *b)
 		assert_true(a->lines[i].len == b->lines[i].len);
 		same_str(a->lines[i].type, b->lines[i].type);
 		same_str(a->lines[i].params, b->lines[i].params);
+		same_str(a->lines[i].status, b->lines[i].status);
 	}
 }
 
@@ -162,6 +166,7 @@ static void same_live(const struct vmap_live *a, const struct vmap_live *b)
 		assert_int_equal(x->major, y->major);
 		assert_int_equal(x->minor, y->minor);
 		same_str(x->kname, y->kname);
+		same_str(x->lun, y->lun);
 		assert_true(x->sectors == y->sectors);
 		assert_int_equal(x->read_only, y->read_only);
 		same_limits(&x->limits, &y->limits);

@@ -12,8 +12,8 @@
 
 #include "unit.h"
 
-#include "lock.h"
-#include "util.h"
+#include "exec/lock.h"
+#include "base/util.h"
 
 static char dir[64];
 static char *path;
@@ -25,7 +25,6 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	path = xasprintf("%s/vmapctl.lock", dir);
-	setenv("VMAPCTL_LOCK_FILE", path, 1);
 	return 0;
 }
 
@@ -35,7 +34,6 @@ static int teardown(void **state)
 	unlink(path);
 	rmdir(dir);
 	free(path);
-	unsetenv("VMAPCTL_LOCK_FILE");
 	return 0;
 }
 
@@ -46,15 +44,6 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void path_follows_the_environment(void **state)
-{
-	(void)state;
-	assert_string_equal(vmap_lock_path(), path);
-	unsetenv("VMAPCTL_LOCK_FILE");
-	assert_string_equal(vmap_lock_path(), "/run/lock/vmapctl.lock");
-	setenv("VMAPCTL_LOCK_FILE", path, 1);
-}
-
 /* flock conflicts between two open files even in one process, so one
  * process can play both runs. */
 static void second_taker_waits_then_fails_naming_the_holder(void **state)
@@ -62,9 +51,9 @@ static void second_taker_waits_then_fails_naming_the_holder(void **state)
 	(void)state;
 	struct vmap_lock a, b;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_lock_acquire(&a, 0, &errs), 0);
+	assert_int_equal(vmap_lock_acquire(&a, path, 0, &errs), 0);
 	double t0 = now();
-	assert_int_equal(vmap_lock_acquire(&b, 0.3, &errs), -1);
+	assert_int_equal(vmap_lock_acquire(&b, path, 0.3, &errs), -1);
 	double waited = now() - t0;
 	assert_true(waited >= 0.3 && waited < 2.0);
 	assert_int_equal(errs.n, 1);
@@ -72,18 +61,19 @@ static void second_taker_waits_then_fails_naming_the_holder(void **state)
 	char *pid = xasprintf("(pid %ld)", (long)getpid());
 	assert_non_null(strstr(errs.v[0].msg, pid));
 	assert_non_null(strstr(errs.v[0].msg, "gave up after 0.3 s"));
+	assert_non_null(strstr(errs.v[0].msg, path)); /* the lock it was given */
 	free(pid);
 	vmap_errlist_clear(&errs);
 
 	/* timeout 0: tried once, at once */
 	t0 = now();
-	assert_int_equal(vmap_lock_acquire(&b, 0, &errs), -1);
+	assert_int_equal(vmap_lock_acquire(&b, path, 0, &errs), -1);
 	assert_true(now() - t0 < 0.2);
 	assert_non_null(strstr(errs.v[0].msg, "tried once"));
 	vmap_errlist_clear(&errs);
 
 	vmap_lock_release(&a);
-	assert_int_equal(vmap_lock_acquire(&b, 0, &errs), 0);
+	assert_int_equal(vmap_lock_acquire(&b, path, 0, &errs), 0);
 	vmap_lock_release(&b);
 	vmap_lock_release(&b); /* twice is harmless */
 }
@@ -100,7 +90,7 @@ static void a_killed_holder_frees_the_lock(void **state)
 	if (child == 0) {
 		struct vmap_lock lk;
 		struct vmap_errlist e = {0};
-		if (vmap_lock_acquire(&lk, 0, &e) < 0)
+		if (vmap_lock_acquire(&lk, path, 0, &e) < 0)
 			_exit(1);
 		if (write(ready[1], "x", 1) != 1)
 			_exit(1);
@@ -111,7 +101,7 @@ static void a_killed_holder_frees_the_lock(void **state)
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	struct vmap_lock a;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_lock_acquire(&a, 0.1, &errs), -1);
+	assert_int_equal(vmap_lock_acquire(&a, path, 0.1, &errs), -1);
 	assert_int_equal(errs.v[0].kind, VMAP_E_LOCK);
 	char *pid = xasprintf("(pid %ld)", (long)child);
 	assert_non_null(strstr(errs.v[0].msg, pid));
@@ -119,7 +109,7 @@ static void a_killed_holder_frees_the_lock(void **state)
 	vmap_errlist_clear(&errs);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
-	assert_int_equal(vmap_lock_acquire(&a, 0, &errs), 0);
+	assert_int_equal(vmap_lock_acquire(&a, path, 0, &errs), 0);
 	vmap_lock_release(&a);
 	close(ready[0]);
 	close(ready[1]);
@@ -130,7 +120,7 @@ static void holder_pid_is_cleared_on_release(void **state)
 	(void)state;
 	struct vmap_lock a;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_lock_acquire(&a, 0, &errs), 0);
+	assert_int_equal(vmap_lock_acquire(&a, path, 0, &errs), 0);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(st.st_size > 0);
@@ -147,7 +137,7 @@ static void a_planted_symlink_is_not_followed(void **state)
 	assert_int_equal(symlink(target, path), 0);
 	struct vmap_lock a;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_lock_acquire(&a, 0, &errs), -1);
+	assert_int_equal(vmap_lock_acquire(&a, path, 0, &errs), -1);
 	assert_int_equal(errs.v[0].kind, VMAP_E_FAILED);
 	assert_int_equal(errs.v[0].errnum, ELOOP);
 	assert_int_equal(access(target, F_OK), -1); /* nothing was created there */
@@ -174,7 +164,6 @@ static void memlock_reports_what_it_did(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(path_follows_the_environment, setup, teardown),
 		cmocka_unit_test_setup_teardown(second_taker_waits_then_fails_naming_the_holder, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_killed_holder_frees_the_lock, setup, teardown),

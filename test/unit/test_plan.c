@@ -8,11 +8,11 @@
 
 #include "unit.h"
 
-#include "dm.h"
-#include "live.h"
-#include "plan.h"
-#include "spec.h"
-#include "util.h"
+#include "live/canon.h"
+#include "model/live.h"
+#include "plan/plan.h"
+#include "model/spec.h"
+#include "base/util.h"
 
 /* ---- building live states ---- */
 
@@ -72,7 +72,10 @@ static struct vmap_dmdev *live_dm(struct vmap_live *l, const char *name, const c
 		int off = 0;
 		assert_true(sscanf(line, " %llu %llu %63s %n", &s, &n, type, &off) >= 3);
 		d->live.lines = xrealloc(d->live.lines, (d->live.n + 1) * sizeof(*d->live.lines));
-		d->live.lines[d->live.n++] = (struct vmap_table_line){s, n, xstrdup(type), xstrdup(line + off)};
+		struct vmap_table_line *tl = &d->live.lines[d->live.n++];
+		*tl = (struct vmap_table_line){.start = s, .len = n, .type = xstrdup(type),
+					       .params = xstrdup(line + off)};
+		vmap_live_line_read(tl);
 	}
 	free(t);
 	size_t nw;
@@ -133,6 +136,10 @@ static int fx_teardown(void **state)
 static void spec(const char *yaml)
 {
 	struct vmap_errlist errs = {0};
+	/* a test may plan a second spec against the same live state: the
+	 * plan points into the set, so it goes first */
+	vmap_plan_free(&fx->plan);
+	vmap_specset_free(&fx->set);
 	char *doc = xasprintf("apiVersion: vmapctl/v1\nvolumes:\n%s", yaml);
 	int r = vmap_specset_load_buffer(&fx->set, "test.yaml", doc, strlen(doc), &errs);
 	for (size_t i = 0; i < errs.n; i++) {
@@ -372,9 +379,10 @@ static void changing_a_lower_volumes_device_refreshes_the_volumes_above(void **s
 	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
 	live_disk(fx->live, "/dev/sdb", 8, 16, 1 << 20, 512);
 	live_stack(4096, 2048, 1024);
-	/* low moves to sdb: mid and top keep their tables but must be
-	 * refreshed so their queue limits follow */
+	/* low moves to sdb (on purpose: allow remap): mid and top keep their
+	 * tables but must be refreshed so their queue limits follow */
 	spec("  - name: low\n"
+	     "    allow: [remap]\n"
 	     "    targets:\n"
 	     "      - {type: linear, size: 4096, device: /dev/sdb, offset: 2048}\n"
 	     "  - name: mid\n"
@@ -399,7 +407,7 @@ static void a_table_with_no_data_devices_notes_that_limits_are_kept(void **state
 	spec("  - name: a\n"
 	     "    targets:\n"
 	     "      - {type: error, size: 4096}\n");
-	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_int_equal(plan_with((struct vmap_plan_opts){.allow_remap = true}), 0);
 	assert_int_equal(vp("a")->action, VMAP_ACT_RELOAD);
 	assert_int_equal(vp("a")->n_notes, 1);
 	assert_non_null(strstr(vp("a")->notes[0], "keeps the device's current queue limits"));
@@ -452,10 +460,55 @@ static void suspend_policy_auto_uses_noflush_for_thin_and_multipath(void **state
 	     "    suspend: noflush\n"
 	     "    targets:\n"
 	     "      - {type: linear, size: 4096, device: /dev/sda, offset: 8}\n");
-	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_int_equal(plan_with((struct vmap_plan_opts){.allow_remap = true}), 0);
 	assert_string_equal(vp("a")->suspend_policy, "flush");
 	assert_string_equal(vp("b")->suspend_policy, "noflush");
 	assert_int_equal(vp("b")->suspend_flags, VMAP_DM_NOFLUSH | VMAP_DM_SKIP_LOCKFS);
+}
+
+static void a_remap_is_refused_naming_the_ranges_unless_allowed(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_disk(fx->live, "/dev/sdb", 8, 16, 1 << 20, 512);
+	live_dm(fx->live, "a", "VMAP-a", 0, "0 65536 linear 8:0 2048", "8:0");
+	live_dm(fx->live, "b", "VMAP-b", 1, "0 4096 linear 8:0 100000", "8:0");
+	/* a to another disk: other data; b split in two over the same
+	 * backing and grown: the same data */
+	const char *text = "  - name: a\n"
+			   "    targets:\n"
+			   "      - {type: linear, size: 65536, device: /dev/sdb, offset: 2048}\n"
+			   "  - name: b\n"
+			   "    table: |\n"
+			   "      0 1000 linear /dev/sda 100000\n"
+			   "      1000 3096 linear /dev/sda 101000\n"
+			   "      4096 4096 zero\n";
+	spec(text);
+	assert_int_equal(plan_with(NO_OPTS), -1);
+	assert_true(vp("a")->refused);
+	assert_int_equal(vp("a")->risk, VMAP_RISK_DESTRUCTIVE);
+	assert_true(has_error(VMAP_E_POLICY, "would show other data: sectors 0..65535, 65536 sectors "
+					     "(32 MiB): 'linear 8:0 2048' from its sector 0 -> "
+					     "'linear 8:16 2048' from its sector 0"));
+	assert_true(has_error(VMAP_E_POLICY, "--allow-remap"));
+	assert_int_equal(fx->plan.n_steps, 0);
+	assert_false(vp("b")->refused);
+	assert_int_equal(vp("b")->risk, VMAP_RISK_SAFE);
+	assert_int_equal(vp("b")->ranges.n, 2);
+	assert_int_equal(vp("b")->ranges.v[0].cls, VMAP_RANGE_KEPT);
+	assert_true(vp("b")->ranges.v[0].len == 4096);
+	assert_int_equal(vp("b")->ranges.v[1].cls, VMAP_RANGE_GROWN);
+
+	/* --allow-remap, or allow: [remap] on the volume */
+	assert_int_equal(plan_with((struct vmap_plan_opts){.allow_remap = true}), 0);
+	assert_int_equal(vp("a")->action, VMAP_ACT_RELOAD);
+	assert_int_equal(vp("a")->risk, VMAP_RISK_DESTRUCTIVE);
+	spec("  - name: a\n"
+	     "    allow: [remap]\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 65536, device: /dev/sdb, offset: 2048}\n");
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_false(vp("a")->refused);
 }
 
 static void an_unknown_target_type_is_refused_before_anything(void **state)
@@ -501,6 +554,7 @@ int main(void)
 		T(a_missing_device_fails_the_plan_naming_it),
 		T(activate_mode_waits_for_missing_devices_and_only_creates),
 		T(suspend_policy_auto_uses_noflush_for_thin_and_multipath),
+		T(a_remap_is_refused_naming_the_ranges_unless_allowed),
 		T(an_unknown_target_type_is_refused_before_anything),
 		T(destroy_removes_upper_volumes_first_and_refuses_unmanaged),
 	};

@@ -12,7 +12,7 @@
 
 #include "spec_test.h"
 
-#include "target.h"
+#include "targets/target.h"
 
 #define CORPUS "test/bad-specs"
 
@@ -92,7 +92,7 @@ static bool check_entry(const char *entry, size_t *skipped)
 	struct vmap_errlist errs = {0};
 	const char *paths[] = {entry};
 	double t0 = now();
-	int r = vmap_specset_load(&set, paths, 1, &errs);
+	int r = vmap_specset_load(&set, &(struct vmap_spec_source){.paths = (const char *const *)paths, .n_paths = 1}, &errs);
 	double secs = now() - t0;
 	char *want = xasprintf("%s:%s", file, expect);
 	bool found = false;

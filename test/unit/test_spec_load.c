@@ -65,7 +65,7 @@ static void a_directory_is_its_yaml_files_in_name_order(void **state)
 	struct vmap_specset set;
 	struct vmap_errlist errs = {0};
 	const char *paths[] = {dir};
-	assert_int_equal(vmap_specset_load(&set, paths, 1, &errs), 0);
+	assert_int_equal(vmap_specset_load(&set, &(struct vmap_spec_source){.paths = (const char *const *)paths, .n_paths = 1}, &errs), 0);
 	assert_int_equal(set.n_files, 3);
 	assert_int_equal(set.n_vols, 3);
 	/* byte order: "03-a" < "1-c" < "20-b" */
@@ -90,7 +90,7 @@ static void the_same_name_in_two_files_names_both_files(void **state)
 	const char *paths[] = {a, b};
 	struct vmap_specset set;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_specset_load(&set, paths, 2, &errs), -1);
+	assert_int_equal(vmap_specset_load(&set, &(struct vmap_spec_source){.paths = (const char *const *)paths, .n_paths = 2}, &errs), -1);
 	assert_int_equal(errs.n, 1);
 	assert_string_equal(errs.v[0].file, b);
 	assert_int_equal(errs.v[0].line, 3);
@@ -110,7 +110,7 @@ static void a_file_given_twice_is_read_once(void **state)
 	const char *paths[] = {dir, f, f};
 	struct vmap_specset set;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_specset_load(&set, paths, 3, &errs), 0);
+	assert_int_equal(vmap_specset_load(&set, &(struct vmap_spec_source){.paths = (const char *const *)paths, .n_paths = 3}, &errs), 0);
 	assert_int_equal(set.n_vols, 1);
 	assert_int_equal(set.n_files, 1);
 	vmap_specset_free(&set);
@@ -124,7 +124,7 @@ static void a_missing_path_fails_with_its_errno(void **state)
 	const char *paths[] = {f};
 	struct vmap_specset set;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_specset_load(&set, paths, 1, &errs), -1);
+	assert_int_equal(vmap_specset_load(&set, &(struct vmap_spec_source){.paths = (const char *const *)paths, .n_paths = 1}, &errs), -1);
 	assert_int_equal(errs.n, 1);
 	assert_int_equal(errs.v[0].kind, VMAP_E_FAILED);
 	assert_int_equal(errs.v[0].errnum, ENOENT);
@@ -139,31 +139,84 @@ static void an_empty_directory_is_an_empty_set(void **state)
 	const char *paths[] = {dir};
 	struct vmap_specset set;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_specset_load(&set, paths, 1, &errs), 0);
+	assert_int_equal(vmap_specset_load(&set, &(struct vmap_spec_source){.paths = (const char *const *)paths, .n_paths = 1}, &errs), 0);
 	assert_int_equal(set.n_vols, 0);
 	assert_int_equal(set.n_files, 0);
 	vmap_specset_free(&set);
 }
 
-static void without_paths_the_spec_dir_variable_is_used(void **state)
+static void without_paths_the_spec_dir_is_used(void **state)
 {
 	(void)state;
 	put_vol("v.yaml", "from-env");
-	setenv("VMAPCTL_SPEC_DIR", dir, 1);
 	struct vmap_specset set;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_specset_load(&set, NULL, 0, &errs), 0);
+	assert_int_equal(vmap_specset_load(&set, &(struct vmap_spec_source){.spec_dir = dir}, &errs), 0);
 	assert_int_equal(set.n_vols, 1);
 	assert_string_equal(set.vols[0].name, "from-env");
 	vmap_specset_free(&set);
 	/* a spec dir that was named but is not there is an error, not "no volumes" */
 	char *gone = path("gone");
-	setenv("VMAPCTL_SPEC_DIR", gone, 1);
-	assert_int_equal(vmap_specset_load(&set, NULL, 0, &errs), -1);
+	assert_int_equal(vmap_specset_load(&set, &(struct vmap_spec_source){.spec_dir = gone}, &errs),
+			 -1);
 	assert_int_equal(errs.v[0].errnum, ENOENT);
 	vmap_errlist_clear(&errs);
-	unsetenv("VMAPCTL_SPEC_DIR");
 	free(gone);
+}
+
+/* The default set under a root: /etc over /run over /usr/lib, by file
+ * name; a link to /dev/null masks; read in file name order. */
+static void default_set_layers_etc_over_run_over_usr_lib(void **state)
+{
+	(void)state;
+	const char *layers[] = {"etc", "run", "usr", "usr/lib", "etc/vmapctl", "run/vmapctl",
+				"usr/lib/vmapctl", "etc/vmapctl/volumes.d", "run/vmapctl/volumes.d",
+				"usr/lib/vmapctl/volumes.d"};
+	for (size_t i = 0; i < sizeof(layers) / sizeof(layers[0]); i++) {
+		char *p = path(layers[i]);
+		assert_int_equal(mkdir(p, 0755), 0);
+		free(p);
+	}
+	put_vol("usr/lib/vmapctl/volumes.d/10-base.yaml", "vendor");
+	put_vol("etc/vmapctl/volumes.d/10-base.yaml", "admin");   /* overrides the vendor's */
+	put_vol("usr/lib/vmapctl/volumes.d/20-extra.yaml", "extra");
+	put_vol("run/vmapctl/volumes.d/05-early.yml", "early");
+	put_vol("usr/lib/vmapctl/volumes.d/30-gone.yaml", "gone");
+	char *mask = path("etc/vmapctl/volumes.d/30-gone.yaml");
+	assert_int_equal(symlink("/dev/null", mask), 0);
+	free(mask);
+
+	struct vmap_specset set;
+	struct vmap_errlist errs = {0};
+	assert_int_equal(vmap_specset_load(&set, &(struct vmap_spec_source){.root = dir}, &errs), 0);
+	assert_int_equal(set.n_vols, 3);
+	assert_string_equal(set.vols[0].name, "early");
+	assert_string_equal(set.vols[1].name, "admin");
+	assert_string_equal(set.vols[2].name, "extra");
+	/* errors name the file that was really read */
+	char *want = path("etc/vmapctl/volumes.d/10-base.yaml");
+	assert_string_equal(set.vols[1].loc.file, want);
+	free(want);
+	vmap_specset_free(&set);
+
+	struct vmap_spec_file *f;
+	size_t n;
+	vmap_spec_layers(dir, &f, &n);
+	assert_int_equal(n, 4);
+	assert_string_equal(f[1].name, "10-base.yaml");
+	assert_string_equal(f[1].dir, "/etc/vmapctl/volumes.d");
+	assert_int_equal(f[1].n_overrides, 1);
+	assert_true(f[3].masked);
+	assert_string_equal(f[3].name, "30-gone.yaml");
+	vmap_spec_files_free(f, n);
+
+	/* a spec directory given replaces the whole layered set */
+	char *only = path("run/vmapctl/volumes.d");
+	assert_int_equal(vmap_specset_load(&set, &(struct vmap_spec_source){.root = dir,
+		.spec_dir = only}, &errs), 0);
+	assert_int_equal(set.n_vols, 1);
+	vmap_specset_free(&set);
+	free(only);
 }
 
 static void a_file_over_the_cap_is_refused_unread(void **state)
@@ -178,7 +231,7 @@ static void a_file_over_the_cap_is_refused_unread(void **state)
 	const char *paths[] = {f};
 	struct vmap_specset set;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_specset_load(&set, paths, 1, &errs), -1);
+	assert_int_equal(vmap_specset_load(&set, &(struct vmap_spec_source){.paths = (const char *const *)paths, .n_paths = 1}, &errs), -1);
 	assert_int_equal(errs.n, 1);
 	assert_int_equal(errs.v[0].kind, VMAP_E_SPEC);
 	assert_non_null(strstr(errs.v[0].msg, "larger than 16 MiB"));
@@ -196,7 +249,7 @@ static void a_broken_file_does_not_hide_errors_in_others(void **state)
 	const char *paths[] = {dir};
 	struct vmap_specset set;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_specset_load(&set, paths, 1, &errs), -1);
+	assert_int_equal(vmap_specset_load(&set, &(struct vmap_spec_source){.paths = (const char *const *)paths, .n_paths = 1}, &errs), -1);
 	/* the syntax error, the unknown key; not the reference: it may point
 	 * into the file that could not be read */
 	if (errs.n != 2)
@@ -215,7 +268,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_file_given_twice_is_read_once, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(a_missing_path_fails_with_its_errno, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(an_empty_directory_is_an_empty_set, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(without_paths_the_spec_dir_variable_is_used, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(without_paths_the_spec_dir_is_used, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(default_set_layers_etc_over_run_over_usr_lib, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(a_file_over_the_cap_is_refused_unread, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(a_broken_file_does_not_hide_errors_in_others, make_dir, remove_dir),
 	};

@@ -114,21 +114,32 @@ static void two_volumes_may_not_share_a_uuid(void **state)
 }
 
 struct seen {
+	const struct vmap_specset *set;
 	const char *names[8];
 	unsigned lines[8];
 	size_t n;
 };
 
-static void record(const struct vmap_volume *dep, const struct vmap_loc *where, void *arg)
+/* The references of a volume that name volumes, with their places. */
+static void record(const struct vmap_devref *ref, void *arg)
 {
 	struct seen *s = arg;
-	if (s->n < 8) {
-		s->names[s->n] = dep->name;
-		s->lines[s->n++] = where->line;
+	int vi = vmap_devref_volume(s->set, ref);
+	if (vi >= 0 && s->n < 8) {
+		s->names[s->n] = s->set->vols[vi].name;
+		s->lines[s->n++] = ref->loc.line;
 	}
 }
 
-static void foreach_dep_sees_volume_refs_and_mapper_paths_with_places(void **state)
+static void record_deps(const struct vmap_specset *set, size_t v, struct seen *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->set = set;
+	for (size_t t = 0; t < set->vols[v].n_targets; t++)
+		vmap_target_foreach_ref(&set->vols[v].targets[t], record, s);
+}
+
+static void deps_are_volume_refs_and_mapper_paths_in_fields_and_text(void **state)
 {
 	(void)state;
 	struct vmap_specset set;
@@ -140,8 +151,8 @@ static void foreach_dep_sees_volume_refs_and_mapper_paths_with_places(void **sta
 		       "      - type: raw\n        size: 8\n        target: linear\n"
 		       "        args: /dev/mapper/a 0\n"
 		       "  - name: t\n    table: |\n      0 8 linear /dev/mapper/top 0\n");
-	struct seen s = {0};
-	vmap_volume_foreach_dep(&set, &set.vols[2], record, &s);
+	struct seen s;
+	record_deps(&set, 2, &s);
 	assert_int_equal(s.n, 3);
 	assert_string_equal(s.names[0], "a");
 	assert_int_equal(s.lines[0], 19);
@@ -149,14 +160,19 @@ static void foreach_dep_sees_volume_refs_and_mapper_paths_with_places(void **sta
 	assert_int_equal(s.lines[1], 20);
 	assert_string_equal(s.names[2], "a");
 	assert_int_equal(s.lines[2], 25);
-	memset(&s, 0, sizeof(s));
-	vmap_volume_foreach_dep(&set, &set.vols[3], record, &s);
+	/* the relation the loader keeps: each dependency once, in order */
+	assert_int_equal(set.vols[2].n_deps, 2);
+	assert_int_equal(set.vols[2].deps[0], 0);
+	assert_int_equal(set.vols[2].deps[1], 1);
+	record_deps(&set, 3, &s);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.names[0], "top");
 	assert_int_equal(s.lines[0], 28);
-	memset(&s, 0, sizeof(s));
-	vmap_volume_foreach_dep(&set, &set.vols[0], record, &s);
+	assert_int_equal(set.vols[3].n_deps, 1);
+	assert_int_equal(set.vols[3].deps[0], 2);
+	record_deps(&set, 0, &s);
 	assert_int_equal(s.n, 0);
+	assert_int_equal(set.vols[0].n_deps, 0);
 	vmap_specset_free(&set);
 }
 
@@ -172,7 +188,7 @@ int main(void)
 		cmocka_unit_test(a_deep_stack_is_fine_and_a_long_cycle_is_shortened),
 		cmocka_unit_test(volume_names_are_unique_and_both_places_are_named),
 		cmocka_unit_test(two_volumes_may_not_share_a_uuid),
-		cmocka_unit_test(foreach_dep_sees_volume_refs_and_mapper_paths_with_places),
+		cmocka_unit_test(deps_are_volume_refs_and_mapper_paths_in_fields_and_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
  * where each comes from, and the errors about them. */
 #include "spec_test.h"
 
-#include "target.h"
+#include "targets/target.h"
 
 static void typed_targets_are_laid_back_to_back_from_zero(void **state)
 {
@@ -17,7 +17,7 @@ static void typed_targets_are_laid_back_to_back_from_zero(void **state)
 	assert_string_equal(v->name, "data");
 	assert_true(v->read_only);
 	assert_int_equal(v->suspend, VMAP_SUSPEND_NOFLUSH);
-	assert_false(v->from_table);
+	assert_int_equal(v->targets[0].form, VMAP_FORM_TYPED);
 	assert_int_equal(v->n_targets, 3);
 	assert_true(v->targets[0].start == 0 && v->targets[0].size == 2097152);
 	assert_true(v->targets[1].start == 2097152 && v->targets[1].size == 2048);
@@ -74,16 +74,32 @@ static void targets_or_table_exactly_one(void **state)
 	assert_spec_error(HDR "  - name: v\n    targets: {type: zero}\n", 4, 14, "'targets' must be a list");
 }
 
-static void raw_targets_keep_text_and_known_types_are_parsed(void **state)
+static void raw_targets_keep_words_and_known_types_are_parsed(void **state)
 {
 	(void)state;
 	struct vmap_specset set;
 	assert_spec_ok(&set, HDR "  - name: v\n    targets:\n      - type: raw\n        target: writecache\n"
-				 "        size: 1GiB\n        args: \"s  7:1 7:2 4096 0\"\n");
+				 "        size: 1GiB\n        args: \"s  7:1 7:2 4096 0\"\n"
+				 "      - type: raw\n        target: linear\n        size: 8\n"
+				 "        args: /dev/mapper/x 16\n");
 	const struct vmap_target *t = &set.vols[0].targets[0];
 	assert_ptr_equal(t->tt, &vmap_tt_raw);
+	assert_int_equal(t->form, VMAP_FORM_RAW);
 	assert_string_equal(t->kernel_name, "writecache");
-	assert_string_equal(t->raw_args, "s  7:1 7:2 4096 0");
+	/* an unknown type keeps its words, and knows which name devices */
+	assert_non_null(t->opaque);
+	assert_int_equal(t->opaque->n_words, 5);
+	assert_string_equal(t->opaque->words[1], "7:1");
+	assert_int_equal(t->opaque->n_refs, 2);
+	assert_int_equal(t->opaque->ref_word[0], 1);
+	assert_int_equal(t->opaque->refs[1].kind, VMAP_DEV_MAJMIN);
+	assert_int_equal(t->opaque->refs[1].minor, 2);
+	/* a known type is parsed into its fields once, at load */
+	t = &set.vols[0].targets[1];
+	assert_ptr_equal(t->tt, vmap_target_type_find("linear"));
+	assert_null(t->opaque);
+	assert_string_equal(vmap_obj_get(&t->args, "device")->dev->path, "/dev/mapper/x");
+	assert_int_equal(vmap_obj_u64(&t->args, "offset", 0), 16);
 	vmap_specset_free(&set);
 	/* a raw target of a type vmapctl knows: its text is checked now,
 	 * at the args value */
@@ -94,13 +110,26 @@ static void raw_targets_keep_text_and_known_types_are_parsed(void **state)
 			  "missing required key 'target'");
 	assert_spec_error(HDR "  - name: v\n    targets:\n      - type: raw\n        target: \"a b\"\n"
 			      "        size: 8\n",
+			  6, 17, "'target' is one word of the kernel's table and cannot hold blanks");
+	assert_spec_error(HDR "  - name: v\n    targets:\n      - type: raw\n        target: \"a.b\"\n"
+			      "        size: 8\n",
 			  6, 17, "'target' must be a kernel target name");
+	/* a typed value is one word: blanks would add arguments to the table */
+	assert_spec_error(HDR "  - name: v\n    targets:\n      - type: crypt\n        size: 8\n"
+			      "        cipher: \"aes xts-plain64\"\n        device: /dev/sdb\n",
+			  7, 17, "'cipher' is one word of the kernel's table and cannot hold blanks ('aes xts-plain64')");
+	/* raw args: several words, or none at all */
+	struct vmap_specset es;
+	assert_spec_ok(&es, HDR "  - name: v\n    targets:\n      - type: raw\n        target: zero\n"
+			    "        size: 8\n        args: \"\"\n");
+	assert_ptr_equal(es.vols[0].targets[0].tt, vmap_target_type_find("zero"));
+	vmap_specset_free(&es);
 	assert_spec_error(HDR "  - name: v\n    targets:\n      - type: raw\n        target: zero\n"
 			      "        size: 8\n        args: \"0\\n1 8 zero\"\n",
 			  8, 15, "control character");
 }
 
-static void table_lines_become_raw_targets_at_their_own_lines(void **state)
+static void table_lines_become_targets_at_their_own_lines(void **state)
 {
 	(void)state;
 	struct vmap_specset set;
@@ -111,14 +140,16 @@ static void table_lines_become_raw_targets_at_their_own_lines(void **state)
 				 "      2048   100\tzero\n"
 				 "      2148 8 writecache s 7:1 7:2 4096 0  \n");
 	const struct vmap_volume *v = &set.vols[0];
-	assert_true(v->from_table);
 	assert_int_equal(v->n_targets, 3);
-	assert_ptr_equal(v->targets[0].tt, &vmap_tt_raw);
+	assert_int_equal(v->targets[0].form, VMAP_FORM_TABLE);
+	assert_ptr_equal(v->targets[0].tt, vmap_target_type_find("linear"));
 	assert_string_equal(v->targets[0].kernel_name, "linear");
-	assert_string_equal(v->targets[0].raw_args, "/dev/loop0 0");
+	assert_string_equal(vmap_obj_get(&v->targets[0].args, "device")->dev->path, "/dev/loop0");
 	assert_true(v->targets[1].start == 2048 && v->targets[1].size == 100);
-	assert_string_equal(v->targets[1].raw_args, "");
-	assert_string_equal(v->targets[2].raw_args, "s 7:1 7:2 4096 0");
+	assert_ptr_equal(v->targets[1].tt, vmap_target_type_find("zero"));
+	assert_ptr_equal(v->targets[2].tt, &vmap_tt_raw);
+	assert_int_equal(v->targets[2].opaque->n_words, 5);
+	assert_string_equal(v->targets[2].opaque->words[4], "0");
 	assert_int_equal(v->targets[0].loc.line, 6);
 	assert_int_equal(v->targets[0].loc.col, 7);
 	assert_int_equal(v->targets[2].loc.line, 9);
@@ -231,8 +262,8 @@ int main(void)
 		cmocka_unit_test(size_is_required_where_no_device_gives_it),
 		cmocka_unit_test(unknown_keys_and_types_suggest_the_right_one),
 		cmocka_unit_test(targets_or_table_exactly_one),
-		cmocka_unit_test(raw_targets_keep_text_and_known_types_are_parsed),
-		cmocka_unit_test(table_lines_become_raw_targets_at_their_own_lines),
+		cmocka_unit_test(raw_targets_keep_words_and_known_types_are_parsed),
+		cmocka_unit_test(table_lines_become_targets_at_their_own_lines),
 		cmocka_unit_test(bad_table_lines_are_reported_at_the_line),
 		cmocka_unit_test(a_gap_is_reported_once_not_for_every_later_line),
 		cmocka_unit_test(table_line_positions_survive_crlf_and_chomping),

@@ -3,9 +3,10 @@
  * hold for all of them). */
 #include "spec_test.h"
 
-#include "spec_build.h"
-#include "target.h"
-#include "yaml_doc.h"
+#include "specset/build.h"
+#include "specset/values.h"
+#include "targets/target.h"
+#include "specset/yaml_doc.h"
 
 static const char *const modes[] = {"fast", "safe", "paranoid", NULL};
 

@@ -4,7 +4,7 @@
 
 #include "spec_test.h"
 
-#include "yaml_doc.h"
+#include "specset/yaml_doc.h"
 
 static enum yscalar_type type_of(const char *yaml)
 {

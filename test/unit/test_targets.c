@@ -11,11 +11,11 @@
 
 #include "unit.h"
 
-#include "error.h"
-#include "secret.h"
-#include "spec.h"
-#include "target.h"
-#include "util.h"
+#include "base/error.h"
+#include "model/secret.h"
+#include "model/spec.h"
+#include "targets/target.h"
+#include "base/util.h"
 
 /* ---- a context without a system: /dev/a..z are 7:0..7:25 ---- */
 
@@ -61,20 +61,31 @@ static struct vmap_emit_ctx ctx_of(enum vmap_emit_mode mode)
 	return c;
 }
 
+/* Text read as vmapctl reads a `table:` line (form TABLE) or a line the
+ * kernel reported (form LIVE: keys hidden as capture hides them), then
+ * written by the target's emitter with ctx. */
+static int read_emit(const char *type, const char *text, enum vmap_target_form form,
+		     struct vmap_emit_ctx *ctx, struct sbuf *out, struct vmap_errlist *errs)
+{
+	struct vmap_loc loc = {.file = "t.yaml", .line = 3, .col = 7};
+	struct vmap_target t = {0};
+	int r = vmap_target_read_text(&t, type, text, form, &loc, errs);
+	if (r == 0 && form == VMAP_FORM_LIVE && ctx->mode == VMAP_EMIT_CANON)
+		vmap_target_hide_keys(&t);
+	if (r == 0)
+		r = vmap_target_emit(&t, ctx, out, errs);
+	vmap_target_free(&t);
+	return r;
+}
+
 /* `type args` as a user's table: line, normalised; NULL on error. */
 static char *norm_mode(const char *line, enum vmap_emit_mode mode, struct vmap_errlist *errs)
 {
 	const char *sp = strchr(line, ' ');
 	char *type = sp ? xstrndup(line, (size_t)(sp - line)) : xstrdup(line);
-	struct vmap_target t = {.tt = &vmap_tt_raw, .kernel_name = type,
-				.raw_args = xstrdup(sp ? sp + 1 : "")};
-	t.loc.file = "t.yaml";
-	t.loc.line = 3;
-	t.loc.col = 7;
 	struct vmap_emit_ctx c = ctx_of(mode);
 	struct sbuf out = {0};
-	int r = vmap_target_emit(&t, &c, &out, errs);
-	free(t.raw_args);
+	int r = read_emit(type, sp ? sp + 1 : "", VMAP_FORM_TABLE, &c, &out, errs);
 	char *res = NULL;
 	if (r == 0)
 		res = xasprintf("%s%s%s", type, out.len ? " " : "", sbuf_str(&out));
@@ -198,7 +209,7 @@ static void live_text_comes_back_unchanged_in_kernel_mode(void **state)
 		struct vmap_emit_ctx c = ctx_of(VMAP_EMIT_KERNEL);
 		struct sbuf out = {0};
 		struct vmap_errlist errs = {0};
-		assert_int_equal(vmap_canon_live_params(type, sp ? sp + 1 : "", &c, &out, &errs), 0);
+		assert_int_equal(read_emit(type, sp ? sp + 1 : "", VMAP_FORM_LIVE, &c, &out, &errs), 0);
 		assert_string_equal(sbuf_str(&out), sp ? sp + 1 : "");
 		sbuf_free(&out);
 		free(type);
@@ -303,12 +314,10 @@ static void integrity_without_device_size_is_pending(void **state)
 {
 	(void)state;
 	dev_sectors = 0;
-	struct vmap_target t = {.tt = &vmap_tt_raw, .kernel_name = (char *)"integrity",
-				.raw_args = (char *)"/dev/a 0 4 J 0"};
 	struct vmap_emit_ctx c = ctx_of(VMAP_EMIT_CANON);
 	struct sbuf out = {0};
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_target_emit(&t, &c, &out, &errs), 0);
+	assert_int_equal(read_emit("integrity", "/dev/a 0 4 J 0", VMAP_FORM_TABLE, &c, &out, &errs), 0);
 	assert_true(c.pending);
 	assert_non_null(strstr(sbuf_str(&out), "journal_sectors:<device size unknown>"));
 	sbuf_free(&out);
@@ -345,8 +354,8 @@ static void raid_max_write_behind_is_loaded_whole_and_compared_halved(void **sta
 	/* the kernel reports 4: as live text that canonicalises to the same */
 	struct vmap_emit_ctx cc = ctx_of(VMAP_EMIT_CANON);
 	struct sbuf out = {0};
-	assert_int_equal(vmap_canon_live_params("raid", "raid1 3 0 max_write_behind 4 2 7:2 7:0 7:3 7:1",
-						&cc, &out, &errs), 0);
+	assert_int_equal(read_emit("raid", "raid1 3 0 max_write_behind 4 2 7:2 7:0 7:3 7:1",
+				   VMAP_FORM_LIVE, &cc, &out, &errs), 0);
 	assert_string_equal(sbuf_str(&out), c + strlen("raid "));
 	sbuf_free(&out);
 	free(k);
@@ -385,7 +394,8 @@ static void canon_mode_never_shows_a_key(void **state)
 		const char *sp = strchr(lines[i], ' ');
 		char *type = xstrndup(lines[i], (size_t)(sp - lines[i]));
 		struct sbuf out = {0};
-		assert_int_equal(vmap_canon_live_params(type, sp + 1, NULL, &out, &errs), 0);
+		struct vmap_emit_ctx lc = ctx_of(VMAP_EMIT_CANON);
+		assert_int_equal(read_emit(type, sp + 1, VMAP_FORM_LIVE, &lc, &out, &errs), 0);
 		assert_false(contains_nocase(sbuf_str(&out), key));
 		/* a digest compares equal whichever case the key was in */
 		char *again = norm_mode(lines[i], VMAP_EMIT_CANON, &errs);
@@ -626,12 +636,17 @@ static void type_flags_match_the_kernel(void **state)
 	} want[] = {
 		{"multipath", VMAP_TT_IMMUTABLE | VMAP_TT_SINGLETON | VMAP_TT_NOFLUSH},
 		{"thin-pool", VMAP_TT_IMMUTABLE | VMAP_TT_SINGLETON | VMAP_TT_NOFLUSH},
-		{"verity", VMAP_TT_IMMUTABLE},
+		{"verity", VMAP_TT_IMMUTABLE | VMAP_TT_DM_INIT},
 		{"integrity", VMAP_TT_SINGLETON | VMAP_TT_SECRET},
 		{"thin", VMAP_TT_NOFLUSH},
 		{"mirror", VMAP_TT_NOFLUSH},
-		{"crypt", VMAP_TT_SECRET},
-		{"linear", 0},
+		{"crypt", VMAP_TT_SECRET | VMAP_TT_DM_INIT},
+		{"linear", VMAP_TT_DM_INIT},
+		/* dm_allowed_targets of Linux 6.1's drivers/md/dm-init.c */
+		{"striped", VMAP_TT_DM_INIT},
+		{"delay", VMAP_TT_DM_INIT},
+		{"snapshot-origin", VMAP_TT_DM_INIT},
+		{"zero", 0},
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_int_equal(vmap_target_type_find(want[i].name)->flags, want[i].flags);

@@ -4,8 +4,8 @@
 
 #include "unit.h"
 
-#include "error.h"
-#include "util.h"
+#include "base/error.h"
+#include "base/util.h"
 
 static void sbuf_grows_past_any_fixed_size(void **state)
 {

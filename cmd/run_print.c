@@ -1,0 +1,167 @@
+/* run_print.c: see run_print.h. */
+#include "run_print.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "output.h"
+#include "plan_print.h"
+
+/* Progress for long applies, on stderr, only on a terminal (cli.h). */
+struct progress {
+	bool on;
+	size_t shown;
+};
+
+static struct progress prog;
+
+static void show_progress(void *arg, const struct vmap_apply_event *ev, size_t done, size_t total)
+{
+	struct progress *pr = arg;
+	if (!pr->on)
+		return;
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s%s %s%s", done, total, ev->rollback ? "rollback: " : "",
+		vmap_step_name(ev->kind), ev->volume, ev->ok ? "" : " failed");
+	pr->shown++;
+}
+
+static void print_recovered(const struct vmap_cli *cli, const struct vmapctl_run *run)
+{
+	for (size_t i = 0; !cli->quiet && i < run->recovered.n_actions; i++)
+		fprintf(stderr, "vmapctl: recover: %s\n", run->recovered.actions[i]);
+}
+
+/* apply: the plan is shown before its steps run */
+static void show_plan(void *arg, const struct vmapctl_run *run)
+{
+	const struct vmap_cli *cli = arg;
+	print_recovered(cli, run);
+	if (!cli->json && !cli->quiet)
+		print_plan_human(stdout, cli, &run->plan);
+	fflush(stdout);
+}
+
+void run_opts(const struct vmap_cli *cli, enum run_kind kind, struct vmapctl_opts *o)
+{
+	cli_opts(cli, o);
+	if (kind == RUN_PLAN)
+		return;
+	prog = (struct progress){.on = cli->progress && !cli->quiet && !cli->json};
+	o->progress = show_progress;
+	o->progress_arg = &prog;
+	if (kind == RUN_APPLY) {
+		o->planned = show_plan;
+		o->planned_arg = (void *)cli;
+	}
+}
+
+static json_object *result_to_json(const struct vmap_plan *plan,
+				   const struct vmap_apply_result *res, bool ok)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(ok));
+	json_object_object_add(o, "rolledBack", json_object_new_boolean(res->rolled_back));
+	json_object *ev = json_object_new_array();
+	for (size_t i = 0; i < res->n_events; i++) {
+		const struct vmap_apply_event *e = &res->events[i];
+		json_object *eo = json_object_new_object();
+		json_object_object_add(eo, "action", json_object_new_string(vmap_step_name(e->kind)));
+		json_object_object_add(eo, "volume", json_object_new_string(e->volume));
+		json_object_object_add(eo, "ok", json_object_new_boolean(e->ok));
+		json_object_object_add(eo, "rollback", json_object_new_boolean(e->rollback));
+		json_object_object_add(eo, "ms", json_object_new_double(e->ms));
+		json_object_array_add(ev, eo);
+	}
+	json_object_object_add(o, "executed", ev);
+	/* how long each volume was suspended (suspend to resume, ms) */
+	json_object *sus = json_object_new_array();
+	for (size_t v = 0; v < res->n_vols; v++) {
+		if (res->suspended_ms[v] <= 0)
+			continue;
+		json_object *so = json_object_new_object();
+		json_object_object_add(so, "volume", json_object_new_string(plan->vols[v].name));
+		json_object_object_add(so, "ms", json_object_new_double(res->suspended_ms[v]));
+		json_object_array_add(sus, so);
+	}
+	json_object_object_add(o, "suspended", sus);
+	json_object_object_add(o, "memoryLocked", json_object_new_boolean(res->memory_locked));
+	return o;
+}
+
+static void print_result_human(const struct vmap_cli *cli, const struct vmap_plan *plan,
+			       const struct vmap_apply_result *res, bool ok)
+{
+	if (cli->quiet)
+		return;
+	if (cli->verbose > 0 || res->rolled_back) {
+		printf("\nexecuted:\n");
+		for (size_t i = 0; i < res->n_events; i++) {
+			const struct vmap_apply_event *e = &res->events[i];
+			printf("  %s%-8s %s%s (%.1f ms)\n", e->rollback ? "rollback " : "",
+			       vmap_step_name(e->kind), e->volume, e->ok ? "" : " FAILED", e->ms);
+		}
+	}
+	if (cli->verbose > 0)
+		for (size_t v = 0; v < res->n_vols; v++)
+			if (res->suspended_ms[v] > 0)
+				printf("  '%s' was suspended for %.1f ms\n", plan->vols[v].name,
+				       res->suspended_ms[v]);
+	if (ok)
+		printf("\napplied: %zu volume%s changed in %zu steps\n", plan->n_changes,
+		       plan->n_changes == 1 ? "" : "s", plan->n_steps);
+	else
+		printf("\nfailed%s: see the errors below\n",
+		       res->rolled_back ? "; the run was rolled back (every device it suspended is "
+					  "resumed, what it created is removed)"
+					: "");
+}
+
+/* activate: what came up and what is still waiting (not an error). */
+static void print_activation(const struct vmap_cli *cli, const struct vmap_plan *plan, bool ok)
+{
+	if (cli->quiet)
+		return;
+	for (size_t i = 0; i < plan->n_vols; i++) {
+		const struct vmap_volplan *vp = &plan->vols[i];
+		if (vp->waiting)
+			printf("waiting   %s: %s\n", vp->name, vp->n_why ? vp->why[0] : "");
+		else if (vp->action == VMAP_ACT_CREATE && !vp->refused)
+			printf("%s %s\n", ok ? "activated" : "not activated", vp->name);
+		else if (cli->verbose && vp->action == VMAP_ACT_NONE)
+			printf("active    %s\n", vp->name);
+		for (size_t k = 0; cli->verbose && k < vp->n_notes; k++)
+			printf("          note: %s\n", vp->notes[k]);
+	}
+}
+
+int run_finish(const struct vmap_cli *cli, enum run_kind kind, const struct vmapctl_run *run,
+	       struct vmap_errlist *errs)
+{
+	if (prog.shown)
+		fprintf(stderr, "\r\033[K");
+	/* apply printed these with its plan; a run that stopped before had
+	 * nothing to show them with */
+	if (kind != RUN_APPLY || !run->applied)
+		print_recovered(cli, run);
+	if (cli->json) {
+		/* one object on stdout, also when the run stopped before there
+		 * was a plan (a bad spec, the lock, no device-mapper) */
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "plan", run->planned ? plan_to_json(&run->plan) : NULL);
+		if (run->applied)
+			json_object_object_add(o, "result", result_to_json(&run->plan, &run->result,
+									   run->ok));
+		json_object_object_add(o, "errors", errors_to_json(errs));
+		vmap_print_json(o);
+	} else if (run->planned && kind == RUN_ACTIVATE) {
+		print_activation(cli, &run->plan, run->applied && run->ok);
+	} else if (run->planned && !run->applied && !cli->quiet) {
+		print_plan_human(stdout, cli, &run->plan);
+	} else if (run->applied) {
+		print_result_human(cli, &run->plan, &run->result, run->ok);
+	}
+	fflush(stdout);
+	if (errs->n)
+		return vmap_report_errors(cli, errs);
+	return run->plan.n_changes && cli->detailed_exitcode ? EXIT_CHANGES : EXIT_OK;
+}

@@ -1,0 +1,19 @@
+/* run_print.h: what plan, apply, activate and destroy show (human or
+ * JSON), and the exit code of such a run. */
+#ifndef VMAP_RUN_PRINT_H
+#define VMAP_RUN_PRINT_H
+
+#include "cli.h"
+#include "vmapctl.h"
+
+enum run_kind { RUN_PLAN, RUN_APPLY, RUN_ACTIVATE };
+
+/* Options for `kind`: progress on a terminal, the plan shown before the
+ * steps run. */
+void run_opts(const struct vmap_cli *cli, enum run_kind kind, struct vmapctl_opts *o);
+
+/* Print what the run did and return its exit code. */
+int run_finish(const struct vmap_cli *cli, enum run_kind kind, const struct vmapctl_run *run,
+	       struct vmap_errlist *errs);
+
+#endif

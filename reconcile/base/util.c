@@ -1,0 +1,189 @@
+/* util.c: see util.h. */
+#include "base/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(void)
+{
+	/* Nothing sensible can be reported without memory; abort so the
+	 * failure is loud and leaves a core, never a half-built result. */
+	fputs("vmapctl: out of memory\n", stderr);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom();
+	return q;
+}
+
+void *xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	size_t c = *cap ? *cap : 4;
+	while (c < need) {
+		if (c > SIZE_MAX / 2)
+			oom();
+		c *= 2;
+	}
+	if (c > SIZE_MAX / size)
+		oom();
+	p = xrealloc(p, c * size);
+	*cap = c;
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		oom();
+	return d;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *d = strndup(s, n);
+	if (!d)
+		oom();
+	return d;
+}
+
+char *xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom();
+	return s;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+void sbuf_addn(struct sbuf *b, const char *s, size_t n)
+{
+	b->s = xgrow(b->s, &b->cap, b->len + n + 1, 1);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void sbuf_add(struct sbuf *b, const char *s)
+{
+	sbuf_addn(b, s, strlen(s));
+}
+
+void sbuf_addc(struct sbuf *b, char c)
+{
+	sbuf_addn(b, &c, 1);
+}
+
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	sbuf_add(b, s);
+	free(s);
+}
+
+const char *sbuf_str(const struct sbuf *b)
+{
+	return b->s ? b->s : "";
+}
+
+char *sbuf_take(struct sbuf *b)
+{
+	char *s = b->s ? b->s : xstrdup("");
+	b->s = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+void sbuf_reset(struct sbuf *b)
+{
+	b->len = 0;
+	if (b->s)
+		b->s[0] = '\0';
+}
+
+void sbuf_free(struct sbuf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}
+
+bool parse_u64(const char *s, uint64_t *out)
+{
+	if (!s || !isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+char **split_words(const char *s, size_t *n)
+{
+	char **v = NULL;
+	size_t cnt = 0, cap = 0;
+	while (*s) {
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		const char *w = s;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+		VEC_PUSH(v, cnt, cap, xstrndup(w, (size_t)(s - w)));
+	}
+	VEC_PUSH(v, cnt, cap, NULL);
+	if (n)
+		*n = cnt - 1;
+	return v;
+}
+
+void strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}

@@ -1,0 +1,496 @@
+/* apply.c: execute a plan with rollback; recover from a journal (apply.h). */
+#include "exec/apply.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dm.h"
+#include "exec/journal.h"
+#include "exec/lock.h"
+#include "plan/resolve.h"
+#include "base/util.h"
+
+/* What this run has done to each plan volume. */
+#define ST_CREATED 0x01u
+#define ST_LOADED 0x02u    /* an inactive table of ours is (or was) in place */
+#define ST_SUSPENDED 0x04u
+#define ST_RESUMED 0x08u
+#define ST_REMOVED 0x10u
+
+struct exec {
+	const struct vmap_plan *p;
+	const struct vmap_apply_opts *o;
+	struct vmap_apply_result *res;
+	struct vmap_errlist *errs;
+	struct vmap_resolve_env env;
+	unsigned *cmaj, *cmin;     /* device numbers of volumes created in this run */
+	bool *resolved;
+	struct vmap_desired *desired; /* shallow copies of the plan's */
+	unsigned *st;              /* ST_* per plan volume */
+	double *susp_at;           /* when it was suspended (monotonic ms) */
+	size_t *created_order;     /* plan volumes in creation order */
+	size_t n_created;
+	struct vmap_udev_batch batch;
+	char *batch_what;          /* the devices in the batch, for a timeout message */
+	bool switching;            /* signals held, memory locked */
+	sigset_t oldmask;
+	size_t done, total;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void event(struct exec *x, enum vmap_step_kind kind, size_t vp, bool ok, bool rollback,
+		  double ms)
+{
+	struct vmap_apply_result *r = x->res;
+	r->events = xrealloc(r->events, (r->n_events + 1) * sizeof(*r->events));
+	r->events[r->n_events++] = (struct vmap_apply_event){kind, x->p->vols[vp].name, ok, rollback, ms};
+	if (!rollback)
+		x->done++;
+	if (x->o->progress)
+		x->o->progress(x->o->progress_arg, &r->events[r->n_events - 1], x->done, x->total);
+}
+
+static void batch_note(struct exec *x, const char *name)
+{
+	char *w = x->batch_what ? xasprintf("%s, '%s'", x->batch_what, name) : xasprintf("'%s'", name);
+	free(x->batch_what);
+	x->batch_what = w;
+}
+
+static int batch_wait(struct exec *x)
+{
+	int r = 0;
+	if (x->batch.tasks)
+		r = vmap_dm_udev_wait(&x->batch, x->o->udev_timeout,
+				      x->batch_what ? x->batch_what : "", x->errs);
+	memset(&x->batch, 0, sizeof(x->batch));
+	free(x->batch_what);
+	x->batch_what = NULL;
+	return r;
+}
+
+/* ---- while devices are suspended ---- */
+
+static void switch_begin(struct exec *x)
+{
+	if (x->switching)
+		return;
+	x->switching = true;
+	/* A signal would kill us with devices suspended, and a page fault
+	 * could need I/O to one of them: hold the signals, lock the memory
+	 * (as lvm does; lock.c skips it under AddressSanitizer). */
+	sigset_t hold;
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGHUP);
+	sigaddset(&hold, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &hold, &x->oldmask);
+	int e = 0;
+	x->res->memory_locked = vmap_memlock_all(&e) == VMAP_MEMLOCK_LOCKED;
+}
+
+static void switch_end(struct exec *x)
+{
+	if (!x->switching)
+		return;
+	x->switching = false;
+	if (x->res->memory_locked)
+		vmap_memunlock_all();
+	sigprocmask(SIG_SETMASK, &x->oldmask, NULL);
+}
+
+/* A documented test hook (VMAPCTL_TEST_HOOK=pause-after-suspend): the
+ * run stops right after its first suspend (and says so in the run dir),
+ * so a test can kill it there and check that recover finishes the job. */
+static void test_hook_after_suspend(const struct vmap_apply_opts *o)
+{
+	if (!o->pause_after_suspend)
+		return;
+	char *path = xasprintf("%s/paused", vmap_run_dir(o->run_dir));
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+	}
+	free(path);
+	for (;;)
+		pause();
+}
+
+/* ---- the steps ---- */
+
+static int table_lines(struct exec *x, size_t v, struct vmap_dm_line **lines, char ***params)
+{
+	const struct vmap_volplan *vp = &x->p->vols[v];
+	const struct vmap_desired *d = &vp->desired;
+	*lines = xcalloc(d->n_lines ? d->n_lines : 1, sizeof(**lines));
+	*params = xcalloc(d->n_lines ? d->n_lines : 1, sizeof(**params));
+	for (size_t i = 0; i < d->n_lines; i++) {
+		if (vmap_resolve_kernel_params(&x->env, d->lines[i].target, vp->name, &(*params)[i],
+					       x->errs) < 0)
+			return -1;
+		(*lines)[i] = (struct vmap_dm_line){d->lines[i].start, d->lines[i].len,
+						    d->lines[i].type, (*params)[i]};
+	}
+	return 0;
+}
+
+static void table_free(const struct vmap_desired *d, struct vmap_dm_line *lines, char **params)
+{
+	for (size_t i = 0; i < d->n_lines; i++)
+		if (params && params[i]) {
+			/* the kernel text may hold a key */
+			explicit_bzero(params[i], strlen(params[i]));
+			free(params[i]);
+		}
+	free(params);
+	free(lines);
+}
+
+static int do_create(struct exec *x, size_t v, unsigned flags)
+{
+	const struct vmap_volplan *vp = &x->p->vols[v];
+	const struct vmap_desired *d = &vp->desired;
+	struct vmap_dm_line *lines;
+	char **params;
+	int r = -1;
+	if (table_lines(x, v, &lines, &params) < 0)
+		goto out;
+	if (d->vol->read_only)
+		flags |= VMAP_DM_READONLY;
+	double t0 = now_ms();
+	r = vmap_dm_create(vp->name, d->vol->uuid, lines, d->n_lines, flags, &x->batch, x->errs);
+	event(x, VMAP_STEP_CREATE, v, r == 0, false, now_ms() - t0);
+	if (r < 0)
+		goto out;
+	batch_note(x, vp->name);
+	x->st[v] |= ST_CREATED;
+	x->st[v] &= ~ST_REMOVED;
+	x->created_order[x->n_created++] = v;
+	/* volumes stacked on it need its device number */
+	struct vmap_dmdev info = {0};
+	bool found = false;
+	if (vmap_dm_get(vp->name, &info, &found, x->errs) < 0 || !found) {
+		if (!found)
+			vmap_fail(x->errs, 0, vp->name, "device vanished right after it was created");
+		r = -1;
+	} else if (vp->vol >= 0) {
+		x->cmaj[vp->vol] = info.major;
+		x->cmin[vp->vol] = info.minor;
+	}
+	vmap_dmdev_free(&info);
+out:
+	table_free(d, lines, params);
+	return r;
+}
+
+static int do_load(struct exec *x, size_t v, unsigned flags)
+{
+	const struct vmap_volplan *vp = &x->p->vols[v];
+	const struct vmap_desired *d = &vp->desired;
+	struct vmap_dm_line *lines;
+	char **params;
+	int r = -1;
+	if (table_lines(x, v, &lines, &params) < 0)
+		goto out;
+	if (d->vol->read_only)
+		flags |= VMAP_DM_READONLY;
+	double t0 = now_ms();
+	r = vmap_dm_load(vp->name, lines, d->n_lines, flags, x->errs);
+	event(x, VMAP_STEP_LOAD, v, r == 0, false, now_ms() - t0);
+	if (r == 0)
+		x->st[v] |= ST_LOADED;
+out:
+	table_free(d, lines, params);
+	return r;
+}
+
+static int run_step(struct exec *x, const struct vmap_step *s)
+{
+	const struct vmap_volplan *vp = &x->p->vols[s->vp];
+	double t0;
+	int r;
+	switch (s->kind) {
+	case VMAP_STEP_CREATE:
+		return do_create(x, s->vp, s->flags);
+	case VMAP_STEP_LOAD:
+		return do_load(x, s->vp, s->flags);
+	case VMAP_STEP_CLEAR:
+		t0 = now_ms();
+		r = vmap_dm_clear(vp->name, x->errs);
+		event(x, s->kind, s->vp, r == 0, false, now_ms() - t0);
+		return r;
+	case VMAP_STEP_SUSPEND:
+		switch_begin(x);
+		t0 = now_ms();
+		r = vmap_dm_suspend(vp->name, s->flags, x->errs);
+		x->susp_at[s->vp] = now_ms();
+		event(x, s->kind, s->vp, r == 0, false, x->susp_at[s->vp] - t0);
+		if (r == 0) {
+			x->st[s->vp] |= ST_SUSPENDED;
+			test_hook_after_suspend(x->o);
+		}
+		return r;
+	case VMAP_STEP_RESUME:
+		t0 = now_ms();
+		r = vmap_dm_resume(vp->name, s->flags, &x->batch, x->errs);
+		event(x, s->kind, s->vp, r == 0, false, now_ms() - t0);
+		if (r == 0) {
+			batch_note(x, vp->name);
+			x->st[s->vp] |= ST_RESUMED;
+			x->st[s->vp] &= ~ST_LOADED; /* the new table is live now */
+			if (x->susp_at[s->vp] > 0)
+				x->res->suspended_ms[s->vp] = now_ms() - x->susp_at[s->vp];
+		}
+		return r;
+	case VMAP_STEP_REMOVE:
+		t0 = now_ms();
+		r = vmap_dm_remove(vp->name, &x->batch, x->errs);
+		event(x, s->kind, s->vp, r == 0, false, now_ms() - t0);
+		if (r == 0) {
+			batch_note(x, vp->name);
+			x->st[s->vp] |= ST_REMOVED;
+		}
+		return r;
+	}
+	return -1;
+}
+
+/* ---- rollback ---- */
+
+static void rb_event(struct exec *x, enum vmap_step_kind kind, size_t v, int r, double t0)
+{
+	event(x, kind, v, r == 0, true, now_ms() - t0);
+}
+
+/* Bring a recreated volume's old device back from its live table, when
+ * that table can be loaded again (no key known only by its digest). */
+static void restore_recreated(struct exec *x, size_t v)
+{
+	const struct vmap_volplan *vp = &x->p->vols[v];
+	const struct vmap_dmdev *old = vp->live;
+	if (!old || !old->live_table)
+		return;
+	struct vmap_dm_line *lines = xcalloc(old->live.n ? old->live.n : 1, sizeof(*lines));
+	for (size_t i = 0; i < old->live.n; i++) {
+		if (strstr(old->live.lines[i].params, "<key:")) {
+			vmap_fail(x->errs, 0, vp->name, "cannot bring the old device back: its table "
+				  "holds a key vmapctl only knows by digest (recreate it by hand)");
+			free(lines);
+			return;
+		}
+		lines[i] = (struct vmap_dm_line){old->live.lines[i].start, old->live.lines[i].len,
+						 old->live.lines[i].type, old->live.lines[i].params};
+	}
+	double t0 = now_ms();
+	int r = vmap_dm_create(vp->name, old->uuid, lines, old->live.n,
+			       old->read_only ? VMAP_DM_READONLY : 0, &x->batch, x->errs);
+	rb_event(x, VMAP_STEP_CREATE, v, r, t0);
+	free(lines);
+}
+
+static void rollback(struct exec *x, size_t failed_step)
+{
+	const struct vmap_plan *p = x->p;
+	x->res->rolled_back = true;
+	/* Every device this run suspended and did not resume, lowest first
+	 * (the reverse of the suspend order), back on its old table. */
+	for (size_t i = failed_step + 1; i-- > 0;) {
+		const struct vmap_step *s = &p->steps[i];
+		if (s->kind != VMAP_STEP_SUSPEND)
+			continue;
+		size_t v = s->vp;
+		if (!(x->st[v] & ST_SUSPENDED) || (x->st[v] & ST_RESUMED))
+			continue;
+		double t0 = now_ms();
+		if (x->st[v] & ST_LOADED) {
+			int r = vmap_dm_clear(p->vols[v].name, x->errs);
+			rb_event(x, VMAP_STEP_CLEAR, v, r, t0);
+			x->st[v] &= ~ST_LOADED;
+			t0 = now_ms();
+		}
+		int r = vmap_dm_resume(p->vols[v].name, s->flags, &x->batch, x->errs);
+		rb_event(x, VMAP_STEP_RESUME, v, r, t0);
+		if (r == 0) {
+			x->st[v] |= ST_RESUMED;
+			/* a rolled-back run suspended devices too: say how long */
+			if (x->susp_at[v] > 0)
+				x->res->suspended_ms[v] = now_ms() - x->susp_at[v];
+		}
+	}
+	/* Inactive tables loaded into devices that were never switched. */
+	for (size_t v = 0; v < p->n_vols; v++) {
+		if (!(x->st[v] & ST_LOADED))
+			continue;
+		double t0 = now_ms();
+		int r = vmap_dm_clear(p->vols[v].name, x->errs);
+		rb_event(x, VMAP_STEP_CLEAR, v, r, t0);
+		x->st[v] &= ~ST_LOADED;
+	}
+	/* Devices this run created, uppers first (reverse creation order). */
+	for (size_t k = x->n_created; k-- > 0;) {
+		size_t v = x->created_order[k];
+		if (x->st[v] & ST_REMOVED)
+			continue;
+		double t0 = now_ms();
+		int r = vmap_dm_remove(p->vols[v].name, &x->batch, x->errs);
+		rb_event(x, VMAP_STEP_REMOVE, v, r, t0);
+		if (r == 0)
+			x->st[v] |= ST_REMOVED;
+	}
+	/* Recreated volumes whose old device was removed: bring it back. */
+	for (size_t v = 0; v < p->n_vols; v++)
+		if (p->vols[v].action == VMAP_ACT_RECREATE && (x->st[v] & ST_REMOVED)) {
+			batch_wait(x);
+			restore_recreated(x, v);
+		}
+	batch_wait(x);
+	switch_end(x);
+}
+
+/* ---- the run ---- */
+
+static int journal_for(const struct vmap_plan *p, const char *run_dir, struct vmap_errlist *errs)
+{
+	struct vmap_journal j = {.pid = (int)getpid(), .started = (long long)time(NULL)};
+	j.devs = xcalloc(p->n_vols ? p->n_vols : 1, sizeof(*j.devs));
+	for (size_t i = 0; i < p->n_steps; i++) {
+		const struct vmap_step *s = &p->steps[i];
+		const struct vmap_volplan *vp = &p->vols[s->vp];
+		unsigned f = s->kind == VMAP_STEP_LOAD      ? VMAP_JOURNAL_LOADED
+			     : s->kind == VMAP_STEP_SUSPEND ? VMAP_JOURNAL_SUSPENDS
+			     : s->kind == VMAP_STEP_CREATE  ? VMAP_JOURNAL_CREATES
+							    : 0;
+		if (!f)
+			continue;
+		size_t k;
+		for (k = 0; k < j.n_devs; k++)
+			if (!strcmp(j.devs[k].name, vp->name))
+				break;
+		if (k == j.n_devs) {
+			j.devs[k].name = (char *)vp->name;
+			j.devs[k].uuid = (char *)(vp->vol >= 0 ? vp->desired.vol->uuid
+							       : vp->live ? vp->live->uuid : "");
+			j.n_devs++;
+		}
+		j.devs[k].flags |= f;
+		if (s->kind == VMAP_STEP_SUSPEND)
+			j.devs[k].dm_flags = s->flags;
+	}
+	int r = j.n_devs ? vmap_journal_write(run_dir, &j, errs) : 0;
+	free(j.devs); /* names and uuids belong to the plan */
+	return r;
+}
+
+int vmap_apply(const struct vmap_plan *p, const struct vmap_apply_opts *o,
+	       struct vmap_apply_result *res, struct vmap_errlist *errs)
+{
+	size_t nset = p->set ? p->set->n_vols : 0;
+	struct exec x = {.p = p, .o = o, .res = res, .errs = errs, .total = p->n_steps};
+	int r = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->n_vols = p->n_vols;
+	res->suspended_ms = xcalloc(p->n_vols + 1, sizeof(double));
+	x.st = xcalloc(p->n_vols + 1, sizeof(unsigned));
+	x.susp_at = xcalloc(p->n_vols + 1, sizeof(double));
+	x.created_order = xcalloc(p->n_vols + 1, sizeof(size_t));
+	x.cmaj = xcalloc(nset + 1, sizeof(unsigned));
+	x.cmin = xcalloc(nset + 1, sizeof(unsigned));
+	x.resolved = xcalloc(nset + 1, sizeof(bool));
+	x.desired = xcalloc(nset + 1, sizeof(struct vmap_desired));
+	for (size_t i = 0; i < p->n_vols; i++)
+		if (p->vols[i].vol >= 0) {
+			x.desired[p->vols[i].vol] = p->vols[i].desired;
+			x.resolved[p->vols[i].vol] = true;
+		}
+	x.env = (struct vmap_resolve_env){.set = p->set, .live = p->live,
+					  .created_major = x.cmaj, .created_minor = x.cmin,
+					  .desired = x.desired, .resolved = x.resolved};
+
+	if (!p->n_steps)
+		goto out;
+	if (journal_for(p, o->run_dir, errs) < 0) {
+		r = -1;
+		goto out;
+	}
+	enum vmap_phase phase = VMAP_PHASE_PRELOAD;
+	for (size_t i = 0; i < p->n_steps; i++) {
+		const struct vmap_step *s = &p->steps[i];
+		if (s->phase != phase) {
+			/* one udev wait per phase; the switch ends here too */
+			int w = batch_wait(&x);
+			if (phase == VMAP_PHASE_SWITCH)
+				switch_end(&x);
+			if (w < 0) {
+				/* the kernel did its part; stop before doing more */
+				vmap_fail(errs, 0, NULL, "stopped after a udev timeout: %zu of %zu steps "
+					  "were not carried out (run apply again once udev has caught up)",
+					  p->n_steps - i, p->n_steps);
+				r = -1;
+				goto out_journal;
+			}
+			phase = s->phase;
+		}
+		/* a recreate reuses the name: let udev finish with the old
+		 * device before the new one appears */
+		if (s->kind == VMAP_STEP_CREATE && p->vols[s->vp].action == VMAP_ACT_RECREATE &&
+		    batch_wait(&x) < 0) {
+			r = -1;
+			rollback(&x, i);
+			goto out_journal;
+		}
+		if (run_step(&x, s) < 0) {
+			r = -1;
+			rollback(&x, i);
+			goto out_journal;
+		}
+	}
+	if (batch_wait(&x) < 0) {
+		vmap_fail(errs, 0, NULL, "every step was carried out, but udev did not finish "
+			  "processing the devices in time (their /dev/mapper links may be missing)");
+		r = -1;
+	}
+	switch_end(&x);
+out_journal:
+	/* Done or rolled back, nothing is left for recover, unless a device
+	 * is still suspended (a rollback step failed): then the journal
+	 * stays, so recover can try again. */
+	{
+		bool stuck = false;
+		for (size_t v = 0; v < p->n_vols; v++)
+			stuck |= (x.st[v] & ST_SUSPENDED) && !(x.st[v] & ST_RESUMED);
+		if (!stuck)
+			vmap_journal_remove(o->run_dir, errs);
+	}
+out:
+	switch_end(&x);
+	free(x.st);
+	free(x.susp_at);
+	free(x.created_order);
+	free(x.cmaj);
+	free(x.cmin);
+	free(x.resolved);
+	free(x.desired);
+	free(x.batch_what);
+	return r;
+}
+
+void vmap_apply_result_free(struct vmap_apply_result *res)
+{
+	free(res->events);
+	free(res->suspended_ms);
+	memset(res, 0, sizeof(*res));
+}

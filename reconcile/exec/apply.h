@@ -1,0 +1,70 @@
+/* apply.h: carry out a plan, and finish what an interrupted run left.
+ *
+ * The order is the plan's (plan.h).  Around it: a journal before the first
+ * change (journal.h), memory locked and SIGINT/SIGTERM/SIGHUP held while
+ * any device is suspended (a page fault or a signal must not strand a
+ * suspended device), one udev cookie per phase with a bounded wait, and on
+ * any failure a rollback: clear the inactive tables this run loaded, resume
+ * everything it suspended (on the old table where the new one could not be
+ * taken), remove what it created (contract section 6). */
+#ifndef VMAP_APPLY_H
+#define VMAP_APPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "plan/plan.h"
+
+/* One thing done to a device (for progress and the report). */
+struct vmap_apply_event {
+	enum vmap_step_kind kind;
+	const char *volume;
+	bool ok;
+	bool rollback;       /* part of undoing a failed run */
+	double ms;           /* how long the ioctl took */
+};
+
+struct vmap_apply_opts {
+	double udev_timeout; /* seconds, for each udev wait */
+	const char *run_dir; /* for the journal (NULL: /run/vmapctl) */
+	/* test hook (docs/testing.md): stop for good right after the first
+	 * suspend, so a test can kill the run there */
+	bool pause_after_suspend;
+	/* called after every step, e.g. for progress on a terminal; may be NULL */
+	void (*progress)(void *arg, const struct vmap_apply_event *ev, size_t done, size_t total);
+	void *progress_arg;
+};
+
+struct vmap_apply_result {
+	struct vmap_apply_event *events;
+	size_t n_events;
+	double *suspended_ms;  /* per plan volume: time between its suspend and resume */
+	size_t n_vols;
+	bool rolled_back;
+	bool memory_locked;    /* whether mlockall succeeded while suspended */
+};
+
+/* Execute `plan` (which must have no refused volumes).  Returns 0, or -1
+ * with errors after having rolled back. */
+int vmap_apply(const struct vmap_plan *plan, const struct vmap_apply_opts *opts,
+	       struct vmap_apply_result *res, struct vmap_errlist *errs);
+void vmap_apply_result_free(struct vmap_apply_result *res);
+
+struct vmap_recover_result {
+	bool had_journal;
+	int journal_pid;
+	char **actions;        /* what was done, one line each, for the user */
+	size_t n_actions;
+};
+
+/* Finish an interrupted run from its journal: resume what it left
+ * suspended (clearing the inactive tables it loaded, so each device comes
+ * back on the table it had), clear inactive tables it loaded elsewhere,
+ * remove devices it created that never got a table; then remove the
+ * journal.  The caller holds the lock.  0 when there was nothing to do. */
+int vmap_recover(const char *run_dir, double udev_timeout, struct vmap_recover_result *res,
+		 struct vmap_errlist *errs);
+void vmap_recover_result_free(struct vmap_recover_result *res);
+
+#endif

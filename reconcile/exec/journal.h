@@ -1,0 +1,49 @@
+/* journal.h: what a run is about to do to devices, on disk, so that a run
+ * killed half way (even by SIGKILL or a crash) can be finished by
+ * `vmapctl recover` (contract section 6).
+ *
+ * The journal lives in /run/vmapctl/ (the caller may name another run
+ * directory: $VMAPCTL_RUN_DIR, for tests): tmpfs, so it does not outlive a reboot, and neither does a
+ * suspended device.  It is written before the run's first change and
+ * removed when the run ends, successful or rolled back. */
+#ifndef VMAP_JOURNAL_H
+#define VMAP_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+
+#define VMAP_JOURNAL_LOADED 0x1u    /* this run loads an inactive table into it */
+#define VMAP_JOURNAL_SUSPENDS 0x2u  /* this run suspends it */
+#define VMAP_JOURNAL_CREATES 0x4u   /* this run creates it */
+
+struct vmap_journal_dev {
+	char *name;
+	char *uuid;
+	unsigned flags;        /* VMAP_JOURNAL_* */
+	unsigned dm_flags;     /* the suspend flags to resume it with (VMAP_DM_*) */
+};
+
+struct vmap_journal {
+	int pid;
+	long long started;     /* unix time */
+	struct vmap_journal_dev *devs;
+	size_t n_devs;
+};
+
+#define VMAP_RUN_DIR "/run/vmapctl"
+
+/* `dir`, or VMAP_RUN_DIR when it is NULL or empty. */
+const char *vmap_run_dir(const char *dir);
+
+/* Each takes the run directory (NULL: VMAP_RUN_DIR). */
+int vmap_journal_write(const char *run_dir, const struct vmap_journal *j,
+		       struct vmap_errlist *errs);
+/* 0 with *found=false when there is no journal. */
+int vmap_journal_read(const char *run_dir, struct vmap_journal *j, bool *found,
+		      struct vmap_errlist *errs);
+int vmap_journal_remove(const char *run_dir, struct vmap_errlist *errs);
+void vmap_journal_free(struct vmap_journal *j);
+
+#endif

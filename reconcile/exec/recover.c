@@ -1,0 +1,93 @@
+/* recover.c: finish what an interrupted run left, from its journal (see
+ * apply.h). */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "dm.h"
+#include "exec/apply.h"
+#include "exec/journal.h"
+
+__attribute__((format(printf, 2, 3)))
+static void rec_action(struct vmap_recover_result *res, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	res->actions = xrealloc(res->actions, (res->n_actions + 1) * sizeof(char *));
+	res->actions[res->n_actions++] = s;
+}
+
+int vmap_recover(const char *run_dir, double udev_timeout, struct vmap_recover_result *res,
+		 struct vmap_errlist *errs)
+{
+	struct vmap_journal j;
+	bool found;
+	memset(res, 0, sizeof(*res));
+	if (vmap_journal_read(run_dir, &j, &found, errs) < 0)
+		return -1;
+	if (!found)
+		return 0;
+	res->had_journal = true;
+	res->journal_pid = j.pid;
+
+	struct vmap_udev_batch batch = {0};
+	int r = 0;
+	/* The journal lists devices in plan order: suspends were top-down,
+	 * so walk it backwards to resume the lowest first. */
+	for (size_t k = j.n_devs; k-- > 0;) {
+		struct vmap_journal_dev *jd = &j.devs[k];
+		struct vmap_dmdev d = {0};
+		bool exists = false;
+		if (vmap_dm_get(jd->name, &d, &exists, errs) < 0) {
+			r = -1;
+			continue;
+		}
+		if (!exists)
+			continue;
+		/* Only the device the run meant: same uuid, managed. */
+		if (strncmp(d.uuid ? d.uuid : "", "VMAP-", 5) ||
+		    (jd->uuid && *jd->uuid && strcmp(d.uuid, jd->uuid))) {
+			vmap_dmdev_free(&d);
+			continue;
+		}
+		if ((jd->flags & VMAP_JOURNAL_LOADED) && d.inactive_table) {
+			if (vmap_dm_clear(jd->name, errs) < 0)
+				r = -1;
+			else
+				rec_action(res, "cleared the inactive table the run loaded into '%s'",
+					   jd->name);
+		}
+		if (d.suspended && (jd->flags & (VMAP_JOURNAL_SUSPENDS | VMAP_JOURNAL_LOADED))) {
+			if (vmap_dm_resume(jd->name, jd->dm_flags, &batch, errs) < 0)
+				r = -1;
+			else
+				rec_action(res, "resumed '%s' on the table it had before the run",
+					   jd->name);
+		}
+		if ((jd->flags & VMAP_JOURNAL_CREATES) && !d.live_table && !d.inactive_table) {
+			if (vmap_dm_remove(jd->name, &batch, errs) < 0)
+				r = -1;
+			else
+				rec_action(res, "removed '%s', which the run created but never loaded",
+					   jd->name);
+		}
+		vmap_dmdev_free(&d);
+	}
+	if (batch.tasks && vmap_dm_udev_wait(&batch, udev_timeout, "recovered devices", errs) < 0)
+		r = -1;
+	if (r == 0)
+		r = vmap_journal_remove(run_dir, errs);
+	vmap_journal_free(&j);
+	return r;
+}
+
+void vmap_recover_result_free(struct vmap_recover_result *res)
+{
+	for (size_t i = 0; i < res->n_actions; i++)
+		free(res->actions[i]);
+	free(res->actions);
+	memset(res, 0, sizeof(*res));
+}

@@ -1,0 +1,230 @@
+/* devrefs.c: how the spec set's device references resolve on this
+ * system (see capture.h): paths by stat, MAJ:MIN through sysfs, udev
+ * properties through libudev (every block device enumerated once). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <libudev.h>
+
+#include "base/util.h"
+#include "live/capture.h"
+#include "live/sysfs.h"
+
+/* Every block device udev knows, read once per capture. */
+struct udev_cache {
+	struct udev *udev;
+	struct udev_device **devs;
+	size_t n, cap;
+	bool loaded;
+};
+
+static void udev_cache_load(struct udev_cache *c)
+{
+	if (c->loaded)
+		return;
+	c->loaded = true;
+	c->udev = udev_new();
+	if (!c->udev)
+		return;
+	struct udev_enumerate *en = udev_enumerate_new(c->udev);
+	if (!en)
+		return;
+	udev_enumerate_add_match_subsystem(en, "block");
+	udev_enumerate_scan_devices(en);
+	struct udev_list_entry *e;
+	udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en))
+	{
+		struct udev_device *d =
+			udev_device_new_from_syspath(c->udev, udev_list_entry_get_name(e));
+		if (d && udev_device_get_devnode(d))
+			VEC_PUSH(c->devs, c->n, c->cap, d);
+		else if (d)
+			udev_device_unref(d);
+	}
+	udev_enumerate_unref(en);
+}
+
+static void udev_cache_free(struct udev_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		udev_device_unref(c->devs[i]);
+	free(c->devs);
+	if (c->udev)
+		udev_unref(c->udev);
+	memset(c, 0, sizeof(*c));
+}
+
+static bool udev_matches(struct udev_device *d, const struct vmap_devref *ref)
+{
+	for (size_t i = 0; i < ref->n_props; i++) {
+		const char *v = udev_device_get_property_value(d, ref->props[i].key);
+		if (!v || strcmp(v, ref->props[i].value) != 0)
+			return false;
+	}
+	return true;
+}
+
+static bool ref_has_key(const struct vmap_devref *ref, const char *key)
+{
+	for (size_t i = 0; i < ref->n_props; i++)
+		if (!strcmp(ref->props[i].key, key))
+			return true;
+	return false;
+}
+
+/* A property that tells the candidates apart (DEVPATH always does). */
+static const char *distinguishing_prop(struct udev_device **m, size_t n,
+				       const struct vmap_devref *ref)
+{
+	static const char *const prefs[] = {"ID_SERIAL", "ID_WWN", "ID_PATH", "ID_PART_ENTRY_UUID",
+					    "ID_FS_UUID", "ID_FS_LABEL", "DM_NAME", "DM_UUID"};
+	for (size_t p = 0; p < sizeof(prefs) / sizeof(prefs[0]); p++) {
+		if (ref_has_key(ref, prefs[p]))
+			continue;
+		bool ok = true;
+		for (size_t i = 0; i < n && ok; i++) {
+			const char *a = udev_device_get_property_value(m[i], prefs[p]);
+			ok = a != NULL;
+			for (size_t j = 0; j < i && ok; j++)
+				ok = strcmp(a, udev_device_get_property_value(m[j], prefs[p])) != 0;
+		}
+		if (ok)
+			return prefs[p];
+	}
+	return "DEVPATH";
+}
+
+static char *props_text(const struct vmap_devref *ref)
+{
+	struct sbuf b = {0};
+	for (size_t i = 0; i < ref->n_props; i++)
+		sbuf_printf(&b, "%s%s=%s", i ? ", " : "", ref->props[i].key, ref->props[i].value);
+	return sbuf_take(&b);
+}
+
+static void resolve_udev(struct vmap_resolution *r, const struct vmap_devref *ref,
+			 struct udev_cache *c)
+{
+	udev_cache_load(c);
+	struct udev_device **m = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (udev_matches(c->devs[i], ref))
+			VEC_PUSH(m, n, cap, c->devs[i]);
+	char *props = props_text(ref);
+	if (!c->udev) {
+		r->error = xasprintf("cannot resolve udev properties %s: libudev is not usable here",
+				     props);
+	} else if (n == 0) {
+		r->error = xasprintf("no block device has udev properties %s (is it attached, and "
+				     "has udev processed it? 'udevadm info' shows a device's properties)",
+				     props);
+	} else if (n == 1) {
+		dev_t d = udev_device_get_devnum(m[0]);
+		r->found = true;
+		r->major = major(d);
+		r->minor = minor(d);
+		r->devnode = xstrdup(udev_device_get_devnode(m[0]));
+	} else {
+		const char *key = distinguishing_prop(m, n, ref);
+		struct sbuf list = {0};
+		r->candidates = xcalloc(n, sizeof(char *));
+		for (size_t i = 0; i < n; i++) {
+			const char *v = udev_device_get_property_value(m[i], key);
+			r->candidates[i] = xasprintf("%s (%s=%s)", udev_device_get_devnode(m[i]), key,
+						     v ? v : "");
+			sbuf_printf(&list, "%s%s", i ? ", " : "", r->candidates[i]);
+		}
+		r->n_candidates = n;
+		r->error = xasprintf("%zu block devices have udev properties %s: %s (add a property "
+				     "that tells them apart)",
+				     n, props, sbuf_str(&list));
+		sbuf_free(&list);
+	}
+	free(props);
+	free(m);
+}
+
+static void resolve_path(struct vmap_resolution *r, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		r->error = errno == ENOENT ? xasprintf("no such device '%s'", path)
+					   : xasprintf("cannot reach '%s': %s", path, strerror(errno));
+		return;
+	}
+	if (!S_ISBLK(st.st_mode)) {
+		r->error = xasprintf("'%s' is not a block device", path);
+		return;
+	}
+	r->found = true;
+	r->major = major(st.st_rdev);
+	r->minor = minor(st.st_rdev);
+	char *real = realpath(path, NULL);
+	r->devnode = real ? real : xstrdup(path);
+}
+
+static void resolve_majmin(struct vmap_resolution *r, unsigned maj, unsigned min)
+{
+	if (!vmap_sysfs_exists(maj, min)) {
+		r->error = xasprintf("no block device %u:%u", maj, min);
+		return;
+	}
+	r->found = true;
+	r->major = maj;
+	r->minor = min;
+	r->devnode = vmap_sysfs_devnode(maj, min);
+	if (!r->devnode)
+		r->devnode = xasprintf("%u:%u", maj, min);
+}
+
+void vmap_capture_resolutions(struct vmap_live *l, const struct vmap_capture_req *req)
+{
+	struct udev_cache uc = {0};
+	size_t cap = 0;
+	for (size_t i = 0; req && i < req->n_refs; i++) {
+		const struct vmap_devref *ref = req->refs[i];
+		/* volume references are the planner's, not udev's */
+		char *key = ref && ref->kind != VMAP_DEV_VOLUME ? vmap_devref_key(ref) : NULL;
+		if (!key)
+			continue;
+		if (vmap_live_find_res(l, key)) {
+			free(key);
+			continue;
+		}
+		struct vmap_resolution r = {.ref = key};
+		if (ref->kind == VMAP_DEV_PATH)
+			resolve_path(&r, ref->path);
+		else if (ref->kind == VMAP_DEV_MAJMIN)
+			resolve_majmin(&r, ref->major, ref->minor);
+		else
+			resolve_udev(&r, ref, &uc);
+		VEC_PUSH(l->res, l->n_res, cap, r);
+	}
+	udev_cache_free(&uc);
+}
+
+void vmap_capture_luns(struct vmap_live *l)
+{
+	struct udev *udev = udev_new();
+	if (!udev)
+		return;
+	for (size_t i = 0; i < l->n_blockdevs; i++) {
+		struct vmap_blockdev *b = &l->blockdevs[i];
+		if (vmap_live_find_devnum(l, b->major, b->minor))
+			continue; /* a dm device: its data is its table's */
+		struct udev_device *d = udev_device_new_from_devnum(udev, 'b', makedev(b->major, b->minor));
+		if (!d)
+			continue;
+		const char *id = udev_device_get_property_value(d, "ID_WWN");
+		if (!id || !*id)
+			id = udev_device_get_property_value(d, "ID_SERIAL");
+		if (id && *id)
+			b->lun = xstrdup(id);
+		udev_device_unref(d);
+	}
+	udev_unref(udev);
+}

@@ -1,0 +1,124 @@
+/* live.c: lookups in captured live state, and freeing it (see live.h).
+ * Capture is live/capture.c; the JSON snapshot is live/snapshot.c. */
+#include "model/live.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+
+const struct vmap_dmdev *vmap_live_find_dev(const struct vmap_live *l, const char *name)
+{
+	for (size_t i = 0; i < l->n_devs; i++)
+		if (l->devs[i].name && !strcmp(l->devs[i].name, name))
+			return &l->devs[i];
+	return NULL;
+}
+
+const struct vmap_dmdev *vmap_live_find_devnum(const struct vmap_live *l, unsigned major,
+					       unsigned minor)
+{
+	for (size_t i = 0; i < l->n_devs; i++)
+		if (l->devs[i].major == major && l->devs[i].minor == minor)
+			return &l->devs[i];
+	return NULL;
+}
+
+const struct vmap_blockdev *vmap_live_find_blockdev(const struct vmap_live *l, unsigned major,
+						    unsigned minor)
+{
+	for (size_t i = 0; i < l->n_blockdevs; i++)
+		if (l->blockdevs[i].major == major && l->blockdevs[i].minor == minor)
+			return &l->blockdevs[i];
+	return NULL;
+}
+
+const struct vmap_resolution *vmap_live_find_res(const struct vmap_live *l, const char *ref)
+{
+	for (size_t i = 0; i < l->n_res; i++)
+		if (l->res[i].ref && !strcmp(l->res[i].ref, ref))
+			return &l->res[i];
+	return NULL;
+}
+
+bool vmap_live_has_target(const struct vmap_live *l, const char *name)
+{
+	for (size_t i = 0; i < l->n_targets; i++)
+		if (l->targets[i].name && !strcmp(l->targets[i].name, name))
+			return true;
+	return false;
+}
+
+bool vmap_dmdev_managed(const struct vmap_dmdev *d)
+{
+	return d->uuid && !strncmp(d->uuid, "VMAP-", 5);
+}
+
+void vmap_resolution_free(struct vmap_resolution *r)
+{
+	if (!r)
+		return;
+	free(r->ref);
+	free(r->devnode);
+	for (size_t i = 0; i < r->n_candidates; i++)
+		free(r->candidates[i]);
+	free(r->candidates);
+	free(r->error);
+	memset(r, 0, sizeof(*r));
+}
+
+void vmap_table_free(struct vmap_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->lines[i].type);
+		if (t->lines[i].params) {
+			/* params read from the kernel may hold key material until
+			 * they are made canonical */
+			explicit_bzero(t->lines[i].params, strlen(t->lines[i].params));
+			free(t->lines[i].params);
+		}
+		vmap_target_free(&t->lines[i].target);
+		free(t->lines[i].status);
+	}
+	free(t->lines);
+	t->lines = NULL;
+	t->n = 0;
+}
+
+void vmap_dmdev_free(struct vmap_dmdev *d)
+{
+	if (!d)
+		return;
+	free(d->name);
+	free(d->uuid);
+	vmap_table_free(&d->live);
+	vmap_table_free(&d->inactive);
+	free(d->dep_major);
+	free(d->dep_minor);
+	memset(d, 0, sizeof(*d));
+}
+
+void vmap_live_free(struct vmap_live *l)
+{
+	if (!l)
+		return;
+	free(l->kernel_release);
+	for (size_t i = 0; i < l->n_targets; i++)
+		free(l->targets[i].name);
+	free(l->targets);
+	for (size_t i = 0; i < l->n_loadable; i++)
+		free(l->loadable_targets[i]);
+	free(l->loadable_targets);
+	for (size_t i = 0; i < l->n_devs; i++)
+		vmap_dmdev_free(&l->devs[i]);
+	free(l->devs);
+	for (size_t i = 0; i < l->n_blockdevs; i++) {
+		free(l->blockdevs[i].kname);
+		free(l->blockdevs[i].lun);
+	}
+	free(l->blockdevs);
+	for (size_t i = 0; i < l->n_res; i++)
+		vmap_resolution_free(&l->res[i]);
+	free(l->res);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,124 @@
+/* live.h: what the kernel and the system look like now, as plain data.
+ *
+ * The planner is a pure function of (spec set, live state), so it can be
+ * tested without a kernel and a change can be planned on a machine without
+ * the devices: a snapshot of this struct is written to JSON by
+ * `vmapctl status --live-state-out FILE` and read back by
+ * `vmapctl plan --live-state FILE` (live/snapshot.c).
+ *
+ * Captured by live/capture.c (through dm.c, sysfs and libudev). */
+#ifndef VMAP_LIVE_H
+#define VMAP_LIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "model/spec.h"
+
+/* Queue limits of a block device, from /sys/block/X/queue/ (0 = unknown). */
+struct vmap_limits {
+	unsigned logical_block_size;  /* bytes */
+	unsigned physical_block_size; /* bytes */
+	unsigned max_sectors_kb;
+	unsigned max_hw_sectors_kb;
+	unsigned max_segments;
+	unsigned max_segment_size;
+	uint64_t discard_max_bytes;
+};
+
+/* A block device a spec refers to, or a component of a dm device. */
+struct vmap_blockdev {
+	unsigned major, minor;
+	char *kname;         /* kernel name: "loop0", "dm-3" */
+	/* the LUN it is a path to (udev ID_WWN, else ID_SERIAL), read only
+	 * where multipath is involved (data identity); NULL when unknown */
+	char *lun;
+	uint64_t sectors;    /* size */
+	bool read_only;
+	struct vmap_limits limits;
+};
+
+/* One line of a table as the kernel reports it. */
+struct vmap_table_line {
+	uint64_t start, len;
+	char *type;
+	char *params;        /* CANON form: keys replaced by digests */
+	/* the live status text of the line (STATUS), read only for the target
+	 * types whose data identity needs it (raid, mirror, cache); or NULL */
+	char *status;
+	/* params read into a target once, where the table was read
+	 * (live/canon.c): typed arguments for the types vmapctl knows, keys
+	 * as digests.  Its start, size and kernel name are those above. */
+	struct vmap_target target;
+};
+
+struct vmap_table {
+	struct vmap_table_line *lines;
+	size_t n;
+};
+
+struct vmap_dmdev {
+	char *name;
+	char *uuid;          /* "" when the device has none */
+	unsigned major, minor;
+	bool suspended;
+	bool live_table, inactive_table;
+	bool read_only;
+	int open_count;
+	uint32_t event_nr;
+	struct vmap_table live, inactive;
+	/* dependencies (the devices its live table uses) as MAJ:MIN pairs */
+	unsigned *dep_major, *dep_minor;
+	size_t n_deps;
+	bool request_based;  /* /sys/block/dm-N/mq exists */
+	struct vmap_limits limits;
+};
+
+/* How one device reference of the spec set resolved on this system.
+ * `ref` is its key: the path, "MAJ:MIN", or "udev:K=V,K=V" (sorted). */
+struct vmap_resolution {
+	char *ref;
+	bool found;
+	unsigned major, minor;
+	char *devnode;       /* what it resolved to, for plans and status */
+	char **candidates;   /* udev: every match when there were several */
+	size_t n_candidates;
+	char *error;         /* why not found, for the user */
+};
+
+struct vmap_target_version {
+	char *name;
+	unsigned version[3];
+};
+
+struct vmap_live {
+	char *kernel_release;        /* uname -r */
+	unsigned driver_version[3];  /* the dm ioctl interface */
+	struct vmap_target_version *targets; /* registered target types */
+	size_t n_targets;
+	char **loadable_targets;     /* not registered, but a module provides them */
+	size_t n_loadable;
+	struct vmap_dmdev *devs;     /* every dm device, managed or not */
+	size_t n_devs;
+	struct vmap_blockdev *blockdevs; /* every block device referenced or used */
+	size_t n_blockdevs;
+	struct vmap_resolution *res; /* every device reference of the spec set */
+	size_t n_res;
+};
+
+const struct vmap_dmdev *vmap_live_find_dev(const struct vmap_live *l, const char *name);
+const struct vmap_dmdev *vmap_live_find_devnum(const struct vmap_live *l, unsigned major,
+					       unsigned minor);
+const struct vmap_blockdev *vmap_live_find_blockdev(const struct vmap_live *l, unsigned major,
+						    unsigned minor);
+const struct vmap_resolution *vmap_live_find_res(const struct vmap_live *l, const char *ref);
+bool vmap_live_has_target(const struct vmap_live *l, const char *name);
+bool vmap_dmdev_managed(const struct vmap_dmdev *d);
+void vmap_resolution_free(struct vmap_resolution *r);
+void vmap_table_free(struct vmap_table *t);
+void vmap_dmdev_free(struct vmap_dmdev *d);
+void vmap_live_free(struct vmap_live *l);
+
+#endif

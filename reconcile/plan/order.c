@@ -1,0 +1,225 @@
+/* order.c: the order of a plan (contract sections 5.1 and 5.5): every
+ * table loaded before anything is suspended; suspend top-down, resume
+ * bottom-up; grow the lower device before the upper, shrink the upper
+ * before the lower; creates on unchanging volumes first, creates on
+ * switched volumes and removals last. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "plan/planner.h"
+#include "targets/target.h"
+
+static void add_step(struct vmap_plan *p, size_t *cap, enum vmap_step_kind kind,
+		     enum vmap_phase phase, size_t vp, unsigned flags)
+{
+	struct vmap_step s = {kind, phase, vp, flags};
+	VEC_PUSH(p->steps, p->n_steps, *cap, s);
+}
+
+/* Lower volumes before the volumes stacked on them.  Returns -1 on a
+ * cycle (validation rejects those; this is the planner's own guard). */
+int plan_stack_order(const struct vmap_specset *set, size_t *order)
+{
+	size_t n = set->n_vols, done = 0;
+	unsigned char *state = xcalloc(n ? n : 1, 1); /* 0 new, 1 placed */
+	/* repeated passes: fine for the sizes vmapctl sees, and stable (ties
+	 * keep spec order, so plans are deterministic) */
+	bool progress = true;
+	while (done < n && progress) {
+		progress = false;
+		for (size_t i = 0; i < n; i++) {
+			if (state[i])
+				continue;
+			bool ready = true;
+			for (size_t k = 0; k < set->vols[i].n_deps && ready; k++)
+				ready = state[set->vols[i].deps[k]] != 0;
+			if (!ready)
+				continue;
+			state[i] = 1;
+			order[done++] = i;
+			progress = true;
+		}
+	}
+	free(state);
+	return done == n ? 0 : -1;
+}
+
+/* Is volplan `a` stacked (directly or not) on volplan `b`, going by the
+ * live dependencies (removals) ? */
+static bool live_holds(const struct vmap_live *live, const struct vmap_dmdev *up,
+		       const struct vmap_dmdev *low, int depth)
+{
+	if (depth > 64)
+		return false;
+	for (size_t j = 0; j < up->n_deps; j++) {
+		if (up->dep_major[j] == low->major && up->dep_minor[j] == low->minor)
+			return true;
+		const struct vmap_dmdev *mid = vmap_live_find_devnum(live, up->dep_major[j],
+								      up->dep_minor[j]);
+		if (mid && live_holds(live, mid, low, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+/* Is set volume a stacked (directly or not) on set volume b? */
+static bool stacked_on(const struct planner *pl, size_t a, size_t b, int depth)
+{
+	if (depth > 256)
+		return false;
+	const struct vmap_volume *va = &pl->set->vols[a];
+	for (size_t k = 0; k < va->n_deps; k++)
+		if (va->deps[k] == b || stacked_on(pl, va->deps[k], b, depth + 1))
+			return true;
+	return false;
+}
+
+static bool switching(const struct vmap_volplan *vp)
+{
+	return !vp->refused && (vp->action == VMAP_ACT_RELOAD || vp->action == VMAP_ACT_REFRESH ||
+				vp->action == VMAP_ACT_RESUME);
+}
+
+/* A create must wait for the switch when a volume it stacks on changes. */
+static bool create_waits_for_switch(const struct planner *pl, size_t vi)
+{
+	const struct vmap_volume *vol = &pl->set->vols[vi];
+	for (size_t k = 0; k < vol->n_deps; k++) {
+		size_t di = vol->deps[k];
+		const struct vmap_volplan *lp = &pl->p->vols[pl->vp_of[di]];
+		if (switching(lp) || lp->action == VMAP_ACT_RECREATE ||
+		    create_waits_for_switch(pl, di))
+			return true;
+	}
+	return false;
+}
+
+void plan_order_steps(struct planner *pl)
+{
+	struct vmap_plan *p = pl->p;
+	size_t cap = 0, n = pl->set->n_vols;
+
+	/* PRELOAD, lower volumes first: creates that stand on unchanging
+	 * volumes, then every new table into its inactive slot, then the
+	 * recreates (last: a failed load must not have to undo them).  No
+	 * device is suspended in this phase. */
+	for (size_t oi = 0; oi < n; oi++) {
+		size_t vi = pl->order[oi], v = pl->vp_of[vi];
+		const struct vmap_volplan *vp = &p->vols[v];
+		if (vp->refused || vp->waiting)
+			continue;
+		if (vp->action == VMAP_ACT_CREATE && !create_waits_for_switch(pl, vi))
+			add_step(p, &cap, VMAP_STEP_CREATE, VMAP_PHASE_PRELOAD, v,
+				 vp->desired.secure ? VMAP_DM_SECURE : 0);
+	}
+	for (size_t oi = 0; oi < n; oi++) {
+		size_t v = pl->vp_of[pl->order[oi]];
+		const struct vmap_volplan *vp = &p->vols[v];
+		if (vp->refused || vp->waiting)
+			continue;
+		if (vp->action == VMAP_ACT_RELOAD || vp->action == VMAP_ACT_REFRESH)
+			add_step(p, &cap, VMAP_STEP_LOAD, VMAP_PHASE_PRELOAD, v,
+				 vp->desired.secure ? VMAP_DM_SECURE : 0);
+		else if (vp->action == VMAP_ACT_RESUME && vp->clear_inactive)
+			/* resuming would swap in a table we know nothing of */
+			add_step(p, &cap, VMAP_STEP_CLEAR, VMAP_PHASE_PRELOAD, v, 0);
+	}
+	for (size_t oi = 0; oi < n; oi++) {
+		size_t v = pl->vp_of[pl->order[oi]];
+		const struct vmap_volplan *vp = &p->vols[v];
+		if (vp->refused || vp->waiting || vp->action != VMAP_ACT_RECREATE)
+			continue;
+		add_step(p, &cap, VMAP_STEP_REMOVE, VMAP_PHASE_PRELOAD, v, 0);
+		add_step(p, &cap, VMAP_STEP_CREATE, VMAP_PHASE_PRELOAD, v,
+			 vp->desired.secure ? VMAP_DM_SECURE : 0);
+	}
+
+	/* SWITCH: suspend upper volumes first... */
+	for (size_t oi = n; oi-- > 0;) {
+		size_t v = pl->vp_of[pl->order[oi]];
+		const struct vmap_volplan *vp = &p->vols[v];
+		if (switching(vp) && vp->action != VMAP_ACT_RESUME && !vp->was_suspended)
+			add_step(p, &cap, VMAP_STEP_SUSPEND, VMAP_PHASE_SWITCH, v, vp->suspend_flags);
+	}
+	/* ...resume lower volumes first, except that a shrinking volume is
+	 * resumed after the changed volumes stacked on it: grow the lower
+	 * device before the upper, shrink the upper before the lower. */
+	size_t *sw = xcalloc(n ? n : 1, sizeof(*sw));
+	size_t nsw = 0;
+	for (size_t oi = 0; oi < n; oi++)
+		if (switching(&p->vols[pl->vp_of[pl->order[oi]]]))
+			sw[nsw++] = pl->order[oi];
+	bool *placed = xcalloc(nsw ? nsw : 1, sizeof(*placed));
+	for (size_t done = 0; done < nsw;) {
+		size_t before = done;
+		for (size_t i = 0; i < nsw; i++) {
+			if (placed[i])
+				continue;
+			bool ready = true;
+			for (size_t j = 0; j < nsw && ready; j++) {
+				if (placed[j] || j == i)
+					continue;
+				const struct vmap_volplan *a = &p->vols[pl->vp_of[sw[i]]];
+				const struct vmap_volplan *b = &p->vols[pl->vp_of[sw[j]]];
+				/* must b come before a? */
+				if (stacked_on(pl, sw[i], sw[j], 0)) /* b lower */
+					ready = !(b->shrink == false || a->action != VMAP_ACT_RELOAD);
+				else if (stacked_on(pl, sw[j], sw[i], 0)) /* b upper */
+					ready = !(a->shrink && b->action == VMAP_ACT_RELOAD);
+			}
+			if (!ready)
+				continue;
+			placed[i] = true;
+			done++;
+			size_t v = pl->vp_of[sw[i]];
+			add_step(p, &cap, VMAP_STEP_RESUME, VMAP_PHASE_SWITCH, v,
+				 p->vols[v].suspend_flags);
+		}
+		if (done == before) /* cannot happen: the stack order is acyclic */
+			break;
+	}
+	free(placed);
+	free(sw);
+
+	/* POST: creates that stand on switched volumes, then removals, upper
+	 * devices first. */
+	for (size_t oi = 0; oi < n; oi++) {
+		size_t vi = pl->order[oi], v = pl->vp_of[vi];
+		const struct vmap_volplan *vp = &p->vols[v];
+		if (!vp->refused && !vp->waiting && vp->action == VMAP_ACT_CREATE &&
+		    create_waits_for_switch(pl, vi))
+			add_step(p, &cap, VMAP_STEP_CREATE, VMAP_PHASE_POST, v,
+				 vp->desired.secure ? VMAP_DM_SECURE : 0);
+	}
+	size_t nrem = 0;
+	for (size_t i = 0; i < p->n_vols; i++)
+		nrem += p->vols[i].action == VMAP_ACT_REMOVE && !p->vols[i].refused;
+	bool *gone = xcalloc(p->n_vols ? p->n_vols : 1, sizeof(*gone));
+	for (size_t done = 0; done < nrem;) {
+		size_t before = done;
+		for (size_t i = 0; i < p->n_vols; i++) {
+			const struct vmap_volplan *vp = &p->vols[i];
+			if (gone[i] || vp->action != VMAP_ACT_REMOVE || vp->refused)
+				continue;
+			bool ready = true;
+			for (size_t j = 0; j < p->n_vols && ready; j++)
+				if (j != i && !gone[j] && p->vols[j].action == VMAP_ACT_REMOVE &&
+				    !p->vols[j].refused && live_holds(pl->live, p->vols[j].live, vp->live, 0))
+					ready = false;
+			if (!ready)
+				continue;
+			gone[i] = true;
+			done++;
+			if (vp->was_suspended)
+				/* a suspended device cannot be removed cleanly */
+				add_step(p, &cap, VMAP_STEP_RESUME, VMAP_PHASE_POST, i, 0);
+			add_step(p, &cap, VMAP_STEP_REMOVE, VMAP_PHASE_POST, i, 0);
+		}
+		if (done == before)
+			break;
+	}
+	free(gone);
+}

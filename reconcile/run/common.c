@@ -1,0 +1,61 @@
+/* common.c: see common.h. */
+#include "run/common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "dm.h"
+#include "live/capture.h"
+#include "live/snapshot.h"
+#include "targets/target.h"
+
+int run_load_specs(const struct vmapctl_opts *o, struct vmap_specset *set,
+		   struct vmap_errlist *errs)
+{
+	return vmap_specset_load(set, &o->specs, errs);
+}
+
+struct refs {
+	const struct vmap_devref **v;
+	size_t n, cap;
+};
+
+static void add_ref(const struct vmap_devref *ref, void *arg)
+{
+	struct refs *r = arg;
+	/* volume references are the planner's, not the system's */
+	if (ref->kind != VMAP_DEV_VOLUME)
+		VEC_PUSH(r->v, r->n, r->cap, ref);
+}
+
+int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set, bool dm_limits,
+	     struct vmap_live *live, struct vmap_errlist *errs)
+{
+	memset(live, 0, sizeof(*live));
+	if (o->live_state)
+		return vmap_live_read_json(live, o->live_state, errs);
+	if (vmap_dm_available(errs) < 0)
+		return -1;
+	/* the request: every device reference and target type of the set;
+	 * the references belong to the set's targets, which outlive the
+	 * capture */
+	struct refs refs = {0};
+	const char **types = NULL;
+	size_t n_types = 0, types_cap = 0;
+	for (size_t i = 0; set && i < set->n_vols; i++)
+		for (size_t t = 0; t < set->vols[i].n_targets; t++) {
+			vmap_target_foreach_ref(&set->vols[i].targets[t], add_ref, &refs);
+			VEC_PUSH(types, n_types, types_cap, set->vols[i].targets[t].kernel_name);
+		}
+	struct vmap_capture_req req = {refs.v, refs.n, types, n_types, dm_limits};
+	int r = vmap_live_capture(live, &req, errs);
+	free(refs.v);
+	free(types);
+	return r;
+}
+
+int run_lock(const struct vmapctl_opts *o, struct vmap_lock *lk, struct vmap_errlist *errs)
+{
+	return vmap_lock_acquire(lk, o->lock_file, o->lock_timeout, errs);
+}

@@ -1,0 +1,26 @@
+/* common.h: the steps every command of the front door shares (see
+ * vmapctl.h): load the spec set, take the lock, read the live state. */
+#ifndef VMAP_RUN_COMMON_H
+#define VMAP_RUN_COMMON_H
+
+#include <stdbool.h>
+
+#include "base/error.h"
+#include "exec/lock.h"
+#include "model/live.h"
+#include "model/spec.h"
+#include "vmapctl.h"
+
+int run_load_specs(const struct vmapctl_opts *o, struct vmap_specset *set,
+		   struct vmap_errlist *errs);
+
+/* The live state for `set` (NULL: devices only): from the snapshot
+ * o->live_state when given, else captured from this host.  `dm_limits`:
+ * read the queue limits of every dm device too (status). */
+int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set, bool dm_limits,
+	     struct vmap_live *live, struct vmap_errlist *errs);
+
+/* The run lock (o->lock_file, o->lock_timeout). */
+int run_lock(const struct vmapctl_opts *o, struct vmap_lock *lk, struct vmap_errlist *errs);
+
+#endif

@@ -1,0 +1,114 @@
+/* reconcile.c: plan, apply, activate, destroy and recover (vmapctl.h). */
+#include <string.h>
+
+#include "base/util.h"
+#include "dm.h"
+#include "exec/apply.h"
+#include "live/udev_ready.h"
+#include "run/common.h"
+#include "vmapctl.h"
+
+static struct vmap_plan_opts plan_opts(const struct vmapctl_opts *o)
+{
+	return (struct vmap_plan_opts){.allow_recreate = o->allow_recreate,
+				       .allow_shrink = o->allow_shrink,
+				       .allow_remap = o->allow_remap,
+				       .prune = o->prune,
+				       .skip_predict = o->hook_skip_predict};
+}
+
+/* The one pipeline behind plan, apply, activate and destroy. */
+static int run(const struct vmapctl_opts *o, struct vmap_plan_opts *po, bool apply,
+	       struct vmapctl_run *r, struct vmap_errlist *errs)
+{
+	struct vmap_lock lock = {.fd = -1};
+	int rc = -1;
+	memset(r, 0, sizeof(*r));
+	if (!po->destroy) {
+		if (run_load_specs(o, &r->set, errs) < 0)
+			goto out;
+		r->spec_loaded = true;
+	}
+	/* activate: udev ran us for this device; its properties (which a
+	 * spec may match on) are recorded once udev is done with it; waited
+	 * for before taking the lock, so other runs are not held up */
+	if (po->create_only && o->device &&
+	    vmap_udev_wait_ready(o->device, o->udev_timeout, errs) < 0)
+		goto out;
+	if (apply && run_lock(o, &lock, errs) < 0)
+		goto out;
+	/* An interrupted run is finished before anything is planned, so the
+	 * plan starts from a clean state (activate only ever creates). */
+	if (apply && !po->create_only &&
+	    vmap_recover(o->run_dir, o->udev_timeout, &r->recovered, errs) < 0)
+		goto out;
+	if (run_live(o, po->destroy ? NULL : &r->set, false, &r->live, errs) < 0)
+		goto out;
+	r->captured = true;
+	rc = vmap_plan_make(&r->set, &r->live, po, &r->plan, errs);
+	r->planned = true;
+	if (rc < 0 || !apply || !r->plan.n_steps)
+		goto out;
+	if (o->planned)
+		o->planned(o->planned_arg, r);
+	struct vmap_apply_opts ao = {.udev_timeout = o->udev_timeout,
+				     .run_dir = o->run_dir,
+				     .pause_after_suspend = o->hook_pause_after_suspend,
+				     .progress = o->progress,
+				     .progress_arg = o->progress_arg};
+	rc = vmap_apply(&r->plan, &ao, &r->result, errs);
+	r->applied = true;
+	r->ok = rc == 0;
+out:
+	vmap_lock_release(&lock);
+	return rc;
+}
+
+int vmapctl_plan(const struct vmapctl_opts *o, struct vmapctl_run *r, struct vmap_errlist *errs)
+{
+	struct vmap_plan_opts po = plan_opts(o);
+	return run(o, &po, false, r, errs);
+}
+
+int vmapctl_apply(const struct vmapctl_opts *o, struct vmapctl_run *r, struct vmap_errlist *errs)
+{
+	struct vmap_plan_opts po = plan_opts(o);
+	return run(o, &po, true, r, errs);
+}
+
+int vmapctl_activate(const struct vmapctl_opts *o, struct vmapctl_run *r,
+		     struct vmap_errlist *errs)
+{
+	struct vmap_plan_opts po = {.create_only = true, .skip_predict = o->hook_skip_predict};
+	return run(o, &po, true, r, errs);
+}
+
+int vmapctl_destroy(const struct vmapctl_opts *o, struct vmapctl_run *r,
+		    struct vmap_errlist *errs)
+{
+	struct vmap_plan_opts po = {.destroy = o->names, .n_destroy = o->n_names};
+	return run(o, &po, true, r, errs);
+}
+
+void vmapctl_run_free(struct vmapctl_run *r)
+{
+	vmap_apply_result_free(&r->result);
+	if (r->planned)
+		vmap_plan_free(&r->plan);
+	vmap_live_free(&r->live);
+	vmap_recover_result_free(&r->recovered);
+	vmap_specset_free(&r->set);
+	memset(r, 0, sizeof(*r));
+}
+
+int vmapctl_recover(const struct vmapctl_opts *o, struct vmap_recover_result *res,
+		    struct vmap_errlist *errs)
+{
+	struct vmap_lock lock = {.fd = -1};
+	int r = -1;
+	memset(res, 0, sizeof(*res));
+	if (run_lock(o, &lock, errs) == 0 && vmap_dm_available(errs) == 0)
+		r = vmap_recover(o->run_dir, o->udev_timeout, res, errs);
+	vmap_lock_release(&lock);
+	return r;
+}

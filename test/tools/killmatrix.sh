@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# test/tools/killmatrix.sh: kill `vmapctl apply` with SIGKILL at many points
+# while a writer runs on top of a stack, and check what `vmapctl recover`
+# leaves (issue 14; contract sections 5 and 6).  Runs in the test VM, as
+# root (test/bats/killmatrix.bats drives it; it also runs on its own:
+# test/vm/run -- test/tools/killmatrix.sh --kills 25).
+#
+#   killmatrix.sh [--kills N] [--pause-kills N] [--keep-going]
+#
+# The volumes (loop devices of its own, removed on exit):
+#   km-low <- km-mid <- km-top   a three-level linear stack; blockwriter
+#                                writes numbered, checksummed 4 KiB blocks
+#                                to km-top with O_DIRECT the whole time
+#   km-ind                       an independent linear volume
+#   km-mp                        multipath over a loop device: suspended
+#                                noflush (contract 5.6)
+# Two spec states: A, and B where every linear level is 1 MiB larger and
+# the multipath volume has another path selector.  Each round applies the other state and
+# kills the run: the first --pause-kills rounds exactly between suspend and
+# resume (VMAPCTL_TEST_HOOK=pause-after-suspend), the rest after a delay
+# stepped from 0 to the time a whole apply takes.  After each kill,
+# `vmapctl recover`, then:
+#   - no device suspended (dmsetup info), no inactive table, no udev cookie
+#     (dmsetup udevcookies), no journal left;
+#   - every volume's table is its old or its new one, whole;
+#   - the writer is still running (it was not left blocked);
+# and at the end a plain apply converges and `blockwriter verify` finds
+# every acknowledged block intact.
+#
+# Prints one line per round ("# round 7: kill after 0.42s: ok") and a
+# summary; exits 1 when any round broke.  Without --keep-going it stops at
+# the first broken round (after putting the devices right, so the cleanup
+# works).
+set -euo pipefail
+
+kills=25 pause_kills=3 keep_going=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kills) kills=$2; shift 2 ;;
+	--pause-kills) pause_kills=$2; shift 2 ;;
+	--keep-going) keep_going=1; shift ;;
+	*) echo "usage: killmatrix.sh [--kills N] [--pause-kills N] [--keep-going]" >&2; exit 64 ;;
+	esac
+done
+[ "${VMAPCTL_IN_VM:-}" = 1 ] || { echo "killmatrix: runs in the test VM only (test/vm/run)" >&2; exit 1; }
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VMAPCTL_BIN=${VMAPCTL_BIN:-$top/vmapctl}
+BW=${VMAPCTL_TOOLS:-$top/build/rel/tools}/blockwriter
+[ -x "$BW" ] || { echo "killmatrix: no $BW (make)" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/killmatrix.XXXXXX")
+export VMAPCTL_SPEC_DIR=$work/spec
+mkdir -p "$VMAPCTL_SPEC_DIR"
+loops=() wpid=
+vols=(km-low km-mid km-top km-ind km-mp)
+
+cleanup() {
+	set +e
+	[ -n "$wpid" ] && kill "$wpid" 2>/dev/null && wait "$wpid" 2>/dev/null
+	local n round
+	for round in 1 2 3 4 5 6; do
+		for n in km-top km-mid km-low km-ind km-mp; do
+			[ -e "/dev/mapper/$n" ] || continue
+			dmsetup resume "$n" 2>/dev/null
+			dmsetup message "$n" 0 fail_if_no_path >/dev/null 2>&1
+			dmsetup remove "$n" 2>/dev/null
+		done
+	done
+	for n in "${loops[@]}"; do losetup -d "$n"; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+loop() {
+	local f
+	f=$(mktemp "$work/disk.XXXXXX")
+	truncate -s "$1" "$f"
+	losetup -f --show "$f"
+}
+d1=$(loop 48M) && loops+=("$d1")
+d2=$(loop 16M) && loops+=("$d2")
+d3=$(loop 16M) && loops+=("$d3")
+
+MiB=2048
+# spec STATE: the spec of state A (0) or B (1)
+spec() {
+	local g=$(($1 * MiB)) sel=round-robin
+	[ "$1" = 0 ] || sel=queue-length
+	cat >"$VMAPCTL_SPEC_DIR/km.yaml" <<EOF
+apiVersion: vmapctl/v1
+volumes:
+  - name: km-low
+    targets:
+      - {type: linear, size: $((32 * MiB + g)), device: $d1, offset: 2048}
+  - name: km-mid
+    targets:
+      - {type: linear, size: $((24 * MiB + g)), device: {volume: km-low}, offset: $((4 * MiB))}
+  - name: km-top
+    targets:
+      - {type: linear, size: $((16 * MiB + g)), device: {volume: km-mid}, offset: $((4 * MiB))}
+  - name: km-ind
+    targets:
+      - {type: linear, size: $((8 * MiB + g)), device: $d2}
+  - name: km-mp
+    targets:
+      - type: multipath
+        size: $((8 * MiB))
+        pathGroups:
+          - selector: $sel
+            paths:
+              - device: $d3
+EOF
+}
+
+vm() { "$VMAPCTL_BIN" "$@"; }
+tables() {
+	local n
+	for n in "${vols[@]}"; do printf '%s|' "$(dmsetup table "$n" 2>/dev/null)"; done
+}
+declare -A tab_a tab_b
+record() { # record A|B: the clean tables of a state
+	local n
+	for n in "${vols[@]}"; do
+		if [ "$1" = A ]; then tab_a[$n]=$(dmsetup table "$n"); else tab_b[$n]=$(dmsetup table "$n"); fi
+	done
+}
+
+# The clean states first: their tables are what "all old" and "all new" mean.
+spec 1 && vm apply -q
+record B
+spec 0 && vm apply -q --allow-shrink
+record A
+# the writer stays inside state A's km-top, so a shrink back to A never
+# cuts off blocks it wrote
+"$BW" write /dev/mapper/km-top "$work/bw.log" --seed 14 --span $((16 * MiB / 8)) \
+	>"$work/bw.out" 2>&1 </dev/null &
+wpid=$!
+sleep 0.3
+
+# how long one whole apply of a change takes here, under the writer
+t0=$(date +%s%N)
+spec 1 && vm apply -q --allow-shrink
+t1=$(date +%s%N)
+full_ms=$(((t1 - t0) / 1000000))
+state=1
+echo "# killmatrix: one apply of the change takes ${full_ms} ms here"
+
+broken=0 landed=0
+# check ROUND WHAT: what recover must leave; prints the problems found
+check() {
+	local problems=() n t attr
+	while read -r n attr; do
+		[[ " ${vols[*]} " == *" $n "* ]] || continue
+		[[ $attr == ??s* ]] && problems+=("$n is suspended")
+	done < <(dmsetup info -c --noheadings --separator ' ' -o name,attr 2>/dev/null)
+	for n in "${vols[@]}"; do
+		[ -z "$(dmsetup table --inactive "$n" 2>/dev/null)" ] || problems+=("$n has an inactive table")
+		t=$(dmsetup table "$n" 2>/dev/null) || { problems+=("$n is gone"); continue; }
+		[ "$t" = "${tab_a[$n]}" ] || [ "$t" = "${tab_b[$n]}" ] ||
+			problems+=("$n has neither its old nor its new table: $t")
+	done
+	if [ "$(dmsetup udevcookies 2>/dev/null | grep -vc '^Cookie')" -ne 0 ]; then
+		problems+=("udev cookies left: $(dmsetup udevcookies | tr '\n' ' ')")
+	fi
+	[ ! -e /run/vmapctl/journal.json ] || problems+=("the journal is still there")
+	kill -0 "$wpid" 2>/dev/null || problems+=("the writer died: $(tail -n 2 "$work/bw.out")")
+	[ ${#problems[@]} -eq 0 ] || printf '%s; ' "${problems[@]}"
+}
+
+# Put things right after a broken round, so the next rounds and the
+# cleanup can run: resume bottom-up what is suspended.
+repair() {
+	local n
+	for n in km-low km-mid km-top km-ind km-mp; do
+		[[ $(dmsetup info -c --noheadings -o attr "$n" 2>/dev/null) == ??s* ]] && dmsetup resume "$n" 2>/dev/null
+		dmsetup clear "$n" >/dev/null 2>&1 || true
+	done
+	rm -f /run/vmapctl/journal.json
+	dmsetup udevcomplete_all -y >/dev/null 2>&1 || true
+}
+
+for ((round = 1; round <= kills; round++)); do
+	state=$((1 - state))
+	spec "$state"
+	rm -f /run/vmapctl/paused
+	if [ "$round" -le "$pause_kills" ]; then
+		how="between suspend and resume"
+		VMAPCTL_TEST_HOOK=pause-after-suspend "$VMAPCTL_BIN" apply -q --allow-shrink >"$work/apply.out" 2>&1 &
+		apid=$!
+		for _ in $(seq 300); do [ -e /run/vmapctl/paused ] && break; kill -0 "$apid" 2>/dev/null || break; sleep 0.05; done
+		[ -e /run/vmapctl/paused ] || how="$how (the run never paused)"
+	else
+		# stepped delays, 0 to 90% of a whole apply's time
+		delay_ms=$(( full_ms * 9 * (round - pause_kills - 1) / (10 * (kills - pause_kills > 1 ? kills - pause_kills - 1 : 1)) ))
+		how="kill after ${delay_ms} ms"
+		"$VMAPCTL_BIN" apply -q --allow-shrink >"$work/apply.out" 2>&1 &
+		apid=$!
+		sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
+	fi
+	if kill -9 "$apid" 2>/dev/null; then landed=$((landed + 1)); else how="$how (the run had ended)"; fi
+	wait "$apid" 2>/dev/null || true
+	rout=$(timeout -k 5 60 "$VMAPCTL_BIN" recover 2>&1) || rout="recover exited $?: $rout"
+	p=$(check)
+	if [ -z "$p" ]; then
+		echo "# round $round: $how: ok"
+	else
+		echo "# round $round: $how: BROKEN: $p"
+		echo "#   recover said: $(echo "$rout" | tr '\n' ' ')"
+		broken=$((broken + 1))
+		repair
+		[ -n "$keep_going" ] || break
+	fi
+done
+
+# The last apply converges, and every acknowledged write is there.
+final=ok
+if ! out=$(timeout -k 5 120 "$VMAPCTL_BIN" apply -q --allow-shrink 2>&1); then
+	final="the converging apply failed: $out"
+	repair
+fi
+for n in "${vols[@]}"; do
+	if [ "$state" = 0 ]; then want=${tab_a[$n]}; else want=${tab_b[$n]}; fi
+	[ "$(dmsetup table "$n")" = "$want" ] || final="$n did not converge: $(dmsetup table "$n")"
+done
+kill "$wpid" 2>/dev/null || true
+wait "$wpid" 2>/dev/null || true
+wpid=
+if ! v=$("$BW" verify /dev/mapper/km-top "$work/bw.log"); then
+	final="blockwriter verify failed: $v"
+fi
+echo "# blockwriter: $(tail -n 1 <<<"$v")"
+echo "# killmatrix: $round rounds ($landed kills of a running apply), $broken broken; final: $final"
+[ "$broken" -eq 0 ] && [ "$final" = ok ]
