@@ -74,18 +74,18 @@ vmapctl_spec_ciphers() {
 		-e 's/.*[0-9][[:space:]][[:space:]]*crypt[[:space:]][[:space:]]*\([^ ]*\).*/\1/p' "$@" | sort -u
 }
 
-# vmapctl_build_info BIN: validate the default spec set as the initramfs
-# will read it.  Prints vmapctl's errors and returns 1 when it does not
+# vmapctl_build_info BIN [ROOT]: validate the default spec set as the
+# initramfs will read it (under ROOT: dracut's --sysroot).  Prints vmapctl's errors and returns 1 when it does not
 # validate (an initramfs that cannot bring its volumes up must not
 # replace one that can).  Sets VMAPCTL_FILES (the spec files read),
 # VMAPCTL_MODULES (kernel modules the targets need), VMAPCTL_VOLUMES (the
 # volume names) and VMAPCTL_KEYS (key files named by {file: PATH}), one
 # a line.
 vmapctl_build_info() {
-	_json=$(env -u VMAPCTL_SPEC_DIR "$1" validate --json 2>/dev/null)
+	_json=$(env -u VMAPCTL_SPEC_DIR "$1" validate --json ${2:+--root "$2"} 2>/dev/null)
 	if ! printf '%s\n' "$_json" | grep -q '"valid": *true'; then
 		echo "vmapctl: the spec set does not validate; the initramfs would not bring its volumes up:" >&2
-		env -u VMAPCTL_SPEC_DIR "$1" validate >&2
+		env -u VMAPCTL_SPEC_DIR "$1" validate ${2:+--root "$2"} >&2
 		return 1
 	fi
 	# shellcheck disable=SC2034 # read by the hook and the module

@@ -36,7 +36,7 @@ installkernel() {
 	. "$moddir/vmapctl-lib.sh"
 	hostonly='' instmods dm_mod
 	vmapctl_have_specs "$dracutsysrootdir" || return 0
-	vmapctl_build_info "$(vmapctl_find_bin)" || return 1
+	vmapctl_build_info "$(vmapctl_find_bin)" "$dracutsysrootdir" || return 1
 	# shellcheck disable=SC2086,SC2046 # module names, one word each
 	hostonly='' instmods $VMAPCTL_MODULES $(vmapctl_extra_modules $VMAPCTL_MODULES)
 }
@@ -46,7 +46,7 @@ install() {
 	vmapctl_have_specs "$dracutsysrootdir" || return 0
 	local bin d f k
 	bin=$(vmapctl_find_bin)
-	vmapctl_build_info "$bin" || return 1
+	vmapctl_build_info "$bin" "$dracutsysrootdir" || return 1
 	inst_binary "$bin" /usr/sbin/vmapctl
 	for d in $(vmapctl_spec_dirs); do
 		[ -d "$dracutsysrootdir$d" ] || continue
