@@ -31,9 +31,14 @@ start)
 activate)
 	# not in $(...): VMAPCTL_WAITING must be set in this shell
 	vmapctl_boot_activate >"$state/out" 2>&1
-	# what came up as information, anything else (errors) as warnings
+	# what came up as information, anything else (errors) as warnings.
+	# Through the kernel log, which reaches the console: with systemd in
+	# the initramfs dracut's info() writes to the journal only.
 	while IFS= read -r l; do
-		case $l in "vmapctl: activated "*) info "$l" ;; *) warn "$l" ;; esac
+		case $l in
+		"vmapctl: activated "*) echo "<30>$l" >/dev/kmsg 2>/dev/null || info "$l" ;;
+		*) warn "$l" ;;
+		esac
 	done <"$state/out"
 	echo "$VMAPCTL_RC" >"$state/rc"
 	printf '%s\n' "$VMAPCTL_WAITING" | sed '/^$/d' >"$state/waiting.new"
