@@ -118,7 +118,7 @@ deps:
 # The whole suite: unit tests on the host, then bats in the VM.  The last
 # line is the count ("N passed, M failed").
 check: deps
-	@scripts/deps test vm docs ansible
+	@scripts/deps test vm docs ansible boot
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
 	@VMAPCTL_BIN=$(CURDIR)/$(BIN) VMAPCTL_TOOLS=$(CURDIR)/$(BUILD)/tools VMAPCTL_UNIT_DIR=$(CURDIR)/$(BUILD)/unit test/run-suite
 
@@ -127,7 +127,7 @@ unit: all $(UNIT_BINS)
 
 # bats only (in the VM); BATS_ARGS=test/bats/foo.bats to pick files
 bats: all
-	@scripts/deps test vm docs ansible
+	@scripts/deps test vm docs ansible boot
 	@VMAPCTL_BIN=$(CURDIR)/$(BIN) VMAPCTL_TOOLS=$(CURDIR)/$(BUILD)/tools test/run-suite --bats-only $(BATS_ARGS)
 
 demo: deps

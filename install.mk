@@ -3,11 +3,15 @@
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=] [UDEVDIR=/usr/lib/udev]
 #                [SYSTEMDUNITDIR=/usr/lib/systemd/system] [SYSCONFDIR=/etc]
+#                [INITRAMFSTOOLSDIR=/usr/share/initramfs-tools]
+#                [DRACUTMODDIR=/usr/lib/dracut/modules.d]
 #                [ANSIBLECOLLDIR=$(PREFIX)/share/ansible/collections]
 #
-# udev rules and systemd units live outside PREFIX by convention (udev
-# and systemd only look in their own directories), so they have their own
-# variables.  What is installed is found by wildcard (udev/*.rules, udev
+# udev rules, systemd units, the initramfs-tools hook and scripts and the
+# dracut module live outside PREFIX by convention (udev, systemd,
+# mkinitramfs and dracut only look in their own directories), so they have
+# their own variables.  The hook and the module find vmapctl on PATH or in
+# /usr/local/sbin, /usr/sbin, /sbin.  What is installed is found by wildcard (udev/*.rules, udev
 # helpers, systemd/*.service|path|target), so a new unit or rule needs no
 # change here.  The man pages are the committed roff (man/mkman makes them
 # with pandoc): install needs no pandoc.  INSTALL_BIN picks the binary to
@@ -33,6 +37,8 @@ FISHCOMPDIR    ?= $(DATADIR)/fish/vendor_completions.d
 UDEVDIR        ?= /usr/lib/udev
 SYSTEMDUNITDIR ?= /usr/lib/systemd/system
 SYSCONFDIR     ?= /etc
+INITRAMFSTOOLSDIR ?= /usr/share/initramfs-tools
+DRACUTMODDIR   ?= /usr/lib/dracut/modules.d
 ANSIBLECOLLDIR ?= $(DATADIR)/ansible/collections
 INSTALL        ?= install
 INSTALL_BIN    ?= $(BIN)
@@ -42,6 +48,11 @@ UDEV_HELPERS   := $(filter-out $(UDEV_RULES),$(wildcard udev/*))
 SYSTEMD_UNITS  := $(wildcard systemd/*.service systemd/*.path systemd/*.target)
 EXAMPLE_FILES  := $(wildcard examples/*.yaml) $(wildcard examples/README.md)
 ANSIBLE_FILES  := $(wildcard examples/ansible/*)
+# initramfs/: one shell library (initramfs/vmapctl-lib.sh) installed for
+# both tools, the rest by where it goes
+IT             := initramfs/initramfs-tools
+DRACUT_SCRIPTS := $(wildcard initramfs/dracut/90vmapctl/*.sh)
+DRACUT_RULES   := $(wildcard initramfs/dracut/90vmapctl/*.rules)
 COLL_SRC       := ansible_collections/vmapctl/dm
 COLL_DIR       := $(ANSIBLECOLLDIR)/ansible_collections/vmapctl/dm
 COLL_PLUGINS   := action modules module_utils
@@ -70,6 +81,14 @@ install: $(INSTALL_BIN)
 	$(call inst,0644,$(UDEVDIR)/rules.d,$(UDEV_RULES))
 	$(call inst,0755,$(UDEVDIR),$(UDEV_HELPERS))
 	$(call inst,0644,$(SYSTEMDUNITDIR),$(SYSTEMD_UNITS))
+	$(call inst,0755,$(INITRAMFSTOOLSDIR)/hooks,$(IT)/hooks/vmapctl)
+	$(call inst,0755,$(INITRAMFSTOOLSDIR)/scripts/local-top,$(IT)/scripts/local-top/vmapctl)
+	$(call inst,0755,$(INITRAMFSTOOLSDIR)/scripts/local-block,$(IT)/scripts/local-block/vmapctl)
+	$(call inst,0644,$(INITRAMFSTOOLSDIR)/conf.d,$(IT)/conf.d/vmapctl)
+	$(INSTALL) -d $(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts
+	$(INSTALL) -m 0644 initramfs/vmapctl-lib.sh $(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/vmapctl-functions
+	$(call inst,0755,$(DRACUTMODDIR)/90vmapctl,$(DRACUT_SCRIPTS))
+	$(call inst,0644,$(DRACUTMODDIR)/90vmapctl,$(DRACUT_RULES) initramfs/vmapctl-lib.sh)
 	$(call inst,0644,$(DOCDIR)/examples,$(EXAMPLE_FILES))
 	$(call inst,0644,$(DOCDIR)/examples/ansible,$(ANSIBLE_FILES))
 	$(call inst,0644,$(COLL_DIR),$(COLL_SRC)/galaxy.yml $(COLL_SRC)/README.md)
@@ -89,6 +108,12 @@ uninstall:
 	$(call uninst,$(UDEVDIR)/rules.d,$(UDEV_RULES))
 	$(call uninst,$(UDEVDIR),$(UDEV_HELPERS))
 	$(call uninst,$(SYSTEMDUNITDIR),$(SYSTEMD_UNITS))
+	rm -f $(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks/vmapctl \
+		$(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/local-top/vmapctl \
+		$(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/local-block/vmapctl \
+		$(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/vmapctl-functions \
+		$(DESTDIR)$(INITRAMFSTOOLSDIR)/conf.d/vmapctl
+	$(call uninst,$(DRACUTMODDIR)/90vmapctl,$(DRACUT_SCRIPTS) $(DRACUT_RULES) initramfs/vmapctl-lib.sh)
 	$(call uninst,$(DOCDIR)/examples,$(EXAMPLE_FILES))
 	$(call uninst,$(DOCDIR)/examples/ansible,$(ANSIBLE_FILES))
 	$(call uninst,$(COLL_DIR),galaxy.yml README.md)

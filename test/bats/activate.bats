@@ -11,7 +11,7 @@ setup() {
 	# The rule and its helper as `make install` puts them, vmapctl on the
 	# PATH the helper uses, and the default spec directory, which is what
 	# a udev-started vmapctl reads.
-	cp "$TOP/udev/69-vmapctl.rules" /etc/udev/rules.d/
+	cp "$TOP/udev/69-vmapctl.rules" "$TOP/udev/09-vmapctl-dm.rules" /etc/udev/rules.d/
 	cp "$TOP/udev/vmapctl-udev-activate" /usr/lib/udev/
 	mkdir -p /usr/local/sbin
 	ln -sf "$VMAPCTL_BIN" /usr/local/sbin/vmapctl
@@ -23,7 +23,7 @@ setup() {
 }
 
 teardown() {
-	rm -f /etc/udev/rules.d/69-vmapctl.rules
+	rm -f /etc/udev/rules.d/69-vmapctl.rules /etc/udev/rules.d/09-vmapctl-dm.rules
 	udevadm control --reload 2>/dev/null || true
 	# udevd may have been stopped by a test
 	start_udevd
@@ -193,6 +193,7 @@ EOF
 }
 
 @test "the shipped systemd units pass systemd-analyze verify" {
+	# (that they do nothing without a spec: initramfs.bats)
 	mkdir -p "$BATS_TEST_TMPDIR/u"
 	cp "$TOP/systemd/vmapctl.service" "$BATS_TEST_TMPDIR/u/"
 	# systemd-analyze cannot verify a template instance from a file (it
@@ -202,4 +203,44 @@ EOF
 		"$BATS_TEST_TMPDIR/u/vmapctl-activate-7-0.service"
 	assert_success
 	refute_output --partial "vmapctl"
+}
+
+@test "a VMAP- device's udev entry is kept across a database cleanup, and one lost anyway still leaves it ready for systemd" {
+	disk=$(make_loop 16M)
+	mkfs.ext4 -q -F -L keepme "$disk"
+	cat >"$SPECS/k.yaml" <<EOF
+apiVersion: vmapctl/v1
+volumes:
+  - name: keep
+    targets:
+      - {type: linear, device: $disk}
+EOF
+	# a device of another tool, for contrast (no rule of ours applies)
+	dmsetup create plain --table "0 2048 linear $disk 0"
+	run vmapctl apply
+	assert_success
+	udevadm settle
+	k=$(devnum /dev/mapper/keep) p=$(devnum /dev/mapper/plain)
+	# db_persist: the entry survives what an initramfs does before it
+	# switches root (dracut, systemd's initrd-udevadm-cleanup-db)
+	[ "$(stat -c %a "/run/udev/data/b$k")" = 1644 ]
+	udevadm info --cleanup-db
+	[ -e "/run/udev/data/b$k" ] || fail "the entry of a VMAP- device was cleaned up"
+	[ ! -e "/run/udev/data/b$p" ] || fail "the cleanup kept another tool's entry: it proves nothing"
+	udevadm trigger --settle --action=add /dev/mapper/keep
+	run udevadm info --query=property /dev/mapper/keep
+	assert_line SYSTEMD_READY=1
+	assert_line ID_FS_LABEL=keepme
+	# an entry lost anyway (made with udev off, or cleaned without
+	# db_persist): the real root's coldplug "add" still finds it active,
+	# while 10-dm.rules disables a device of another tool in that case
+	rm -f "/run/udev/data/b$k"
+	udevadm trigger --settle --action=add /dev/mapper/keep /dev/mapper/plain
+	run udevadm info --query=property /dev/mapper/keep
+	assert_line SYSTEMD_READY=1
+	assert_line DM_UDEV_PRIMARY_SOURCE_FLAG=1
+	assert_line ID_FS_LABEL=keepme
+	run udevadm info --query=property /dev/mapper/plain
+	assert_line SYSTEMD_READY=0
+	refute_line --partial ID_FS_LABEL=
 }

@@ -27,10 +27,11 @@ layout() {
 	(cd "$ROOT" && find . -not -type d -printf '%m %p\n' | sed 's| \./| /|' | sort)
 }
 
-# What must be installed with PREFIX=$1 UDEVDIR=$2 SYSTEMDUNITDIR=$3: the
-# fixed files, and whatever udev/, systemd/ and examples/ hold now.
+# What must be installed with PREFIX=$1 UDEVDIR=$2 SYSTEMDUNITDIR=$3
+# INITRAMFSTOOLSDIR=$4 DRACUTMODDIR=$5: the fixed files, and whatever
+# udev/, systemd/, initramfs/dracut/ and examples/ hold now.
 expected() {
-	local p=$1 udev=$2 unit=$3 f
+	local p=$1 udev=$2 unit=$3 it=${4:-/usr/share/initramfs-tools} dracut=${5:-/usr/lib/dracut/modules.d} f
 	{
 		echo "755 $p/sbin/vmapctl"
 		echo "644 $p/share/man/man8/vmapctl.8"
@@ -43,6 +44,17 @@ expected() {
 		for f in "$TOP"/systemd/*.service "$TOP"/systemd/*.path "$TOP"/systemd/*.target; do
 			[ -e "$f" ] && echo "644 $unit/${f##*/}"
 		done
+		# initramfs-tools: the hook, the boot scripts, their functions
+		# (initramfs/vmapctl-lib.sh) and the default settings
+		echo "755 $it/hooks/vmapctl"
+		echo "755 $it/scripts/local-top/vmapctl"
+		echo "755 $it/scripts/local-block/vmapctl"
+		echo "644 $it/scripts/vmapctl-functions"
+		echo "644 $it/conf.d/vmapctl"
+		# the dracut module: its scripts, its udev rule and the same functions
+		for f in "$TOP"/initramfs/dracut/90vmapctl/*.sh; do echo "755 $dracut/90vmapctl/${f##*/}"; done
+		for f in "$TOP"/initramfs/dracut/90vmapctl/*.rules; do echo "644 $dracut/90vmapctl/${f##*/}"; done
+		echo "644 $dracut/90vmapctl/vmapctl-lib.sh"
 		for f in "$TOP"/examples/*.yaml "$TOP"/examples/README.md; do
 			echo "644 $p/share/doc/vmapctl/examples/${f##*/}"
 		done
@@ -65,9 +77,15 @@ expected() {
 	assert_success
 	diff -u <(expected /usr/local /usr/lib/udev /usr/lib/systemd/system) <(layout) ||
 		fail "the installed layout differs (- expected, + installed)"
-	# the udev rule and the units are there (the lead's files are found by wildcard)
+	# the udev rules and the units are there (found by wildcard)
 	[ -e "$ROOT/usr/lib/udev/rules.d/69-vmapctl.rules" ]
+	[ -e "$ROOT/usr/lib/udev/rules.d/09-vmapctl-dm.rules" ]
 	[ -e "$ROOT/usr/lib/systemd/system/vmapctl.service" ]
+	# the hook and the module source the functions where they are installed
+	grep -qx '. /usr/share/initramfs-tools/scripts/vmapctl-functions' \
+		"$ROOT/usr/share/initramfs-tools/hooks/vmapctl"
+	cmp "$TOP/initramfs/vmapctl-lib.sh" "$ROOT/usr/lib/dracut/modules.d/90vmapctl/vmapctl-lib.sh"
+	sh -n "$ROOT/usr/share/initramfs-tools/scripts/vmapctl-functions"
 	# an empty spec directory
 	[ -d "$ROOT/etc/vmapctl/volumes.d" ]
 	[ -z "$(ls -A "$ROOT/etc/vmapctl/volumes.d")" ]
@@ -93,11 +111,13 @@ expected() {
 	[ -z "$(layout)" ] || fail "left after uninstall: $(layout)"
 }
 
-@test "PREFIX, UDEVDIR and SYSTEMDUNITDIR move what they should" {
-	mk install DESTDIR="$ROOT" PREFIX=/opt/vmap UDEVDIR=/lib/udev SYSTEMDUNITDIR=/etc/systemd/system
+@test "PREFIX, UDEVDIR, SYSTEMDUNITDIR, INITRAMFSTOOLSDIR and DRACUTMODDIR move what they should" {
+	dirs=(PREFIX=/opt/vmap UDEVDIR=/lib/udev SYSTEMDUNITDIR=/etc/systemd/system
+		INITRAMFSTOOLSDIR=/etc/initramfs-tools DRACUTMODDIR=/opt/dracut)
+	mk install DESTDIR="$ROOT" "${dirs[@]}"
 	assert_success
-	diff -u <(expected /opt/vmap /lib/udev /etc/systemd/system) <(layout)
-	mk uninstall DESTDIR="$ROOT" PREFIX=/opt/vmap UDEVDIR=/lib/udev SYSTEMDUNITDIR=/etc/systemd/system
+	diff -u <(expected /opt/vmap /lib/udev /etc/systemd/system /etc/initramfs-tools /opt/dracut) <(layout)
+	mk uninstall DESTDIR="$ROOT" "${dirs[@]}"
 	assert_success
 	[ -z "$(layout)" ] || fail "left after uninstall: $(layout)"
 }
