@@ -22,6 +22,7 @@ static void print_json(const struct vmapctl_validated *v, const struct vmap_errl
 	json_object_object_add(o, "volumes", vols);
 	json_object_object_add(o, "targetTypes", strv_json(v->types, v->n_types));
 	json_object_object_add(o, "modules", strv_json(v->modules, v->n_modules));
+	json_object_object_add(o, "keyFiles", strv_json(v->key_files, v->n_key_files));
 	if (errs->n) {
 		/* the same records stderr gets, for editors and CI annotations */
 		json_object *ea = json_object_new_array();

@@ -66,8 +66,10 @@ struct vmapctl_validated {
 	struct vmap_specset set;
 	char **types;
 	size_t n_types;
-	char **modules;
+	char **modules;     /* the types' modules and what they load on demand */
 	size_t n_modules;
+	char **key_files;   /* the {file: PATH} keys (what an initramfs must hold) */
+	size_t n_key_files;
 };
 
 int vmapctl_validate(const struct vmapctl_opts *o, struct vmapctl_validated *v,

@@ -20,6 +20,28 @@ static void add_unique(char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = xstrdup(s);
 }
 
+static void add_module(const char *mod, void *arg)
+{
+	struct vmapctl_validated *v = arg;
+	add_unique(&v->modules, &v->n_modules, mod);
+}
+
+/* The {file: PATH} keys of an object, depth first. */
+static void add_key_files(struct vmapctl_validated *v, const struct vmap_obj *o)
+{
+	for (size_t i = 0; o->v && i < o->type->n_fields; i++) {
+		const struct vmap_value *val = &o->v[i];
+		if (!val->set)
+			continue;
+		if (o->type->fields[i].kind == VMAP_F_SECRET && val->secret &&
+		    val->secret->kind == VMAP_SECRET_FILE)
+			add_unique(&v->key_files, &v->n_key_files, val->secret->value);
+		else if (o->type->fields[i].kind == VMAP_F_LIST)
+			for (size_t k = 0; k < val->n_items; k++)
+				add_key_files(v, &val->items[k]);
+	}
+}
+
 int vmapctl_validate(const struct vmapctl_opts *o, struct vmapctl_validated *v,
 		     struct vmap_errlist *errs)
 {
@@ -27,14 +49,18 @@ int vmapctl_validate(const struct vmapctl_opts *o, struct vmapctl_validated *v,
 	int r = run_load_specs(o, &v->set, errs);
 	for (size_t i = 0; i < v->set.n_vols; i++)
 		for (size_t k = 0; k < v->set.vols[i].n_targets; k++) {
-			const char *name = v->set.vols[i].targets[k].kernel_name;
-			if (!name)
+			const struct vmap_target *t = &v->set.vols[i].targets[k];
+			if (!t->kernel_name)
 				continue;
-			add_unique(&v->types, &v->n_types, name);
-			char *m = vmap_target_module(name);
+			add_unique(&v->types, &v->n_types, t->kernel_name);
+			char *m = vmap_target_module(t->kernel_name);
 			if (m)
 				add_unique(&v->modules, &v->n_modules, m);
 			free(m);
+			if (!t->opaque && t->tt->extra_modules)
+				t->tt->extra_modules(&t->args, add_module, v);
+			if (!t->opaque)
+				add_key_files(v, &t->args);
 		}
 	return r;
 }
@@ -48,6 +74,9 @@ void vmapctl_validated_free(struct vmapctl_validated *v)
 	for (size_t i = 0; i < v->n_modules; i++)
 		free(v->modules[i]);
 	free(v->modules);
+	for (size_t i = 0; i < v->n_key_files; i++)
+		free(v->key_files[i]);
+	free(v->key_files);
 	memset(v, 0, sizeof(*v));
 }
 

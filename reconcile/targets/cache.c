@@ -182,6 +182,18 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 	strv_free(w);
 }
 
+/* The policy is a module (dm-cache-smq; "default" and "mq" are smq). */
+static void extra_modules(const struct vmap_obj *o, void (*add)(const char *mod, void *arg),
+			  void *arg)
+{
+	const char *p = vmap_obj_str(o, "policy", "default");
+	if (!strcmp(p, "default") || !strcmp(p, "mq"))
+		p = "smq";
+	char *m = xasprintf("dm-cache-%s", p);
+	add(m, arg);
+	free(m);
+}
+
 const struct vmap_target_type vmap_tt_cache = {
 	.name = "cache",
 	.module = "dm-cache",
@@ -191,4 +203,5 @@ const struct vmap_target_type vmap_tt_cache = {
 	.validate = validate,
 	.identity = identity,
 	.identity_status = true,
+	.extra_modules = extra_modules,
 };

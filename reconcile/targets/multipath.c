@@ -433,6 +433,18 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 	sbuf_free(&tune);
 }
 
+/* Each path selector is a module of its own (dm-round-robin, ...). */
+static void extra_modules(const struct vmap_obj *o, void (*add)(const char *mod, void *arg),
+			  void *arg)
+{
+	const struct vmap_value *groups = vmap_obj_get(o, "pathGroups");
+	for (size_t g = 0; g < groups->n_items; g++) {
+		char *m = xasprintf("dm-%s", vmap_obj_str(&groups->items[g], "selector", "round-robin"));
+		add(m, arg);
+		free(m);
+	}
+}
+
 const struct vmap_target_type vmap_tt_multipath = {
 	.name = "multipath",
 	.module = "dm-multipath",
@@ -443,4 +455,5 @@ const struct vmap_target_type vmap_tt_multipath = {
 	.validate = validate,
 	.request_based = request_based,
 	.identity = identity,
+	.extra_modules = extra_modules,
 };

@@ -377,6 +377,17 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 	strv_free(w);
 }
 
+/* dm-raid runs MD's personality of the level, loaded on demand. */
+static void extra_modules(const struct vmap_obj *o, void (*add)(const char *mod, void *arg),
+			  void *arg)
+{
+	const char *level = vmap_obj_str(o, "level", "");
+	if (!strncmp(level, "raid4", 5) || !strncmp(level, "raid5", 5) || !strncmp(level, "raid6", 5))
+		add("raid456", arg);
+	else if (!strcmp(level, "raid0") || !strcmp(level, "raid1") || !strcmp(level, "raid10"))
+		add(level, arg);
+}
+
 const struct vmap_target_type vmap_tt_raid = {
 	.name = "raid",
 	.module = "dm-raid",
@@ -387,4 +398,5 @@ const struct vmap_target_type vmap_tt_raid = {
 	.live_to_load = live_to_load,
 	.identity = identity,
 	.identity_status = true,
+	.extra_modules = extra_modules,
 };

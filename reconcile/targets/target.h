@@ -166,6 +166,11 @@ struct vmap_target_type {
 	/* Whether the live status line of this type is needed for identity
 	 * (capture reads it only for such types). */
 	bool identity_status;
+	/* Kernel modules these arguments load on demand besides the type's
+	 * own (path selectors, cache policies, RAID personalities): `add`
+	 * each by the name modprobe takes.  NULL: none. */
+	void (*extra_modules)(const struct vmap_obj *o, void (*add)(const char *mod, void *arg),
+			      void *arg);
 };
 
 /* Every first-class type, NULL-terminated, in the contract's order. */
