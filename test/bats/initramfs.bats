@@ -90,12 +90,18 @@ EOF
 	run vmapctl_json_array files <<<"$json"
 	assert_output "$VMAPCTL_SPEC_DIR/a.yaml
 $VMAPCTL_SPEC_DIR/b.yaml"
+	# the types' modules, and the path selector the multipath table uses
 	run vmapctl_json_array modules <<<"$json"
 	assert_output "dm-crypt
-dm-multipath"
+dm-multipath
+dm-round-robin"
 	run vmapctl_spec_key_files "$VMAPCTL_SPEC_DIR/a.yaml" "$VMAPCTL_SPEC_DIR/b.yaml"
 	assert_output "/etc/keys/second key.bin
 /etc/vmapctl/keys/vault.key"
+	# and validate names the same key files itself
+	run vmapctl_json_array keyFiles <<<"$json"
+	assert_output "/etc/vmapctl/keys/vault.key
+/etc/keys/second key.bin"
 	VMAPCTL_FILES=$(printf '%s\n' "$VMAPCTL_SPEC_DIR/a.yaml" "$VMAPCTL_SPEC_DIR/b.yaml")
 	run vmapctl_extra_modules dm-crypt dm-multipath
 	assert_success
