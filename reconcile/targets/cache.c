@@ -161,13 +161,13 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 	size_t n_at = 0;
 	if (origin && known && !(ctx->live && dirty))
 		at[n_at++] = (struct vmap_place){origin, rel};
-	char *full = origin && cdev && meta ? tident_key("cache(%s cache %s meta %s block %llu)", origin,
+	char *full = origin && cdev && meta ? xasprintf("cache(%s cache %s meta %s block %llu)", origin,
 							 cdev, meta, ULL(vmap_obj_u64(o, "blockSize", 0)))
 					    : NULL;
 	if (full)
 		at[n_at++] = (struct vmap_place){full, rel};
 	if (n_at) {
-		char *label = tident_key("cache over %s%s", origin,
+		char *label = xasprintf("cache over %s%s", origin,
 					 ctx->live && dirty ? " with dirty blocks on its cache device" : "");
 		vmap_pieces_add(out, len, VMAP_PIECE_DATA, at, n_at, sbuf_str(&tune), label);
 		free(label);

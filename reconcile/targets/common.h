@@ -85,8 +85,6 @@ void tident_none(struct vmap_pieces *out, uint64_t len, const char *type);
  * UNKNOWN), with `tune`; labelled "TYPE KEY". */
 void tident_at(struct vmap_pieces *out, uint64_t len, const char *type, char *key, uint64_t pos,
 	       const char *tune);
-/* A place key made with printf (allocated). */
-char *tident_key(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Append "key=value;" of field `key` to `tune` (nothing when unset). */
 void tident_tune_field(struct sbuf *tune, const struct vmap_obj *o, const char *key);
 

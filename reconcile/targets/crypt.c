@@ -265,7 +265,7 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 		tident_tune_field(&tune, o, flags_before[f].key);
 	char *place = NULL;
 	if (dev && r == 0)
-		place = tident_key("crypt(%s key %s iv %+lld sector %llu%s%s%s on %s)",
+		place = xasprintf("crypt(%s key %s iv %+lld sector %llu%s%s%s on %s)",
 				   vmap_obj_str(o, "cipher", "?"), sbuf_str(&key),
 				   (long long)(vmap_obj_u64(o, "ivOffset", 0) - off),
 				   ULL(vmap_obj_u64(o, "sectorSize", 512)),

@@ -88,7 +88,7 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 	if (dev && (!wdev || (!strcmp(wdev, dev) && vmap_obj_u64(o, "writeOffset", 0) == off)))
 		key = xstrdup(dev);
 	else if (dev && wdev)
-		key = tident_key("delay(read %s, write %s %+lld)", dev, wdev,
+		key = xasprintf("delay(read %s, write %s %+lld)", dev, wdev,
 				 (long long)(vmap_obj_u64(o, "writeOffset", 0) - off));
 	tident_at(out, len, "delay", key, off + rel, sbuf_str(&tune));
 	free(dev);

@@ -118,15 +118,6 @@ void tident_at(struct vmap_pieces *out, uint64_t len, const char *type, char *ke
 	free(key);
 }
 
-char *tident_key(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = xvasprintf(fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 void tident_tune_field(struct sbuf *tune, const struct vmap_obj *o, const char *key)
 {
 	const struct vmap_value *v = vmap_obj_get(o, key);

@@ -459,7 +459,7 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 		      vmap_secret_text(k->secret, VMAP_EMIT_CANON, NULL, &id, &e) == 0;
 	vmap_errlist_clear(&e);
 	char *key = dev && key_ok && (meta || !vmap_obj_has(o, "metaDevice"))
-			    ? tident_key("integrity(%s%s%s %s)", dev, meta ? " meta " : "",
+			    ? xasprintf("integrity(%s%s%s %s)", dev, meta ? " meta " : "",
 					 meta ? meta : "", sbuf_str(&id))
 			    : NULL;
 	tident_at(out, len, "integrity", key, rel, sbuf_str(&tune));

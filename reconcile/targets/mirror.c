@@ -199,7 +199,7 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 			at[n_at++] = (struct vmap_place){key, vmap_obj_u64(&legs->items[i], "offset", 0) + rel};
 	}
 	if (n_at) {
-		char *label = tident_key("mirror leg %s%s", at[0].key,
+		char *label = xasprintf("mirror leg %s%s", at[0].key,
 					 n_at > 1 ? " (and its in-sync copies)" : "");
 		vmap_pieces_add(out, len, VMAP_PIECE_DATA, at, n_at, "", label);
 		free(label);

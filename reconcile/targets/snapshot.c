@@ -143,7 +143,7 @@ static void snap_identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, 
 	tident_tune_field(&tune, o, "discardZeroesCow");
 	tident_tune_field(&tune, o, "discardPassdownOrigin");
 	const char *store = vmap_obj_str(o, "persistent", "P");
-	char *key = origin && cow ? tident_key("snapshot(%s cow %s store %s chunk %llu)", origin, cow,
+	char *key = origin && cow ? xasprintf("snapshot(%s cow %s store %s chunk %llu)", origin, cow,
 					       store, ULL(vmap_obj_u64(o, "chunkSize", 0)))
 				  : NULL;
 	tident_at(out, len, "snapshot", key, rel, sbuf_str(&tune));

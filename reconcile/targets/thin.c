@@ -117,7 +117,7 @@ static void pool_identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, 
 					    "noDiscardPassdown", "readOnly", "errorIfNoSpace"};
 	for (size_t i = 0; i < NFIELDS(tunes); i++)
 		tident_tune_field(&tune, o, tunes[i]);
-	char *key = meta && data ? tident_key("thin-pool(meta %s data %s block %llu)", meta, data,
+	char *key = meta && data ? xasprintf("thin-pool(meta %s data %s block %llu)", meta, data,
 					      ULL(vmap_obj_u64(o, "blockSize", 0)))
 				 : NULL;
 	tident_at(out, len, "thin-pool", key, rel, sbuf_str(&tune));
@@ -191,7 +191,7 @@ static void thin_identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, 
 {
 	char *pool = tident_device(ctx, o, "pool");
 	char *ext = tident_device(ctx, o, "externalOrigin");
-	char *key = pool ? tident_key("thin(%s id %llu%s%s)", pool, ULL(vmap_obj_u64(o, "deviceId", 0)),
+	char *key = pool ? xasprintf("thin(%s id %llu%s%s)", pool, ULL(vmap_obj_u64(o, "deviceId", 0)),
 				      ext ? " origin " : "", ext ? ext : "")
 			 : NULL;
 	if (vmap_obj_has(o, "externalOrigin") && !ext) {

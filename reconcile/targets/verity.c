@@ -262,7 +262,7 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 		tident_tune_field(&id, o, ids[i]);
 	for (size_t i = 0; i < NFIELDS(tunes); i++)
 		tident_tune_field(&tune, o, tunes[i]);
-	char *key = data && hash ? tident_key("verity(%s hash %s %s)", data, hash, sbuf_str(&id)) : NULL;
+	char *key = data && hash ? xasprintf("verity(%s hash %s %s)", data, hash, sbuf_str(&id)) : NULL;
 	tident_at(out, len, "verity", key, rel, sbuf_str(&tune));
 	free(data);
 	free(hash);
