@@ -56,6 +56,10 @@ struct vmap_recover_result {
 	int journal_pid;
 	char **actions;        /* what was done, one line each, for the user */
 	size_t n_actions;
+	/* each device operation tried, done or failed (for the log); the
+	 * volume names belong to the result */
+	struct vmap_apply_event *events;
+	size_t n_events;
 };
 
 /* Finish an interrupted run from its journal: resume what it left

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/util.h"
 #include "dm.h"
@@ -18,6 +19,23 @@ static void rec_action(struct vmap_recover_result *res, const char *fmt, ...)
 	va_end(ap);
 	res->actions = xrealloc(res->actions, (res->n_actions + 1) * sizeof(char *));
 	res->actions[res->n_actions++] = s;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* One device operation, done (r == 0) or not, started at t0. */
+static int rec_event(struct vmap_recover_result *res, enum vmap_step_kind kind, const char *name,
+		     int r, double t0)
+{
+	res->events = xrealloc(res->events, (res->n_events + 1) * sizeof(*res->events));
+	res->events[res->n_events++] = (struct vmap_apply_event){kind, xstrdup(name), r == 0, true,
+								 now_ms() - t0};
+	return r;
 }
 
 int vmap_recover(const char *run_dir, double udev_timeout, struct vmap_recover_result *res,
@@ -53,22 +71,28 @@ int vmap_recover(const char *run_dir, double udev_timeout, struct vmap_recover_r
 			vmap_dmdev_free(&d);
 			continue;
 		}
+		double t0 = now_ms();
 		if ((jd->flags & VMAP_JOURNAL_LOADED) && d.inactive_table) {
-			if (vmap_dm_clear(jd->name, errs) < 0)
+			if (rec_event(res, VMAP_STEP_CLEAR, jd->name, vmap_dm_clear(jd->name, errs),
+				      t0) < 0)
 				r = -1;
 			else
 				rec_action(res, "cleared the inactive table the run loaded into '%s'",
 					   jd->name);
 		}
 		if (d.suspended && (jd->flags & (VMAP_JOURNAL_SUSPENDS | VMAP_JOURNAL_LOADED))) {
-			if (vmap_dm_resume(jd->name, jd->dm_flags, &batch, errs) < 0)
+			t0 = now_ms();
+			if (rec_event(res, VMAP_STEP_RESUME, jd->name,
+				      vmap_dm_resume(jd->name, jd->dm_flags, &batch, errs), t0) < 0)
 				r = -1;
 			else
 				rec_action(res, "resumed '%s' on the table it had before the run",
 					   jd->name);
 		}
 		if ((jd->flags & VMAP_JOURNAL_CREATES) && !d.live_table && !d.inactive_table) {
-			if (vmap_dm_remove(jd->name, &batch, errs) < 0)
+			t0 = now_ms();
+			if (rec_event(res, VMAP_STEP_REMOVE, jd->name,
+				      vmap_dm_remove(jd->name, &batch, errs), t0) < 0)
 				r = -1;
 			else
 				rec_action(res, "removed '%s', which the run created but never loaded",
@@ -89,5 +113,8 @@ void vmap_recover_result_free(struct vmap_recover_result *res)
 	for (size_t i = 0; i < res->n_actions; i++)
 		free(res->actions[i]);
 	free(res->actions);
+	for (size_t i = 0; i < res->n_events; i++)
+		free((char *)res->events[i].volume);
+	free(res->events);
 	memset(res, 0, sizeof(*res));
 }
