@@ -110,6 +110,20 @@ void vmapctl_run_free(struct vmapctl_run *run);
 int vmapctl_recover(const struct vmapctl_opts *o, struct vmap_recover_result *res,
 		    struct vmap_errlist *errs);
 
+/* The outcome of the last `apply` on this host, kept by apply in the run
+ * directory (last-apply.json, written to a temporary file and renamed) for
+ * status and its metrics.  Every apply records one, dry runs and runs that
+ * did not get the lock aside. */
+struct vmapctl_last_apply {
+	bool known;             /* a record was found (and read) */
+	double finished;        /* unix time (seconds) the run ended */
+	double duration_ms;
+	char *result;           /* ok, failed, refused, invalid-spec */
+	size_t changes;         /* volumes the plan changed */
+	size_t steps;           /* device operations carried out (rollbacks aside) */
+	bool rolled_back;
+};
+
 /* status [NAME...]: one row per managed device and per spec volume. */
 struct vmapctl_volstatus {
 	const char *name;
@@ -128,6 +142,9 @@ struct vmapctl_status {
 	struct vmapctl_volstatus *vols;
 	size_t n_vols;
 	size_t drifted, stale;           /* volumes with drift, with stale limits */
+	/* this host's last apply (not read with --live-state: a snapshot
+	 * does not carry it) */
+	struct vmapctl_last_apply last_apply;
 };
 
 int vmapctl_status(const struct vmapctl_opts *o, struct vmapctl_status *st,

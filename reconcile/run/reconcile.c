@@ -6,6 +6,7 @@
 #include "exec/apply.h"
 #include "live/udev_ready.h"
 #include "run/common.h"
+#include "run/lastapply.h"
 #include "vmapctl.h"
 
 static struct vmap_plan_opts plan_opts(const struct vmapctl_opts *o)
@@ -73,7 +74,11 @@ int vmapctl_plan(const struct vmapctl_opts *o, struct vmapctl_run *r, struct vma
 int vmapctl_apply(const struct vmapctl_opts *o, struct vmapctl_run *r, struct vmap_errlist *errs)
 {
 	struct vmap_plan_opts po = plan_opts(o);
-	return run(o, &po, true, r, errs);
+	double started = run_monotonic_ms();
+	int rc = run(o, &po, true, r, errs);
+	/* for status and its metrics: when, and how it went */
+	run_last_apply_record(o, r, rc, started, errs);
+	return errs->n ? -1 : rc;
 }
 
 int vmapctl_activate(const struct vmapctl_opts *o, struct vmapctl_run *r,

@@ -11,6 +11,7 @@
 #include "base/util.h"
 #include "live/snapshot.h"
 #include "run/common.h"
+#include "run/lastapply.h"
 #include "vmapctl.h"
 
 static bool wanted(const struct vmapctl_opts *o, const char *name)
@@ -78,6 +79,8 @@ int vmapctl_status(const struct vmapctl_opts *o, struct vmapctl_status *st,
 {
 	struct vmapctl_run *r = &st->run;
 	memset(st, 0, sizeof(*st));
+	if (!o->live_state)
+		run_last_apply_read(o->run_dir, &st->last_apply);
 	r->spec_loaded = run_load_specs(o, &r->set, &st->spec_errs) == 0;
 	if (run_live(o, r->spec_loaded ? &r->set : NULL, true, &r->live, errs) < 0)
 		return -1;
@@ -118,6 +121,7 @@ void vmapctl_status_free(struct vmapctl_status *st)
 		vmap_stale_free(&st->vols[i].stale);
 	free(st->vols);
 	vmap_errlist_clear(&st->spec_errs);
+	run_last_apply_free(&st->last_apply);
 	vmapctl_run_free(&st->run);
 	memset(st, 0, sizeof(*st));
 }
