@@ -42,6 +42,7 @@ enum vmap_opt {
 enum vmap_color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct vmap_cli {
+	const char *command;     /* the command's name (for the log) */
 	const char **files;
 	size_t n_files;
 	bool json, detailed_exitcode, allow_recreate, allow_shrink, allow_remap, prune, dry_run;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "eventlog.h"
 #include "output.h"
 #include "plan_print.h"
 #include "vmapctl.h"
@@ -13,6 +14,7 @@ int cmd_recover(struct vmap_cli *cli, struct vmap_errlist *errs)
 	struct vmap_recover_result rec;
 	cli_opts(cli, &o);
 	int r = vmapctl_recover(&o, &rec, errs);
+	eventlog_recovered(cli, &rec);
 	if (cli->json) {
 		json_object *j = json_object_new_object();
 		json_object_object_add(j, "journal", json_object_new_boolean(rec.had_journal));

@@ -184,6 +184,7 @@ int main(int argc, char **argv)
 			rc = usage_error("'%s' does not take --%s", cmd->name, vmap_options[o].long_name);
 			goto out;
 		}
+	cli.command = cmd->name;
 	cli.args = argv + optind;
 	cli.n_args = argc - optind;
 	if (cli.n_args < cmd->min_args || (cmd->max_args >= 0 && cli.n_args > cmd->max_args)) {

@@ -4,20 +4,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "eventlog.h"
 #include "output.h"
 #include "plan_print.h"
 
 /* Progress for long applies, on stderr, only on a terminal (cli.h). */
 struct progress {
+	const struct vmap_cli *cli;
 	bool on;
 	size_t shown;
 };
 
 static struct progress prog;
 
+/* After every step: log it (eventlog.h), then redraw the progress line. */
 static void show_progress(void *arg, const struct vmap_apply_event *ev, size_t done, size_t total)
 {
 	struct progress *pr = arg;
+	/* a log line on stderr must not land behind the progress line */
+	if (pr->shown)
+		fputs("\r\033[K", stderr);
+	eventlog_step(pr->cli, ev);
 	if (!pr->on)
 		return;
 	fprintf(stderr, "\r\033[K[%zu/%zu] %s%s %s%s", done, total, ev->rollback ? "rollback: " : "",
@@ -35,6 +42,7 @@ static void print_recovered(const struct vmap_cli *cli, const struct vmapctl_run
 static void show_plan(void *arg, const struct vmapctl_run *run)
 {
 	const struct vmap_cli *cli = arg;
+	eventlog_recovered(cli, &run->recovered);
 	print_recovered(cli, run);
 	if (!cli->json && !cli->quiet)
 		print_plan_human(stdout, cli, &run->plan);
@@ -46,7 +54,7 @@ void run_opts(const struct vmap_cli *cli, enum run_kind kind, struct vmapctl_opt
 	cli_opts(cli, o);
 	if (kind == RUN_PLAN)
 		return;
-	prog = (struct progress){.on = cli->progress && !cli->quiet && !cli->json};
+	prog = (struct progress){.cli = cli, .on = cli->progress && !cli->quiet && !cli->json};
 	o->progress = show_progress;
 	o->progress_arg = &prog;
 	if (kind == RUN_APPLY) {
@@ -139,6 +147,7 @@ int run_finish(const struct vmap_cli *cli, enum run_kind kind, const struct vmap
 {
 	if (prog.shown)
 		fprintf(stderr, "\r\033[K");
+	eventlog_recovered(cli, &run->recovered);
 	/* apply printed these with its plan; a run that stopped before had
 	 * nothing to show them with */
 	if (kind != RUN_APPLY || !run->applied)
