@@ -1,9 +1,14 @@
 /* cmd_status.c: `vmapctl status [NAME...]`: managed volumes and the spec
  * set's volumes with their state, drift, open count, size and stale queue
- * limits (the library decides all of it: vmapctl.h). */
+ * limits, and the last apply (the library decides all of it: vmapctl.h);
+ * as a table, JSON (--json) or Prometheus metrics (--format prometheus,
+ * metrics.c). */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
+#include "metrics.h"
 #include "output.h"
 #include "plan_print.h"
 #include "base/util.h"
@@ -21,7 +26,7 @@ static json_object *limits_json(const struct vmap_limits *l)
 	return o;
 }
 
-static json_object *row_json(const struct vmapctl_volstatus *v)
+static json_object *row_json(const struct vmapctl_volstatus *v, bool planned)
 {
 	const struct vmap_dmdev *d = v->dev;
 	json_object *o = json_object_new_object();
@@ -41,6 +46,24 @@ static json_object *row_json(const struct vmapctl_volstatus *v)
 	json_object_object_add(o, "staleReasons", strv_json(v->stale.why, v->stale.n));
 	json_object_object_add(o, "driftReasons",
 			       v->vp ? strv_json(v->vp->why, v->vp->n_why) : json_object_new_array());
+	/* without a plan (the spec set did not load) the risk is unknown */
+	json_object_object_add(o, "risk", !planned ? NULL
+				   : json_object_new_string(vmap_risk_name(v->vp ? v->vp->risk
+										 : VMAP_RISK_NONE)));
+	return o;
+}
+
+static json_object *last_apply_json(const struct vmapctl_last_apply *la)
+{
+	if (!la->known)
+		return NULL;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "finished", json_object_new_double(la->finished));
+	json_object_object_add(o, "durationMs", json_object_new_double(la->duration_ms));
+	json_object_object_add(o, "result", json_object_new_string(la->result));
+	json_object_object_add(o, "changes", json_object_new_uint64(la->changes));
+	json_object_object_add(o, "steps", json_object_new_uint64(la->steps));
+	json_object_object_add(o, "rolledBack", json_object_new_boolean(la->rolled_back));
 	return o;
 }
 
@@ -56,10 +79,28 @@ static void row_human(const struct vmapctl_volstatus *v)
 	sbuf_free(&notes);
 }
 
+enum status_format { STATUS_TABLE, STATUS_PROMETHEUS };
+
 int cmd_status(struct vmap_cli *cli, struct vmap_errlist *errs)
 {
 	struct vmapctl_opts o;
 	struct vmapctl_status st;
+	enum status_format format = STATUS_TABLE;
+	/* --json is an output format of its own: with --format it would be
+	 * unclear which one is meant (export differs: there --format picks
+	 * what is exported, and --json wraps it) */
+	if (cli->format && cli->json) {
+		vmap_err(errs, VMAP_E_USAGE, 0, NULL, NULL,
+			 "status takes --json or --format, not both (--json is an output format too)");
+		return vmap_report_errors(cli, errs);
+	}
+	if (cli->format && !strcmp(cli->format, "prometheus")) {
+		format = STATUS_PROMETHEUS;
+	} else if (cli->format && strcmp(cli->format, "table")) {
+		vmap_err(errs, VMAP_E_USAGE, 0, NULL, NULL,
+			 "status --format takes table or prometheus, not '%s'", cli->format);
+		return vmap_report_errors(cli, errs);
+	}
 	cli_opts(cli, &o);
 	vmapctl_status(&o, &st, errs);
 	/* a spec set that did not load fails the command, after the devices
@@ -71,11 +112,19 @@ int cmd_status(struct vmap_cli *cli, struct vmap_errlist *errs)
 		json_object *j = json_object_new_object();
 		json_object *arr = json_object_new_array();
 		for (size_t i = 0; i < st.n_vols; i++)
-			json_object_array_add(arr, row_json(&st.vols[i]));
+			json_object_array_add(arr, row_json(&st.vols[i], st.run.planned));
 		json_object_object_add(j, "volumes", arr);
 		json_object_object_add(j, "specLoaded", json_object_new_boolean(st.run.spec_loaded));
+		json_object_object_add(j, "lastApply", last_apply_json(&st.last_apply));
 		json_object_object_add(j, "errors", errors_to_json(st.run.captured ? &st.spec_errs : errs));
 		vmap_print_json(j);
+	} else if (format == STATUS_PROMETHEUS) {
+		/* whatever happened: the metrics say it (vmapctl_status_success
+		 * 0, the errors on stderr), so a timer can still publish them */
+		struct sbuf b = {0};
+		metrics_status(&b, &st, !errs->n && !st.spec_errs.n);
+		fputs(sbuf_str(&b), stdout);
+		sbuf_free(&b);
 	} else if (!cli->quiet && st.run.captured) {
 		printf("%-24s %-10s %-9s %5s %12s  %s\n", "NAME", "STATE", "DRIFT", "OPEN",
 		       "SECTORS", "NOTES");
@@ -85,6 +134,8 @@ int cmd_status(struct vmap_cli *cli, struct vmap_errlist *errs)
 			printf("(no managed volumes)\n");
 	}
 	vmap_errlist_move(errs, &st.spec_errs);
+	if (fflush(stdout) != 0)
+		vmap_fail(errs, errno, NULL, "cannot write the output");
 	int rc = errs->n ? vmap_report_errors(cli, errs)
 			 : cli->detailed_exitcode && (st.drifted || st.stale) ? EXIT_CHANGES : EXIT_OK;
 	vmapctl_status_free(&st);

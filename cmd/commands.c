@@ -4,7 +4,8 @@
 #include <stddef.h>
 
 static const char *const color_values[] = {"auto", "always", "never", NULL};
-static const char *const format_values[] = {"yaml", "concise", "dm-init", NULL};
+/* export's, then status's (each command checks its own) */
+static const char *const format_values[] = {"yaml", "concise", "dm-init", "table", "prometheus", NULL};
 
 const struct vmap_option_info vmap_options[OPT__COUNT] = {
 	[OPT_FILE] = {"file", 'f', "PATH", "spec file or directory (repeatable; default $VMAPCTL_SPEC_DIR, else /etc, /run and /usr/lib vmapctl/volumes.d layered)", NULL},
@@ -23,7 +24,7 @@ const struct vmap_option_info vmap_options[OPT__COUNT] = {
 	[OPT_LIVE_STATE] = {"live-state", 0, "FILE", "read the live state from a snapshot (status --live-state-out) instead of this host", NULL},
 	[OPT_LIVE_STATE_OUT] = {"live-state-out", 0, "FILE", "also write a live-state snapshot to FILE", NULL},
 	[OPT_DEVICE] = {"device", 0, "DEV", "the block device that appeared", NULL},
-	[OPT_FORMAT] = {"format", 0, "FORMAT", "output format: yaml (a spec), concise (dmsetup create --concise), dm-init (dm-mod.create=)", format_values},
+	[OPT_FORMAT] = {"format", 0, "FORMAT", "export: yaml (a spec), concise (dmsetup create --concise), dm-init (dm-mod.create=); status: table, prometheus (node_exporter textfile)", format_values},
 	[OPT_ROOT] = {"root", 0, "DIR", "look for the default spec directories under DIR (images, tests)", NULL},
 	[OPT_HELP] = {"help", 'h', NULL, "show help", NULL},
 };
@@ -41,8 +42,8 @@ const struct vmap_command vmap_commands[] = {
 	 "", "plan, then make the kernel match the spec set"},
 	{"status", cmd_status, 0, -1,
 	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_LIVE_STATE) | O(OPT_LIVE_STATE_OUT) |
-		 O(OPT_ROOT),
-	 "[NAME...]", "managed volumes: state, drift, open count, limits"},
+		 O(OPT_ROOT) | O(OPT_FORMAT),
+	 "[NAME...]", "managed volumes: state, drift, open count, limits; the last apply"},
 	{"destroy", cmd_destroy, 1, -1,
 	 O(OPT_DETAILED_EXITCODE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT), "NAME...",
 	 "remove managed volumes (and only managed ones)"},

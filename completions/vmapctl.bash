@@ -22,7 +22,7 @@ _vmapctl_opts()
 	validate) opts="-f --file --json -v --verbose -q --quiet --color --root -h --help" ;;
 	plan) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --allow-remap --prune -v --verbose -q --quiet --color --live-state --root -h --help" ;;
 	apply) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --allow-remap --prune --dry-run --lock-timeout --udev-timeout -v --verbose -q --quiet --color --root -h --help" ;;
-	status) opts="-f --file --json --detailed-exitcode -v --verbose -q --quiet --color --live-state --live-state-out --root -h --help" ;;
+	status) opts="-f --file --json --detailed-exitcode -v --verbose -q --quiet --color --live-state --live-state-out --root --format -h --help" ;;
 	destroy) opts="--json --detailed-exitcode --lock-timeout --udev-timeout -v --verbose -q --quiet --color -h --help" ;;
 	activate) opts="-f --file --json --lock-timeout --udev-timeout -v --verbose -q --quiet --color --device --root -h --help" ;;
 	recover) opts="--json --detailed-exitcode --lock-timeout --udev-timeout -v --verbose -q --quiet --color -h --help" ;;
@@ -105,7 +105,13 @@ _vmapctl()
 	local -a reply=()
 	case $prev in
 	--color) reply=($(compgen -W "auto always never" -- "$cur")) ;;
-	--format) reply=($(compgen -W "yaml concise dm-init" -- "$cur")) ;;
+	--format)
+		if [[ $cmd == status ]]; then
+			reply=($(compgen -W "table prometheus" -- "$cur"))
+		else
+			reply=($(compgen -W "yaml concise dm-init" -- "$cur"))
+		fi
+		;;
 	-f | --file)
 		compopt -o filenames 2>/dev/null || :
 		reply=($(compgen -f -- "$cur"))

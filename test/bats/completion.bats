@@ -56,6 +56,9 @@ $failures"
 	[ "$(offers "$VMAPCTL_BIN" plan --color '' | tr '\n' ' ')" = "always auto never " ]
 	[ "$(offers "$VMAPCTL_BIN" export --format '' | tr '\n' ' ')" = "concise dm-init yaml " ]
 	[ "$(offers "$VMAPCTL_BIN" export --format d)" = dm-init ]
+	# each command its own formats
+	[ "$(offers "$VMAPCTL_BIN" status --format '' | tr '\n' ' ')" = "prometheus table " ]
+	[ "$(offers "$VMAPCTL_BIN" status --format=p)" = --format=prometheus ]
 	# readline splits "--color=al" at '=' (COMP_WORDBREAKS)
 	[ "$(offers "$VMAPCTL_BIN" plan --color = al | tr '\n' ' ')" = "always " ]
 	[ "$(offers "$VMAPCTL_BIN" plan --color = | tr '\n' ' ')" = "always auto never " ]
@@ -87,6 +90,7 @@ $failures"
 	[ -z "$failures" ] || fail "fish completion out of step (< missing, > extra):
 $failures"
 	[ "$(fc "$VMAPCTL_BIN export --format " | tr '\n' ' ')" = "concise dm-init yaml " ]
+	[ "$(fc "$VMAPCTL_BIN status --format " | tr '\n' ' ')" = "prometheus table " ]
 	spec_two
 	[ "$(fc "$VMAPCTL_BIN status cmp-" | tr '\n' ' ')" = "cmp-alpha cmp-beta " ]
 }
@@ -107,6 +111,7 @@ $failures"
 	[ -z "$failures" ] || fail "zsh completion out of step (< missing, > extra):
 $failures"
 	[ "$(zc "$VMAPCTL_BIN export --format=" | tr '\n' ' ')" = "concise dm-init yaml " ]
+	[ "$(zc "$VMAPCTL_BIN status --format=" | tr '\n' ' ')" = "prometheus table " ]
 	spec_two
 	[ "$(zc "$VMAPCTL_BIN status cmp-" | tr '\n' ' ')" = "cmp-alpha cmp-beta " ]
 }

@@ -350,10 +350,11 @@ static void option_values_are_offered_everywhere(void **state)
 	(void)state;
 	static const char *const files[] = {"completions/vmapctl.bash", "completions/_vmapctl",
 					    "completions/vmapctl.fish"};
-	static const char *const values[] = {"auto", "always", "never", "yaml", "concise", "dm-init"};
+	static const char *const values[] = {"auto",   "always", "never", "yaml",
+					     "concise", "dm-init", "table", "prometheus"};
 	for (size_t i = 0; i < 3; i++) {
 		char *f = slurp_file(files[i]);
-		for (size_t k = 0; k < 6; k++)
+		for (size_t k = 0; k < sizeof(values) / sizeof(values[0]); k++)
 			if (!strstr(f, values[k]))
 				fail_msg("%s does not offer the value '%s'", files[i], values[k]);
 		free(f);
