@@ -12,7 +12,7 @@
 # mkinitramfs and dracut only look in their own directories), so they have
 # their own variables.  The hook and the module find vmapctl on PATH or in
 # /usr/local/sbin, /usr/sbin, /sbin.  What is installed is found by wildcard (udev/*.rules, udev
-# helpers, systemd/*.service|path|target), so a new unit or rule needs no
+# helpers, systemd/*.service|timer|path|target), so a new unit or rule needs no
 # change here.  The man pages are the committed roff (man/mkman makes them
 # with pandoc): install needs no pandoc.  INSTALL_BIN picks the binary to
 # install (default: this build's, built first if needed).
@@ -45,7 +45,7 @@ INSTALL_BIN    ?= $(BIN)
 
 UDEV_RULES     := $(wildcard udev/*.rules)
 UDEV_HELPERS   := $(filter-out $(UDEV_RULES),$(wildcard udev/*))
-SYSTEMD_UNITS  := $(wildcard systemd/*.service systemd/*.path systemd/*.target)
+SYSTEMD_UNITS  := $(wildcard systemd/*.service systemd/*.timer systemd/*.path systemd/*.target)
 EXAMPLE_FILES  := $(wildcard examples/*.yaml) $(wildcard examples/README.md)
 ANSIBLE_FILES  := $(wildcard examples/ansible/*)
 # initramfs/: one shell library (initramfs/vmapctl-lib.sh) installed for

@@ -41,7 +41,7 @@ expected() {
 		echo "644 $p/share/fish/vendor_completions.d/vmapctl.fish"
 		for f in "$TOP"/udev/*.rules; do [ -e "$f" ] && echo "644 $udev/rules.d/${f##*/}"; done
 		for f in "$TOP"/udev/*; do [ -e "$f" ] && [[ $f != *.rules ]] && echo "755 $udev/${f##*/}"; done
-		for f in "$TOP"/systemd/*.service "$TOP"/systemd/*.path "$TOP"/systemd/*.target; do
+		for f in "$TOP"/systemd/*.service "$TOP"/systemd/*.timer "$TOP"/systemd/*.path "$TOP"/systemd/*.target; do
 			[ -e "$f" ] && echo "644 $unit/${f##*/}"
 		done
 		# initramfs-tools: the hook, the boot scripts, their functions
@@ -86,6 +86,9 @@ expected() {
 		"$ROOT/usr/share/initramfs-tools/hooks/vmapctl"
 	cmp "$TOP/initramfs/vmapctl-lib.sh" "$ROOT/usr/lib/dracut/modules.d/90vmapctl/vmapctl-lib.sh"
 	sh -n "$ROOT/usr/share/initramfs-tools/scripts/vmapctl-functions"
+	# the metrics timer and the service it starts
+	[ -e "$ROOT/usr/lib/systemd/system/vmapctl-metrics.timer" ]
+	[ -e "$ROOT/usr/lib/systemd/system/vmapctl-metrics.service" ]
 	# an empty spec directory
 	[ -d "$ROOT/etc/vmapctl/volumes.d" ]
 	[ -z "$(ls -A "$ROOT/etc/vmapctl/volumes.d")" ]
