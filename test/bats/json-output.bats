@@ -96,7 +96,7 @@ EOF
 	vmapctl apply -q
 	sed -i 's/offset: 8}/offset: 1}/' "$VMAPCTL_SPEC_DIR/b.yaml"
 	CHECKS+=("$SCHEMA/apply.schema.json=$OUT/rollback.json")
-	VMAPCTL_TEST_HOOK=skip-predict "$VMAPCTL_BIN" apply --json >"$OUT/rollback.json" 2>/dev/null || true
+	VMAPCTL_TEST_HOOK=skip-predict "$VMAPCTL_BIN" apply --json --allow-remap >"$OUT/rollback.json" 2>/dev/null || true
 	keep apply destroy destroy --json j-up j-low
 	keep apply destroy-refused destroy --json no-such-volume
 	check_all
@@ -128,6 +128,11 @@ EOF
 	has drift 'all(v["device"] is None and v["uuid"] is None for v in o["volumes"] if v["state"] == "missing")'
 	has named '[v["name"] for v in o["volumes"]] == ["j-low"]'
 	has badspec 'not o["specLoaded"] and all(v["drift"] == "unknown" for v in o["volumes"]) and o["errors"][0]["kind"] == "spec"'
+	# the apply above, and the risks of the pending changes (none known
+	# when the spec set does not load)
+	has drift 'o["lastApply"]["result"] == "ok" and o["lastApply"]["changes"] == 2'
+	has drift '{v["name"]: v["risk"] for v in o["volumes"]} == {"j-low": "safe", "j-up": "safe", "j-later": "safe"}'
+	has badspec 'all(v["risk"] is None for v in o["volumes"])'
 }
 
 @test "export, adopt, recover, version and validate --json match their schemas" {
