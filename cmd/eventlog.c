@@ -85,8 +85,10 @@ static void log_one(const struct vmap_cli *cli, enum log_kind kind,
 	struct iovec iov[N];
 	for (size_t i = 0; i < N; i++)
 		iov[i] = (struct iovec){fields[i], strlen(fields[i])};
+	/* as journalctl shows it: a log line, not an error ("vmapctl: ..."),
+	 * and concurrent runs (activations) told apart */
 	if ((!journald_runs() || sd_journal_sendv(iov, N) < 0) && !cli->quiet)
-		fprintf(stderr, "vmapctl: %s\n", msg);
+		fprintf(stderr, "vmapctl[%d]: %s\n", (int)getpid(), msg);
 	for (size_t i = 0; i < N; i++)
 		free(fields[i]);
 	free(msg);
