@@ -1,6 +1,7 @@
 /* test_spec_refs.c: references between volumes: dangling ones, cycles,
  * duplicates, and the dependency relation the planner orders on. */
 #include "spec_test.h"
+#include "targets/target.h"
 
 #define LIN(name, dev)                                                                  \
 	"  - name: " name "\n    targets:\n      - type: linear\n        size: 8\n"      \
