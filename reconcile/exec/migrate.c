@@ -437,15 +437,16 @@ static int devnum_of(const char *name, char **out, struct vmap_errlist *errs)
 	return 0;
 }
 
-/* The temporary devices: the volume's two tables, the metadata slots,
- * and the mirror over them.  dm-raid keeps the array running after a leg
- * fails only when it can record the failure in metadata (without
- * metadata devices md blocks every write, waiting for a superblock update
- * that never comes: seen on Linux 6.1); the metadata of a mirror that
- * lives for one migration need not persist, so its slots are a zero
- * target, which takes the writes and forgets them. */
-static int make_temps(const struct vmap_migration *m, const struct temps *t,
-		      const struct vmap_migrate_opts *o, struct vmap_errlist *errs)
+/* The temporary devices under the mirror: the volume's two tables and
+ * the metadata slots.  dm-raid keeps the array running after a leg fails
+ * only when it can record the failure in metadata (without metadata
+ * devices md blocks every write, waiting for a superblock update that
+ * never comes: seen on Linux 6.1); the metadata of a mirror that lives
+ * for one migration need not persist, so its slots are a zero target,
+ * which takes the writes and forgets them.  Returns the mirror's table
+ * line (allocated) in *rparams. */
+static int make_legs(const struct vmap_migration *m, const struct temps *t,
+		     const struct vmap_migrate_opts *o, char **rparams, struct vmap_errlist *errs)
 {
 	struct table old, nw;
 	int r = -1;
@@ -457,18 +458,18 @@ static int make_temps(const struct vmap_migration *m, const struct temps *t,
 	}
 	struct vmap_dm_line meta = {0, META_SECTORS, "zero", ""};
 	struct vmap_udev_batch batch = {0};
-	char *dold = NULL, *dnew = NULL, *dmeta = NULL, *rparams = NULL;
-	if (vmap_dm_create(t->name[T_OLD], t->uuid[T_OLD], old.lines, old.n, VMAP_DM_PRIVATE,
-			   &batch, errs) < 0 ||
-	    vmap_dm_create(t->name[T_NEW], t->uuid[T_NEW], nw.lines, nw.n, VMAP_DM_PRIVATE, &batch,
-			   errs) < 0 ||
-	    vmap_dm_create(t->name[T_META], t->uuid[T_META], &meta, 1, VMAP_DM_PRIVATE, &batch,
-			   errs) < 0) {
-		if (batch.tasks)
-			vmap_dm_udev_wait(&batch, o->udev_timeout, m->volume, errs);
-		goto out;
-	}
+	char *dold = NULL, *dnew = NULL, *dmeta = NULL;
+	int c = vmap_dm_create(t->name[T_OLD], t->uuid[T_OLD], old.lines, old.n, VMAP_DM_PRIVATE,
+			       &batch, errs);
+	if (c == 0)
+		c = vmap_dm_create(t->name[T_NEW], t->uuid[T_NEW], nw.lines, nw.n, VMAP_DM_PRIVATE,
+				   &batch, errs);
+	if (c == 0)
+		c = vmap_dm_create(t->name[T_META], t->uuid[T_META], &meta, 1, VMAP_DM_PRIVATE,
+				   &batch, errs);
 	if (batch.tasks && vmap_dm_udev_wait(&batch, o->udev_timeout, m->volume, errs) < 0)
+		c = -1;
+	if (c < 0)
 		goto out;
 	if (devnum_of(t->name[T_OLD], &dold, errs) < 0 || devnum_of(t->name[T_NEW], &dnew, errs) < 0 ||
 	    devnum_of(t->name[T_META], &dmeta, errs) < 0)
@@ -477,26 +478,76 @@ static int make_temps(const struct vmap_migration *m, const struct temps *t,
 	 * neither outruns the limit nor stalls at md's idle-only minimum
 	 * while the volume is busy */
 	if (m->rate_kib)
-		rparams = xasprintf("raid1 7 0 rebuild 1 min_recovery_rate %u max_recovery_rate %u "
-				    "2 %s %s %s %s", m->rate_kib, m->rate_kib, dmeta, dold, dmeta, dnew);
+		*rparams = xasprintf("raid1 7 0 rebuild 1 min_recovery_rate %u max_recovery_rate %u "
+				     "2 %s %s %s %s", m->rate_kib, m->rate_kib, dmeta, dold, dmeta,
+				     dnew);
 	else
-		rparams = xasprintf("raid1 3 0 rebuild 1 2 %s %s %s %s", dmeta, dold, dmeta, dnew);
-	struct vmap_dm_line rl = {0, m->sectors, "raid", rparams};
-	if (vmap_dm_create(t->name[T_R], t->uuid[T_R], &rl, 1, VMAP_DM_PRIVATE, &batch, errs) < 0) {
-		if (batch.tasks)
-			vmap_dm_udev_wait(&batch, o->udev_timeout, m->volume, errs);
-		goto out;
-	}
-	if (batch.tasks && vmap_dm_udev_wait(&batch, o->udev_timeout, m->volume, errs) < 0)
-		goto out;
+		*rparams = xasprintf("raid1 3 0 rebuild 1 2 %s %s %s %s", dmeta, dold, dmeta, dnew);
 	r = 0;
 out:
 	free(dold);
 	free(dnew);
 	free(dmeta);
-	free(rparams);
 	table_free(&old);
 	table_free(&nw);
+	return r;
+}
+
+/* Put the volume on the mirror.  The mirror starts copying the moment it
+ * is resumed, so it is created while the volume is suspended: a write
+ * that reached the old backing directly after the copy passed its place
+ * would be missing from the new one (seen: blockwriter found such blocks
+ * lost when the mirror was made first).  The volume's suspend is longer
+ * by the mirror's creation. */
+static int switch_to_mirror(const struct vmap_migration *m, const struct temps *t,
+			    const char *rparams, const struct vmap_migrate_opts *o,
+			    struct vmap_migrate_result *res, struct vmap_errlist *errs)
+{
+	const char *v = m->volume;
+	struct vmap_dm_line rl = {0, m->sectors, "raid", rparams};
+	struct vmap_udev_batch batch = {0};
+	struct held h;
+	hold(&h);
+	double t0 = now_ms();
+	int r = vmap_dm_suspend(v, m->dm_flags, errs);
+	double susp = now_ms();
+	step(o, VMAP_STEP_SUSPEND, r == 0, susp - t0);
+	if (r < 0) {
+		release(&h);
+		return -1;
+	}
+	bool loaded = false;
+	char *rdev = NULL;
+	r = vmap_dm_create(t->name[T_R], t->uuid[T_R], &rl, 1, VMAP_DM_PRIVATE, &batch, errs);
+	if (r == 0)
+		r = devnum_of(t->name[T_R], &rdev, errs);
+	if (r == 0) {
+		char *lin = xasprintf("%s 0", rdev);
+		struct vmap_dm_line vl = {0, m->sectors, "linear", lin};
+		t0 = now_ms();
+		r = vmap_dm_load(v, &vl, 1, m->read_only ? VMAP_DM_READONLY : 0, errs);
+		step(o, VMAP_STEP_LOAD, r == 0, now_ms() - t0);
+		loaded = r == 0;
+		free(lin);
+	}
+	if (r == 0) {
+		t0 = now_ms();
+		r = vmap_dm_resume(v, m->dm_flags, &batch, errs);
+		step(o, VMAP_STEP_RESUME, r == 0, now_ms() - t0);
+	}
+	if (r < 0) {
+		/* back on the old table: nothing reached the mirror */
+		if (loaded)
+			vmap_dm_clear(v, errs);
+		vmap_dm_resume(v, m->dm_flags, &batch, errs);
+	}
+	double ms = now_ms() - susp;
+	release(&h);
+	free(rdev);
+	if (ms > res->suspended_ms)
+		res->suspended_ms = ms;
+	if (batch.tasks && vmap_dm_udev_wait(&batch, o->udev_timeout, v, errs) < 0)
+		r = -1;
 	return r;
 }
 
@@ -515,37 +566,19 @@ int vmap_migrate_start(struct vmap_migration *m, const struct vmap_migrate_opts 
 	if (set_phase(m, "prepare", o, errs) < 0)
 		goto out;
 	/* a run killed before it got far may have left some behind */
-	if (remove_temps(&t, o->udev_timeout, errs) < 0 || make_temps(m, &t, o, errs) < 0)
+	char *rparams = NULL;
+	if (remove_temps(&t, o->udev_timeout, errs) < 0 || make_legs(m, &t, o, &rparams, errs) < 0)
 		goto undo;
-	/* a destination that fails at once: nothing of the volume changed */
-	char **st = NULL;
-	size_t nst = 0;
-	struct vmap_mirror_status ms;
-	memset(&ms, 0, sizeof(ms));
-	if (vmap_dm_status(t.name[T_R], &st, &nst, errs) == 0 && nst == 1)
-		vmap_mirror_status_read(st[0], &ms);
-	for (size_t i = 0; i < nst; i++)
-		free(st[i]);
-	free(st);
-	if (ms.health[1] == 'D' || ms.health[0] == 'D') {
-		vmap_fail(errs, 0, m->volume, "the %s backing failed as soon as the copy started "
-			  "(mirror health '%s'): the volume was left on its old table",
-			  ms.health[0] == 'D' ? "old" : "new", ms.health);
-		goto undo;
-	}
-	char *rdev = NULL;
-	if (devnum_of(t.name[T_R], &rdev, errs) < 0)
-		goto undo;
-	char *lin = xasprintf("0 %llu linear %s 0", (unsigned long long)m->sectors, rdev);
-	free(rdev);
 	int sw = set_phase(m, "mirror", o, errs);
 	if (sw == 0)
-		sw = switch_to(m, lin, o, res, errs);
-	free(lin);
+		sw = switch_to_mirror(m, &t, rparams, o, res, errs);
+	free(rparams);
 	if (sw < 0)
 		goto undo;
 	if (set_phase(m, "copying", o, errs) < 0)
 		goto out;
+	/* a destination that fails at once shows as a dead leg 1 there:
+	 * finish switches the volume back */
 	r = vmap_migrate_finish(m, o, res, errs);
 	goto out;
 undo:
