@@ -123,8 +123,10 @@ static int remove_temps(const struct temps *t, double udev_timeout, struct vmap_
 		if (vmap_dm_remove(t->name[i], &batch, errs) < 0)
 			r = -1;
 		vmap_dmdev_free(&d);
-		/* the next one may be held by this one until udev is done */
-		if (batch.tasks && vmap_dm_udev_wait(&batch, udev_timeout, t->name[i], errs) < 0)
+		/* the legs may be held by the mirror until udev is done with
+		 * it; the legs themselves go in one batch */
+		if ((i == T_R || i == T_N - 1) && batch.tasks &&
+		    vmap_dm_udev_wait(&batch, udev_timeout, t->name[i], errs) < 0)
 			r = -1;
 	}
 	return r;
