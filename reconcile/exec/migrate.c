@@ -125,10 +125,12 @@ static int remove_temps(const struct temps *t, double udev_timeout, struct vmap_
 		vmap_dmdev_free(&d);
 		/* the legs may be held by the mirror until udev is done with
 		 * it; the legs themselves go in one batch */
-		if ((i == T_R || i == T_N - 1) && batch.tasks &&
+		if (i == T_R && batch.tasks &&
 		    vmap_dm_udev_wait(&batch, udev_timeout, t->name[i], errs) < 0)
 			r = -1;
 	}
+	if (batch.tasks && vmap_dm_udev_wait(&batch, udev_timeout, "the migration's legs", errs) < 0)
+		r = -1;
 	return r;
 }
 
