@@ -498,11 +498,11 @@ out:
 }
 
 /* Put the volume on the mirror.  The mirror starts copying the moment it
- * is resumed, so it is created while the volume is suspended: a write
+ * is resumed, so it is resumed while the volume is suspended: a write
  * that reached the old backing directly after the copy passed its place
  * would be missing from the new one (seen: blockwriter found such blocks
- * lost when the mirror was made first).  The volume's suspend is longer
- * by the mirror's creation. */
+ * lost when the mirror was made before the suspend).  The volume's
+ * suspend is longer by the mirror's resume. */
 static int switch_to_mirror(const struct vmap_migration *m, const struct temps *t,
 			    const char *rparams, const struct vmap_migrate_opts *o,
 			    struct vmap_migrate_result *res, struct vmap_errlist *errs)
@@ -510,6 +510,15 @@ static int switch_to_mirror(const struct vmap_migration *m, const struct temps *
 	const char *v = m->volume;
 	struct vmap_dm_line rl = {0, m->sectors, "raid", rparams};
 	struct vmap_udev_batch batch = {0};
+	/* the mirror's device and its table (the array is built at load and
+	 * starts copying at resume): the slow part, before the suspend */
+	char *rdev = NULL;
+	if (vmap_dm_create(t->name[T_R], t->uuid[T_R], NULL, 0, 0, NULL, errs) < 0 ||
+	    vmap_dm_load(t->name[T_R], &rl, 1, 0, errs) < 0 ||
+	    devnum_of(t->name[T_R], &rdev, errs) < 0) {
+		free(rdev);
+		return -1;
+	}
 	struct held h;
 	hold(&h);
 	double t0 = now_ms();
@@ -518,13 +527,11 @@ static int switch_to_mirror(const struct vmap_migration *m, const struct temps *
 	step(o, VMAP_STEP_SUSPEND, r == 0, susp - t0);
 	if (r < 0) {
 		release(&h);
+		free(rdev);
 		return -1;
 	}
 	bool loaded = false;
-	char *rdev = NULL;
-	r = vmap_dm_create(t->name[T_R], t->uuid[T_R], &rl, 1, VMAP_DM_PRIVATE, &batch, errs);
-	if (r == 0)
-		r = devnum_of(t->name[T_R], &rdev, errs);
+	r = vmap_dm_resume(t->name[T_R], VMAP_DM_PRIVATE, &batch, errs);
 	if (r == 0) {
 		char *lin = xasprintf("%s 0", rdev);
 		struct vmap_dm_line vl = {0, m->sectors, "linear", lin};
