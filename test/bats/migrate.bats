@@ -11,7 +11,7 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-BW=$TOP/build/rel/tools/blockwriter
+BW=${VMAPCTL_TOOLS:-$TOP/build/rel/tools}/blockwriter
 
 setup() {
 	common_setup
