@@ -23,10 +23,11 @@ static void show_progress(void *arg, const struct vmap_apply_event *ev, size_t d
 	if (ev->kind == VMAP_STEP_MIGRATE && ev->copy_total) {
 		/* a copy under way: how far, how fast */
 		double mib = (double)ev->copied / 1048576, all = (double)ev->copy_total / 1048576;
-		fprintf(stderr, "\r\033[K%smigrate %s: %.0f%% (%.1f of %.1f MiB, %.1f MiB/s)",
-			total ? "" : "recover: ", ev->volume,
-			100.0 * (double)ev->copied / (double)ev->copy_total, mib, all,
-			ev->copy_seconds > 0 ? mib / ev->copy_seconds : 0.0);
+		fprintf(stderr, "\r\033[K%smigrate %s: %.0f%% (%.1f of %.1f MiB", total ? "" : "recover: ",
+			ev->volume, 100.0 * (double)ev->copied / (double)ev->copy_total, mib, all);
+		if (ev->copy_rate > 0)
+			fprintf(stderr, ", %.1f MiB/s", ev->copy_rate / 1048576);
+		fputc(')', stderr);
 		(void)done;
 	} else {
 		fprintf(stderr, "\r\033[K[%zu/%zu] %s%s %s%s", done, total,

@@ -237,11 +237,11 @@ static void mig_step(void *arg, enum vmap_step_kind kind, bool ok, double ms)
 }
 
 static void mig_progress(void *arg, const char *volume, uint64_t copied, uint64_t total,
-			 double seconds)
+			 double rate)
 {
 	struct mig_ctx *c = arg;
 	struct vmap_apply_event ev = {VMAP_STEP_MIGRATE, volume, true, false, 0, copied, total,
-				      seconds};
+				      rate};
 	if (c->x->o->progress)
 		c->x->o->progress(c->x->o->progress_arg, &ev, c->x->done, c->x->total);
 }

@@ -26,9 +26,9 @@ struct vmap_apply_event {
 	bool rollback;       /* part of undoing a failed run */
 	double ms;           /* how long the ioctl took */
 	/* migrate, while copying (progress only): bytes in sync of the
-	 * total, and seconds since the copy started */
+	 * total, and the copy's rate in bytes/s (0 until known) */
 	uint64_t copied, copy_total;
-	double copy_seconds;
+	double copy_rate;
 };
 
 struct vmap_apply_opts {

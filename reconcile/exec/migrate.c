@@ -296,6 +296,10 @@ int vmap_migrate_finish(struct vmap_migration *m, const struct vmap_migrate_opts
 	res->volume = m->volume;
 	res->bytes = m->sectors * 512;
 	res->state = VMAP_MIG_FAILED;
+	/* the rate: from the first look at the copy (md reports its
+	 * position in steps, so the first second says little) */
+	uint64_t first = 0;
+	double tfirst = -1, rate = 0;
 	for (;;) {
 		struct vmap_dmdev v;
 		bool found;
@@ -386,6 +390,12 @@ int vmap_migrate_finish(struct vmap_migration *m, const struct vmap_migrate_opts
 		}
 		res->copied = ms.in_sync * 512;
 		res->seconds = (now_ms() - t0) / 1e3;
+		if (tfirst < 0) {
+			tfirst = now_ms();
+			first = res->copied;
+		} else if (now_ms() - tfirst >= 1000 && res->copied >= first) {
+			rate = (double)(res->copied - first) / ((now_ms() - tfirst) / 1e3);
+		}
 		if (!ms.health[0] || ms.health[0] != 'A') {
 			vmap_fail(errs, 0, m->volume, "the old backing failed during the migration "
 				  "(mirror '%s' reports '%s'): left on the mirror, with the journal; "
@@ -403,8 +413,7 @@ int vmap_migrate_finish(struct vmap_migration *m, const struct vmap_migrate_opts
 		if (!strcmp(ms.health, "AA") && ms.idle && ms.in_sync == ms.total &&
 		    ms.total == m->sectors) {
 			if (o->progress)
-				o->progress(o->progress_arg, m->volume, res->bytes, res->bytes,
-					    res->seconds);
+				o->progress(o->progress_arg, m->volume, res->bytes, res->bytes, rate);
 			if (set_phase(m, "switch-new", o, errs) < 0 ||
 			    switch_to(m, m->new_table, o, res, errs) < 0)
 				break;
@@ -416,7 +425,7 @@ int vmap_migrate_finish(struct vmap_migration *m, const struct vmap_migrate_opts
 			break;
 		}
 		if (o->progress)
-			o->progress(o->progress_arg, m->volume, res->copied, res->bytes, res->seconds);
+			o->progress(o->progress_arg, m->volume, res->copied, res->bytes, rate);
 		sleep_ms(POLL_MS);
 	}
 	res->seconds = (now_ms() - t0) / 1e3;

@@ -56,9 +56,11 @@ struct vmap_migrate_opts {
 	double udev_timeout;
 	const char *run_dir;
 	bool wait;            /* wait for the copy and switch; else leave it copying */
-	/* while waiting: bytes in sync of `total` (may be NULL) */
+	/* while waiting: bytes in sync of `total`, and the copy's rate in
+	 * bytes/s measured since this run began watching (0 until known)
+	 * (may be NULL) */
 	void (*progress)(void *arg, const char *volume, uint64_t copied, uint64_t total,
-			 double seconds);
+			 double rate);
 	void *progress_arg;
 	/* each step done to the volume itself (load, suspend, resume) */
 	void (*step)(void *arg, enum vmap_step_kind kind, bool ok, double ms);

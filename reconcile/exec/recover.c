@@ -22,11 +22,11 @@ static void rec_action(struct vmap_recover_result *res, const char *fmt, ...)
 }
 
 static void rec_progress(void *arg, const char *volume, uint64_t copied, uint64_t total,
-			 double seconds)
+			 double rate)
 {
 	const struct vmap_recover_opts *o = arg;
 	struct vmap_apply_event ev = {VMAP_STEP_MIGRATE, volume, true, false, 0, copied, total,
-				      seconds};
+				      rate};
 	if (o->progress)
 		o->progress(o->progress_arg, &ev, 0, 0);
 }
