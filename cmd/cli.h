@@ -31,6 +31,10 @@ enum vmap_opt {
 	OPT_DEVICE,        /* activate --device DEV */
 	OPT_FORMAT,        /* export --format, status --format */
 	OPT_ROOT,          /* --root DIR: prefix of the default spec directories */
+	OPT_MIGRATE,       /* plan/apply --migrate: move remapped data (contract 5.10) */
+	OPT_MIGRATE_RATE,  /* --migrate-rate KIB: the copy's limit, KiB/s */
+	OPT_NO_WAIT,       /* apply --no-wait: start migrations, do not wait for them */
+	OPT_WAIT,          /* recover --wait: wait for migrations still copying */
 	OPT_HELP,
 	OPT__COUNT
 };
@@ -46,6 +50,8 @@ struct vmap_cli {
 	const char **files;
 	size_t n_files;
 	bool json, detailed_exitcode, allow_recreate, allow_shrink, allow_remap, prune, dry_run;
+	bool migrate, no_wait, wait;
+	unsigned migrate_rate;   /* KiB/s, 0 = no limit */
 	double lock_timeout, udev_timeout;
 	int verbose;
 	bool quiet;

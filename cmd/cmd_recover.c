@@ -6,6 +6,7 @@
 #include "eventlog.h"
 #include "output.h"
 #include "plan_print.h"
+#include "run_print.h"
 #include "vmapctl.h"
 
 int cmd_recover(struct vmap_cli *cli, struct vmap_errlist *errs)
@@ -13,7 +14,9 @@ int cmd_recover(struct vmap_cli *cli, struct vmap_errlist *errs)
 	struct vmapctl_opts o;
 	struct vmap_recover_result rec;
 	cli_opts(cli, &o);
+	run_progress_opts(cli, &o);
 	int r = vmapctl_recover(&o, &rec, errs);
+	run_progress_end();
 	eventlog_recovered(cli, &rec);
 	if (cli->json) {
 		json_object *j = json_object_new_object();
@@ -22,6 +25,7 @@ int cmd_recover(struct vmap_cli *cli, struct vmap_errlist *errs)
 		for (size_t i = 0; i < rec.n_actions; i++)
 			json_object_array_add(a, json_object_new_string(rec.actions[i]));
 		json_object_object_add(j, "actions", a);
+		json_object_object_add(j, "migrations", migrations_to_json(rec.migrations, rec.n_migrations));
 		json_object_object_add(j, "errors", errors_to_json(errs));
 		vmap_print_json(j);
 	} else if (!cli->quiet && r == 0) {

@@ -44,6 +44,15 @@ static json_object *row_json(const struct vmapctl_volstatus *v, bool planned)
 	json_object_object_add(o, "limits", d ? limits_json(&d->limits) : NULL);
 	json_object_object_add(o, "limitsStale", json_object_new_boolean(v->stale.n > 0));
 	json_object_object_add(o, "staleReasons", strv_json(v->stale.why, v->stale.n));
+	json_object *mig = NULL;
+	if (v->migration) {
+		mig = json_object_new_object();
+		json_object_object_add(mig, "state", json_object_new_string(v->migration));
+		json_object_object_add(mig, "copiedBytes", json_object_new_uint64(v->mig_copied));
+		json_object_object_add(mig, "totalBytes", json_object_new_uint64(v->mig_total));
+		json_object_object_add(mig, "health", json_object_new_string(v->mig_health));
+	}
+	json_object_object_add(o, "migration", mig);
 	json_object_object_add(o, "driftReasons",
 			       v->vp ? strv_json(v->vp->why, v->vp->n_why) : json_object_new_array());
 	/* without a plan (the spec set did not load) the risk is unknown */
@@ -72,6 +81,11 @@ static void row_human(const struct vmapctl_volstatus *v)
 	struct sbuf notes = {0};
 	if (v->stale.n)
 		sbuf_printf(&notes, "limits stale: %s", v->stale.why[0]);
+	if (v->migration)
+		sbuf_printf(&notes, "%smigration %s: %.0f%% of %.1f MiB", notes.len ? "; " : "",
+			    v->migration, v->mig_total ? 100.0 * (double)v->mig_copied /
+							 (double)v->mig_total : 0.0,
+			    (double)v->mig_total / 1048576);
 	if (v->vp && v->vp->n_why && v->vp->action != VMAP_ACT_NONE)
 		sbuf_printf(&notes, "%s%s", notes.len ? "; " : "", v->vp->why[0]);
 	printf("%-24s %-10s %-9s %5d %12llu  %s\n", v->name, v->state, v->drift,

@@ -26,6 +26,10 @@ const struct vmap_option_info vmap_options[OPT__COUNT] = {
 	[OPT_DEVICE] = {"device", 0, "DEV", "the block device that appeared", NULL},
 	[OPT_FORMAT] = {"format", 0, "FORMAT", "export: yaml (a spec), concise (dmsetup create --concise), dm-init (dm-mod.create=); status: table, prometheus (node_exporter textfile)", format_values},
 	[OPT_ROOT] = {"root", 0, "DIR", "look for the default spec directories under DIR (images, tests)", NULL},
+	[OPT_MIGRATE] = {"migrate", 0, NULL, "move the data of volumes whose new table would show other data, online, then switch them", NULL},
+	[OPT_MIGRATE_RATE] = {"migrate-rate", 0, "KIB", "copy migrated data at up to KIB KiB/s (default 65536; 0: no limit)", NULL},
+	[OPT_NO_WAIT] = {"no-wait", 0, NULL, "start migrations and return; a later apply or recover finishes them", NULL},
+	[OPT_WAIT] = {"wait", 0, NULL, "wait for migrations still copying and finish them", NULL},
 	[OPT_HELP] = {"help", 'h', NULL, "show help", NULL},
 };
 
@@ -34,10 +38,11 @@ const struct vmap_command vmap_commands[] = {
 	 "parse and check the spec set offline; touches nothing"},
 	{"plan", cmd_plan, 0, 0,
 	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_ALLOW_RECREATE) | O(OPT_ALLOW_SHRINK) | O(OPT_ALLOW_REMAP) |
-		 O(OPT_PRUNE) | O(OPT_LIVE_STATE) | O(OPT_ROOT),
+		 O(OPT_MIGRATE) | O(OPT_PRUNE) | O(OPT_LIVE_STATE) | O(OPT_ROOT),
 	 "", "read the live state and print the ordered plan; touches nothing"},
 	{"apply", cmd_apply, 0, 0,
 	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_ALLOW_RECREATE) | O(OPT_ALLOW_SHRINK) | O(OPT_ALLOW_REMAP) |
+		 O(OPT_MIGRATE) | O(OPT_MIGRATE_RATE) | O(OPT_NO_WAIT) |
 		 O(OPT_PRUNE) | O(OPT_DRY_RUN) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT) | O(OPT_ROOT),
 	 "", "plan, then make the kernel match the spec set"},
 	{"status", cmd_status, 0, -1,
@@ -51,7 +56,7 @@ const struct vmap_command vmap_commands[] = {
 	 O(OPT_FILE) | O(OPT_DEVICE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT) | O(OPT_ROOT), "",
 	 "boot/udev entry point: create the volumes whose devices are all present"},
 	{"recover", cmd_recover, 0, 0,
-	 O(OPT_DETAILED_EXITCODE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT), "",
+	 O(OPT_DETAILED_EXITCODE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT) | O(OPT_WAIT), "",
 	 "finish or roll back what an interrupted run left"},
 	{"export", cmd_export, 0, -1, O(OPT_FORMAT) | O(OPT_LIVE_STATE), "[NAME...]",
 	 "print managed volumes as they are now: a spec, or dmsetup/kernel text"},

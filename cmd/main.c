@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "exec/migrate.h"
 #include "base/util.h"
 
 static void usage_all(FILE *f)
@@ -71,7 +72,8 @@ static const struct vmap_command *find_command(const char *name)
 
 int main(int argc, char **argv)
 {
-	struct vmap_cli cli = {.lock_timeout = 60, .udev_timeout = 30};
+	struct vmap_cli cli = {.lock_timeout = 60, .udev_timeout = 30,
+			       .migrate_rate = VMAP_MIGRATE_RATE_DEFAULT};
 	struct option longopts[OPT__COUNT + 1];
 	struct sbuf shortopts = {0};
 	int rc;
@@ -146,6 +148,20 @@ int main(int argc, char **argv)
 			case OPT_DEVICE: cli.device = optarg; break;
 			case OPT_FORMAT: cli.format = optarg; break;
 			case OPT_ROOT: cli.root = optarg; break;
+			case OPT_MIGRATE: cli.migrate = true; break;
+			case OPT_NO_WAIT: cli.no_wait = true; break;
+			case OPT_WAIT: cli.wait = true; break;
+			case OPT_MIGRATE_RATE: {
+				char *end;
+				unsigned long long v = strtoull(optarg, &end, 10);
+				if (end == optarg || *end || *optarg == '-' || v > 0xffffffffULL) {
+					rc = usage_error("--migrate-rate needs KiB per second, not '%s'",
+							 optarg);
+					goto out;
+				}
+				cli.migrate_rate = (unsigned)v;
+				break;
+			}
 			case OPT_HELP: break;
 			}
 		}

@@ -19,6 +19,10 @@ void cli_opts(const struct vmap_cli *cli, struct vmapctl_opts *o)
 	o->allow_shrink = cli->allow_shrink;
 	o->allow_remap = cli->allow_remap;
 	o->prune = cli->prune;
+	o->migrate = cli->migrate;
+	o->migrate_rate = cli->migrate_rate;
+	o->no_wait = cli->no_wait;
+	o->wait = cli->wait;
 	o->live_state = cli->live_state;
 	o->live_state_out = cli->live_state_out;
 	o->device = cli->device;

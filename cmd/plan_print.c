@@ -33,6 +33,7 @@ static const char *action_mark(enum vmap_action a)
 	case VMAP_ACT_REMOVE: return "-";
 	case VMAP_ACT_REFRESH: return "↻";
 	case VMAP_ACT_RESUME: return ">";
+	case VMAP_ACT_MIGRATE: return "»";
 	}
 	return "?";
 }
@@ -43,7 +44,8 @@ static const char *action_color(enum vmap_action a)
 	case VMAP_ACT_CREATE: return C_GREEN;
 	case VMAP_ACT_RELOAD:
 	case VMAP_ACT_REFRESH:
-	case VMAP_ACT_RESUME: return C_YELLOW;
+	case VMAP_ACT_RESUME:
+	case VMAP_ACT_MIGRATE: return C_YELLOW;
 	case VMAP_ACT_RECREATE:
 	case VMAP_ACT_REMOVE: return C_RED;
 	case VMAP_ACT_NONE: return C_DIM;
@@ -135,12 +137,26 @@ static void print_ranges(FILE *f, const struct vmap_cli *cli, const struct vmap_
 	}
 }
 
+/* Bytes for people: "64 MiB", "1.5 GiB". */
+static void human_bytes(struct sbuf *b, uint64_t n)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	double v = (double)n;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	sbuf_printf(b, "%.*f %s", v == (double)(uint64_t)v ? 0 : 1, v, units[u]);
+}
+
 static const char *phase_name(enum vmap_phase p)
 {
 	switch (p) {
 	case VMAP_PHASE_PRELOAD: return "preload";
 	case VMAP_PHASE_SWITCH: return "switch";
 	case VMAP_PHASE_POST: return "post";
+	case VMAP_PHASE_MIGRATE: return "migrate";
 	}
 	return "?";
 }
@@ -181,7 +197,8 @@ void print_plan_human(FILE *f, const struct vmap_cli *cli, const struct vmap_pla
 			if (vp->action == VMAP_ACT_RECREATE)
 				print_table_lines(f, cli, "-", C_RED, vp, false);
 			print_table_lines(f, cli, "+", C_GREEN, vp, true);
-		} else if (vp->action == VMAP_ACT_RELOAD && vp->live) {
+		} else if ((vp->action == VMAP_ACT_RELOAD ||
+			    (vp->action == VMAP_ACT_MIGRATE && !vp->migrating)) && vp->live) {
 			print_table_diff(f, cli, vp);
 		} else if (vp->action == VMAP_ACT_REMOVE) {
 			print_table_lines(f, cli, "-", C_RED, vp, false);
@@ -189,7 +206,18 @@ void print_plan_human(FILE *f, const struct vmap_cli *cli, const struct vmap_pla
 			print_table_lines(f, cli, " ", "", vp, true);
 		}
 		print_ranges(f, cli, vp);
-		if (vp->action == VMAP_ACT_RELOAD || vp->action == VMAP_ACT_REFRESH)
+		if (vp->action == VMAP_ACT_MIGRATE && !vp->migrating) {
+			struct sbuf b = {0}, r = {0};
+			human_bytes(&b, vp->migrate_bytes);
+			human_bytes(&r, vp->remapped_bytes);
+			fprintf(f, "      migrate: copies %s online (%llu bytes, %s of it remapped), "
+				   "then switches\n", sbuf_str(&b),
+				(unsigned long long)vp->migrate_bytes, sbuf_str(&r));
+			sbuf_free(&b);
+			sbuf_free(&r);
+		}
+		if (vp->action == VMAP_ACT_RELOAD || vp->action == VMAP_ACT_REFRESH ||
+		    (vp->action == VMAP_ACT_MIGRATE && !vp->migrating))
 			fprintf(f, "      suspend: %s\n", vp->suspend_policy);
 		for (size_t k = 0; k < vp->n_notes; k++)
 			fprintf(f, "      %snote: %s%s\n", col(cli, C_CYAN), vp->notes[k], col(cli, C_RESET));
@@ -276,6 +304,13 @@ json_object *plan_to_json(const struct vmap_plan *p)
 		json_object_object_add(v, "suspend", json_object_new_string(vp->suspend_policy ? vp->suspend_policy : "flush"));
 		json_object_object_add(v, "risk", json_object_new_string(vmap_risk_name(vp->risk)));
 		json_object_object_add(v, "ranges", ranges_json(&vp->ranges));
+		/* migrate: the bytes the copy moves (the whole volume), the
+		 * remapped ones among them, and whether it is under way */
+		json_object_object_add(v, "migrateBytes", vp->action == VMAP_ACT_MIGRATE ?
+				       json_object_new_uint64(vp->migrate_bytes) : NULL);
+		json_object_object_add(v, "remappedBytes", vp->action == VMAP_ACT_MIGRATE ?
+				       json_object_new_uint64(vp->remapped_bytes) : NULL);
+		json_object_object_add(v, "migrating", json_object_new_boolean(vp->migrating));
 		if (vp->live) {
 			json_object *cur = json_object_new_array();
 			for (size_t k = 0; k < vp->live->live.n; k++) {

@@ -24,12 +24,56 @@ static void show_progress(void *arg, const struct vmap_apply_event *ev, size_t d
 	/* a log line on stderr must not land behind the progress line */
 	if (pr->shown)
 		fputs("\r\033[K", stderr);
-	eventlog_step(pr->cli, ev);
+	/* a copy's progress is not a step: only its end is logged */
+	if (!(ev->kind == VMAP_STEP_MIGRATE && ev->copy_total && ev->copied < ev->copy_total))
+		eventlog_step(pr->cli, ev);
 	if (!pr->on)
 		return;
-	fprintf(stderr, "\r\033[K[%zu/%zu] %s%s %s%s", done, total, ev->rollback ? "rollback: " : "",
-		vmap_step_name(ev->kind), ev->volume, ev->ok ? "" : " failed");
+	if (ev->kind == VMAP_STEP_MIGRATE && ev->copy_total) {
+		/* a copy under way: how far, how fast */
+		double mib = (double)ev->copied / 1048576, all = (double)ev->copy_total / 1048576;
+		fprintf(stderr, "\r\033[K%smigrate %s: %.0f%% (%.1f of %.1f MiB", total ? "" : "recover: ",
+			ev->volume, 100.0 * (double)ev->copied / (double)ev->copy_total, mib, all);
+		if (ev->copy_rate > 0)
+			fprintf(stderr, ", %.1f MiB/s", ev->copy_rate / 1048576);
+		fputc(')', stderr);
+		(void)done;
+	} else {
+		fprintf(stderr, "\r\033[K[%zu/%zu] %s%s %s%s", done, total,
+			ev->rollback ? "rollback: " : "", vmap_step_name(ev->kind), ev->volume,
+			ev->ok ? "" : " failed");
+	}
 	pr->shown++;
+}
+
+void run_progress_opts(const struct vmap_cli *cli, struct vmapctl_opts *o)
+{
+	prog = (struct progress){.cli = cli, .on = cli->progress && !cli->quiet && !cli->json};
+	o->progress = show_progress;
+	o->progress_arg = &prog;
+}
+
+void run_progress_end(void)
+{
+	if (prog.shown)
+		fprintf(stderr, "\r\033[K");
+	prog.shown = 0;
+}
+
+json_object *migrations_to_json(const struct vmap_migrate_result *m, size_t n)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "volume", json_object_new_string(m[i].volume));
+		json_object_object_add(o, "state", json_object_new_string(vmap_migrate_state_name(m[i].state)));
+		json_object_object_add(o, "bytes", json_object_new_uint64(m[i].bytes));
+		json_object_object_add(o, "copiedBytes", json_object_new_uint64(m[i].copied));
+		json_object_object_add(o, "seconds", json_object_new_double(m[i].seconds));
+		json_object_object_add(o, "longestSuspendMs", json_object_new_double(m[i].suspended_ms));
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 static void print_recovered(const struct vmap_cli *cli, const struct vmapctl_run *run)
@@ -54,9 +98,7 @@ void run_opts(const struct vmap_cli *cli, enum run_kind kind, struct vmapctl_opt
 	cli_opts(cli, o);
 	if (kind == RUN_PLAN)
 		return;
-	prog = (struct progress){.cli = cli, .on = cli->progress && !cli->quiet && !cli->json};
-	o->progress = show_progress;
-	o->progress_arg = &prog;
+	run_progress_opts(cli, o);
 	if (kind == RUN_APPLY) {
 		o->planned = show_plan;
 		o->planned_arg = (void *)cli;
@@ -93,6 +135,7 @@ static json_object *result_to_json(const struct vmap_plan *plan,
 	}
 	json_object_object_add(o, "suspended", sus);
 	json_object_object_add(o, "memoryLocked", json_object_new_boolean(res->memory_locked));
+	json_object_object_add(o, "migrations", migrations_to_json(res->migrations, res->n_migrations));
 	return o;
 }
 
@@ -114,6 +157,21 @@ static void print_result_human(const struct vmap_cli *cli, const struct vmap_pla
 			if (res->suspended_ms[v] > 0)
 				printf("  '%s' was suspended for %.1f ms\n", plan->vols[v].name,
 				       res->suspended_ms[v]);
+	for (size_t i = 0; i < res->n_migrations; i++) {
+		const struct vmap_migrate_result *m = &res->migrations[i];
+		double mib = (double)m->bytes / 1048576;
+		if (m->state == VMAP_MIG_DONE)
+			printf("\nmigrated '%s': %.1f MiB copied in %.1f s (%.1f MiB/s), longest "
+			       "suspend %.1f ms\n", m->volume, mib, m->seconds,
+			       m->seconds > 0 ? mib / m->seconds : 0.0, m->suspended_ms);
+		else if (m->state == VMAP_MIG_COPYING)
+			printf("\nmigrating '%s': copying in the background (%.0f%% of %.1f MiB); "
+			       "'vmapctl apply' or 'vmapctl recover --wait' finishes it, 'vmapctl "
+			       "status' shows how far it is\n", m->volume,
+			       m->bytes ? 100.0 * (double)m->copied / (double)m->bytes : 0.0, mib);
+		else if (m->state == VMAP_MIG_ROLLED_BACK)
+			printf("\nnot migrated '%s': it is on its old table\n", m->volume);
+	}
 	if (ok)
 		printf("\napplied: %zu volume%s changed in %zu steps\n", plan->n_changes,
 		       plan->n_changes == 1 ? "" : "s", plan->n_steps);
@@ -145,8 +203,7 @@ static void print_activation(const struct vmap_cli *cli, const struct vmap_plan 
 int run_finish(const struct vmap_cli *cli, enum run_kind kind, const struct vmapctl_run *run,
 	       struct vmap_errlist *errs)
 {
-	if (prog.shown)
-		fprintf(stderr, "\r\033[K");
+	run_progress_end();
 	eventlog_recovered(cli, &run->recovered);
 	/* apply printed these with its plan; a run that stopped before had
 	 * nothing to show them with */

@@ -3,6 +3,8 @@
 #ifndef VMAP_RUN_PRINT_H
 #define VMAP_RUN_PRINT_H
 
+#include <json-c/json.h>
+
 #include "cli.h"
 #include "vmapctl.h"
 
@@ -11,6 +13,13 @@ enum run_kind { RUN_PLAN, RUN_APPLY, RUN_ACTIVATE };
 /* Options for `kind`: progress on a terminal, the plan shown before the
  * steps run. */
 void run_opts(const struct vmap_cli *cli, enum run_kind kind, struct vmapctl_opts *o);
+
+/* Progress on a terminal only (recover uses it alone), and its end. */
+void run_progress_opts(const struct vmap_cli *cli, struct vmapctl_opts *o);
+void run_progress_end(void);
+
+/* Migrations as JSON (apply's result, recover). */
+json_object *migrations_to_json(const struct vmap_migrate_result *m, size_t n);
 
 /* Print what the run did and return its exit code. */
 int run_finish(const struct vmap_cli *cli, enum run_kind kind, const struct vmapctl_run *run,

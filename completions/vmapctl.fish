@@ -34,7 +34,7 @@ function __vmapctl_command
             continue
         end
         switch $w
-            case -f --file --color --format --live-state --live-state-out --device --lock-timeout --udev-timeout --root
+            case -f --file --color --format --live-state --live-state-out --device --lock-timeout --udev-timeout --migrate-rate --root
                 set skip 1
             case '-*'
             case '*'
@@ -109,6 +109,10 @@ complete -c vmapctl -n '__vmapctl_using plan apply status destroy recover adopt'
 complete -c vmapctl -n '__vmapctl_using plan apply' -l allow-recreate -d 'allow remove + create where a reload cannot do'
 complete -c vmapctl -n '__vmapctl_using plan apply' -l allow-shrink -d 'allow volumes to get smaller'
 complete -c vmapctl -n '__vmapctl_using plan apply' -l allow-remap -d 'allow changes that make a volume show other data'
+complete -c vmapctl -n '__vmapctl_using plan apply' -l migrate -d 'move the data of remapped volumes online, then switch them'
+complete -c vmapctl -n '__vmapctl_using apply' -l migrate-rate -x -d 'copy migrated data at up to KIB KiB/s'
+complete -c vmapctl -n '__vmapctl_using apply' -l no-wait -d 'start migrations and return'
+complete -c vmapctl -n '__vmapctl_using recover' -l wait -d 'wait for migrations still copying and finish them'
 complete -c vmapctl -n '__vmapctl_using plan apply' -l prune -d 'remove managed volumes not in the spec set'
 complete -c vmapctl -n '__vmapctl_using apply' -l dry-run -d 'plan only, change nothing'
 complete -c vmapctl -n '__vmapctl_using apply destroy activate recover adopt' -l lock-timeout -x -d 'wait at most SEC for another run'

@@ -569,7 +569,7 @@ bool vmap_dm_udev_sync(void)
 
 /* Put `dmt` on the batch's cookie (creating it with the first task). */
 static int udev_join(struct dm_task *dmt, struct vmap_udev_batch *b, const char *name,
-		     struct vmap_errlist *errs)
+		     unsigned vflags, struct vmap_errlist *errs)
 {
 	if (!b)
 		return 0;
@@ -579,6 +579,9 @@ static int udev_join(struct dm_task *dmt, struct vmap_udev_batch *b, const char 
 	/* Without sync libdm must create the nodes itself: only tell it to
 	 * rely on udev when udev will really run the rules. */
 	uint16_t flags = sync ? DM_UDEV_DISABLE_LIBRARY_FALLBACK : 0;
+	if (vflags & VMAP_DM_PRIVATE)
+		flags |= DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG | DM_UDEV_DISABLE_DISK_RULES_FLAG |
+			 DM_UDEV_DISABLE_OTHER_RULES_FLAG;
 	if (!dm_task_set_cookie(dmt, &b->cookie, flags))
 		return task_fail(errs, dmt, NULL, name, "cannot set up udev synchronisation");
 	/* counted with or without sync: "something joined, so wait" must
@@ -719,7 +722,7 @@ static int do_resume(const char *name, unsigned flags, struct vmap_udev_batch *u
 	if (task_flags(dmt, flags, VMAP_DM_NOFLUSH | VMAP_DM_SKIP_LOCKFS, name, errs) < 0)
 		goto out;
 	/* the cookie last: from here libdm balances it whatever happens */
-	if (udev_join(dmt, udev, name, errs) < 0)
+	if (udev_join(dmt, udev, name, flags, errs) < 0)
 		goto out;
 	if (!dm_task_run(dmt)) {
 		task_fail(errs, dmt, kw, name, "cannot resume");
@@ -743,7 +746,7 @@ static int do_remove(const char *name, struct vmap_udev_batch *udev, struct kwin
 		task_fail(errs, dmt, NULL, name, "cannot set the task's flags");
 		goto out;
 	}
-	if (udev_join(dmt, udev, name, errs) < 0)
+	if (udev_join(dmt, udev, name, 0, errs) < 0)
 		goto out;
 	if (!dm_task_run(dmt)) {
 		task_fail(errs, dmt, kw, name, "cannot remove");
@@ -790,7 +793,8 @@ int vmap_dm_create(const char *name, const char *uuid, const struct vmap_dm_line
 		goto out;
 	}
 	if (do_load(name, lines, n, flags, &kw, errs) == 0 &&
-	    do_resume(name, flags & (VMAP_DM_NOFLUSH | VMAP_DM_SKIP_LOCKFS), udev, &kw, errs) == 0) {
+	    do_resume(name, flags & (VMAP_DM_NOFLUSH | VMAP_DM_SKIP_LOCKFS | VMAP_DM_PRIVATE), udev,
+		      &kw, errs) == 0) {
 		r = 0;
 		goto out;
 	}
@@ -898,7 +902,7 @@ int vmap_dm_set_uuid(const char *name, const char *uuid, struct vmap_udev_batch 
 		goto destroy;
 	}
 	/* RENAME sends a change uevent, so it takes the cookie too */
-	if (udev_join(dmt, udev, name, errs) < 0)
+	if (udev_join(dmt, udev, name, 0, errs) < 0)
 		goto destroy;
 	if (!dm_task_run(dmt)) {
 		task_fail(errs, dmt, &kw, name, "cannot set uuid '%s'", uuid);

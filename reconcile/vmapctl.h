@@ -42,6 +42,12 @@ struct vmapctl_opts {
 	size_t n_names;
 	double lock_timeout, udev_timeout;         /* seconds */
 	bool allow_recreate, allow_shrink, allow_remap, prune;
+	/* live migration (contract 5.10): --migrate; the copy's rate limit
+	 * in KiB/s (--migrate-rate; 0 none); apply --no-wait (start the copy
+	 * and return); recover --wait (wait for a copy still running) */
+	bool migrate;
+	unsigned migrate_rate;
+	bool no_wait, wait;
 	const char *live_state;     /* read live state from this snapshot, not the host */
 	const char *live_state_out; /* status: also write a snapshot here */
 	const char *device;         /* activate: the block device that appeared */
@@ -134,6 +140,12 @@ struct vmapctl_volstatus {
 	const char *drift;  /* none, create, reload, ..., refused, unmanaged, unknown */
 	uint64_t sectors;   /* size of the live table */
 	struct vmap_stale stale; /* queue limits looser than the components' */
+	/* a migration of its data under way (contract 5.10), read from its
+	 * mirror: "copying", "copied" (switching soon), "failed" (the new
+	 * backing: recover switches it back), or NULL when none */
+	const char *migration;
+	uint64_t mig_copied, mig_total;  /* bytes */
+	char mig_health[3];
 };
 
 struct vmapctl_status {

@@ -54,7 +54,10 @@ static void event(struct exec *x, enum vmap_step_kind kind, size_t vp, bool ok, 
 {
 	struct vmap_apply_result *r = x->res;
 	r->events = xrealloc(r->events, (r->n_events + 1) * sizeof(*r->events));
-	r->events[r->n_events++] = (struct vmap_apply_event){kind, x->p->vols[vp].name, ok, rollback, ms};
+	r->events[r->n_events++] = (struct vmap_apply_event){.kind = kind,
+							      .volume = x->p->vols[vp].name,
+							      .ok = ok, .rollback = rollback,
+							      .ms = ms};
 	if (!rollback)
 		x->done++;
 	if (x->o->progress)
@@ -217,6 +220,81 @@ out:
 	return r;
 }
 
+/* ---- migrations (exec/migrate.c does the work) ---- */
+
+struct mig_ctx {
+	struct exec *x;
+	size_t v;
+};
+
+static void mig_step(void *arg, enum vmap_step_kind kind, bool ok, double ms)
+{
+	struct mig_ctx *c = arg;
+	struct vmap_apply_result *r = c->x->res;
+	r->events = xrealloc(r->events, (r->n_events + 1) * sizeof(*r->events));
+	r->events[r->n_events++] = (struct vmap_apply_event){kind, c->x->p->vols[c->v].name, ok,
+							      false, ms, 0, 0, 0};
+}
+
+static void mig_progress(void *arg, const char *volume, uint64_t copied, uint64_t total,
+			 double rate)
+{
+	struct mig_ctx *c = arg;
+	struct vmap_apply_event ev = {VMAP_STEP_MIGRATE, volume, true, false, 0, copied, total,
+				      rate};
+	if (c->x->o->progress)
+		c->x->o->progress(c->x->o->progress_arg, &ev, c->x->done, c->x->total);
+}
+
+static int do_migrate(struct exec *x, size_t v, unsigned flags)
+{
+	const struct vmap_volplan *vp = &x->p->vols[v];
+	const struct vmap_desired *d = &vp->desired;
+	const struct vmap_table *old = &vp->live->live;
+	struct sbuf ot = {0}, nt = {0};
+	for (size_t i = 0; i < old->n; i++)
+		sbuf_printf(&ot, "%s%llu %llu %s %s", i ? "\n" : "",
+			    (unsigned long long)old->lines[i].start,
+			    (unsigned long long)old->lines[i].len, old->lines[i].type,
+			    old->lines[i].params);
+	struct vmap_dm_line *lines;
+	char **params;
+	int r = -1;
+	if (table_lines(x, v, &lines, &params) < 0)
+		goto out;
+	for (size_t i = 0; i < d->n_lines; i++)
+		sbuf_printf(&nt, "%s%llu %llu %s %s", i ? "\n" : "",
+			    (unsigned long long)lines[i].start, (unsigned long long)lines[i].len,
+			    lines[i].type, lines[i].params);
+	struct vmap_migration m = {
+		.volume = xstrdup(vp->name), .uuid = xstrdup(vp->live->uuid),
+		.major = vp->live->major, .minor = vp->live->minor, .sectors = d->size,
+		.old_table = sbuf_take(&ot), .new_table = sbuf_take(&nt), .dm_flags = flags,
+		.read_only = d->vol->read_only, .rate_kib = x->o->migrate_rate,
+	};
+	struct mig_ctx c = {x, v};
+	struct vmap_migrate_opts mo = {.udev_timeout = x->o->udev_timeout,
+				       .run_dir = x->o->run_dir, .wait = !x->o->migrate_no_wait,
+				       .progress = mig_progress, .progress_arg = &c,
+				       .step = mig_step, .step_arg = &c};
+	struct vmap_migrate_result mr;
+	double t0 = now_ms();
+	r = vmap_migrate_start(&m, &mo, &mr, x->errs);
+	mr.volume = vp->name; /* m's copy is freed below */
+	if (mr.suspended_ms > x->res->suspended_ms[v])
+		x->res->suspended_ms[v] = mr.suspended_ms;
+	struct vmap_apply_result *res = x->res;
+	res->migrations = xrealloc(res->migrations, (res->n_migrations + 1) * sizeof(mr));
+	res->migrations[res->n_migrations++] = mr;
+	event(x, VMAP_STEP_MIGRATE, v, r == 0, false, now_ms() - t0);
+	vmap_migration_free(&m);
+out:
+	table_free(d, lines, params);
+	sbuf_free(&ot);
+	sbuf_free(&nt);
+	return r;
+}
+
 static int run_step(struct exec *x, const struct vmap_step *s)
 {
 	const struct vmap_volplan *vp = &x->p->vols[s->vp];
@@ -255,6 +333,8 @@ static int run_step(struct exec *x, const struct vmap_step *s)
 				x->res->suspended_ms[s->vp] = now_ms() - x->susp_at[s->vp];
 		}
 		return r;
+	case VMAP_STEP_MIGRATE:
+		return do_migrate(x, s->vp, s->flags);
 	case VMAP_STEP_REMOVE:
 		t0 = now_ms();
 		r = vmap_dm_remove(vp->name, &x->batch, x->errs);
@@ -492,5 +572,6 @@ void vmap_apply_result_free(struct vmap_apply_result *res)
 {
 	free(res->events);
 	free(res->suspended_ms);
+	free(res->migrations);
 	memset(res, 0, sizeof(*res));
 }

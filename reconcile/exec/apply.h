@@ -12,8 +12,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/error.h"
+#include "exec/migrate.h"
 #include "plan/plan.h"
 
 /* One thing done to a device (for progress and the report). */
@@ -23,6 +25,10 @@ struct vmap_apply_event {
 	bool ok;
 	bool rollback;       /* part of undoing a failed run */
 	double ms;           /* how long the ioctl took */
+	/* migrate, while copying (progress only): bytes in sync of the
+	 * total, and the copy's rate in bytes/s (0 until known) */
+	uint64_t copied, copy_total;
+	double copy_rate;
 };
 
 struct vmap_apply_opts {
@@ -31,6 +37,11 @@ struct vmap_apply_opts {
 	/* test hook (docs/testing.md): stop for good right after the first
 	 * suspend, so a test can kill the run there */
 	bool pause_after_suspend;
+	/* migrations (contract 5.10): the copy rate limit in KiB/s (0: none),
+	 * and whether to wait for the copy (else it is left running for a
+	 * later apply or recover to finish) */
+	unsigned migrate_rate;
+	bool migrate_no_wait;
 	/* called after every step, e.g. for progress on a terminal; may be NULL */
 	void (*progress)(void *arg, const struct vmap_apply_event *ev, size_t done, size_t total);
 	void *progress_arg;
@@ -43,6 +54,8 @@ struct vmap_apply_result {
 	size_t n_vols;
 	bool rolled_back;
 	bool memory_locked;    /* whether mlockall succeeded while suspended */
+	struct vmap_migrate_result *migrations; /* one per migrate step carried out */
+	size_t n_migrations;
 };
 
 /* Execute `plan` (which must have no refused volumes).  Returns 0, or -1
@@ -60,14 +73,29 @@ struct vmap_recover_result {
 	 * volume names belong to the result */
 	struct vmap_apply_event *events;
 	size_t n_events;
+	struct vmap_migrate_result *migrations; /* migrations found under way */
+	size_t n_migrations;
+	char **mig_names;      /* their volumes (the results point here) */
+};
+
+struct vmap_recover_opts {
+	const char *run_dir;
+	double udev_timeout;
+	/* a migration still copying: wait for it and finish it, or leave it
+	 * running (the kernel goes on copying) */
+	bool wait;
+	/* while waiting (may be NULL) */
+	void (*progress)(void *arg, const struct vmap_apply_event *ev, size_t done, size_t total);
+	void *progress_arg;
 };
 
 /* Finish an interrupted run from its journal: resume what it left
  * suspended (clearing the inactive tables it loaded, so each device comes
  * back on the table it had), clear inactive tables it loaded elsewhere,
  * remove devices it created that never got a table; then remove the
- * journal.  The caller holds the lock.  0 when there was nothing to do. */
-int vmap_recover(const char *run_dir, double udev_timeout, struct vmap_recover_result *res,
+ * journal.  Then each migration's journal (migrate.h): finished, rolled
+ * back, or left copying when not asked to wait.  The caller holds the lock.  0 when there was nothing to do. */
+int vmap_recover(const struct vmap_recover_opts *o, struct vmap_recover_result *res,
 		 struct vmap_errlist *errs);
 void vmap_recover_result_free(struct vmap_recover_result *res);
 

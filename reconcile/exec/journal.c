@@ -3,7 +3,9 @@
 #include "exec/journal.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,44 @@ const char *vmap_run_dir(const char *dir)
 static char *journal_path(const char *dir)
 {
 	return xasprintf("%s/journal.json", vmap_run_dir(dir));
+}
+
+/* Write `text` to `path` atomically: a temporary file, fsync'ed, renamed. */
+static int write_atomic(const char *run_dir, const char *path, const char *text,
+			struct vmap_errlist *errs)
+{
+	const char *dir = vmap_run_dir(run_dir);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		vmap_fail(errs, errno, NULL, "cannot create the journal directory '%s'", dir);
+		return -1;
+	}
+	char *tmp = xasprintf("%s.tmp", path);
+	int r = -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		vmap_fail(errs, errno, NULL, "cannot write the journal '%s'", tmp);
+		goto out;
+	}
+	size_t len = strlen(text), off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			vmap_fail(errs, errno, NULL, "cannot write the journal '%s'", tmp);
+			close(fd);
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+		vmap_fail(errs, errno, NULL, "cannot write the journal '%s'", path);
+		goto out;
+	}
+	r = 0;
+out:
+	free(tmp);
+	return r;
 }
 
 int vmap_journal_write(const char *run_dir, const struct vmap_journal *j, struct vmap_errlist *errs)
@@ -152,4 +192,128 @@ void vmap_journal_free(struct vmap_journal *j)
 	}
 	free(j->devs);
 	memset(j, 0, sizeof(*j));
+}
+
+/* ---- migrations ---- */
+
+#define MIG_PREFIX "migration-"
+
+static char *migration_path(const char *run_dir, const char *volume)
+{
+	return xasprintf("%s/" MIG_PREFIX "%s.json", vmap_run_dir(run_dir), volume);
+}
+
+int vmap_migration_write(const char *run_dir, const struct vmap_migration *m,
+			 struct vmap_errlist *errs)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "format", json_object_new_string("vmapctl-migration/1"));
+	json_object_object_add(o, "volume", json_object_new_string(m->volume));
+	json_object_object_add(o, "uuid", json_object_new_string(m->uuid ? m->uuid : ""));
+	json_object_object_add(o, "major", json_object_new_int((int)m->major));
+	json_object_object_add(o, "minor", json_object_new_int((int)m->minor));
+	json_object_object_add(o, "sectors", json_object_new_uint64(m->sectors));
+	json_object_object_add(o, "oldTable", json_object_new_string(m->old_table));
+	json_object_object_add(o, "newTable", json_object_new_string(m->new_table));
+	json_object_object_add(o, "dmFlags", json_object_new_int((int)m->dm_flags));
+	json_object_object_add(o, "readOnly", json_object_new_boolean(m->read_only));
+	json_object_object_add(o, "rateKiB", json_object_new_int64(m->rate_kib));
+	json_object_object_add(o, "phase", json_object_new_string(m->phase));
+	json_object_object_add(o, "pid", json_object_new_int(m->pid));
+	json_object_object_add(o, "started", json_object_new_int64(m->started));
+	char *path = migration_path(run_dir, m->volume);
+	int r = write_atomic(run_dir, path,
+			     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY), errs);
+	free(path);
+	json_object_put(o);
+	return r;
+}
+
+static char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return xstrdup(json_object_get_string(v));
+}
+
+static int64_t jint(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+int vmap_migrations_read(const char *run_dir, struct vmap_migration **out, size_t *n,
+			 struct vmap_errlist *errs)
+{
+	*out = NULL;
+	*n = 0;
+	const char *dir = vmap_run_dir(run_dir);
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : (vmap_fail(errs, errno, NULL, "cannot read '%s'", dir), -1);
+	size_t cap = 0;
+	int r = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (strncmp(e->d_name, MIG_PREFIX, strlen(MIG_PREFIX)) || len < 5 ||
+		    strcmp(e->d_name + len - 5, ".json"))
+			continue;
+		char *path = xasprintf("%s/%s", dir, e->d_name);
+		json_object *o = json_object_from_file(path);
+		struct vmap_migration m = {0};
+		if (o) {
+			m.volume = jstr(o, "volume");
+			m.uuid = jstr(o, "uuid");
+			m.old_table = jstr(o, "oldTable");
+			m.new_table = jstr(o, "newTable");
+			m.phase = jstr(o, "phase");
+			m.major = (unsigned)jint(o, "major");
+			m.minor = (unsigned)jint(o, "minor");
+			m.sectors = (uint64_t)jint(o, "sectors");
+			m.dm_flags = (unsigned)jint(o, "dmFlags");
+			m.rate_kib = (unsigned)jint(o, "rateKiB");
+			m.pid = (int)jint(o, "pid");
+			m.started = jint(o, "started");
+			json_object *v;
+			m.read_only = json_object_object_get_ex(o, "readOnly", &v) &&
+				      json_object_get_boolean(v);
+			json_object_put(o);
+		}
+		if (!m.volume || !m.old_table || !m.new_table || !m.phase || !m.sectors) {
+			vmap_fail(errs, 0, NULL, "the migration journal '%s' is unreadable (check "
+				  "'dmsetup ls' for devices named " "'vmapctl-mig-*' before removing it)",
+				  path);
+			vmap_migration_free(&m);
+			r = -1;
+		} else {
+			VEC_PUSH(*out, *n, cap, m);
+		}
+		free(path);
+	}
+	closedir(d);
+	return r;
+}
+
+int vmap_migration_remove(const char *run_dir, const char *volume, struct vmap_errlist *errs)
+{
+	char *path = migration_path(run_dir, volume);
+	int r = 0;
+	if (unlink(path) < 0 && errno != ENOENT) {
+		vmap_fail(errs, errno, NULL, "cannot remove the migration journal '%s'", path);
+		r = -1;
+	}
+	free(path);
+	return r;
+}
+
+void vmap_migration_free(struct vmap_migration *m)
+{
+	free(m->volume);
+	free(m->uuid);
+	free(m->old_table);
+	free(m->new_table);
+	free(m->phase);
+	memset(m, 0, sizeof(*m));
 }

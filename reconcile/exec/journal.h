@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/error.h"
 
@@ -33,6 +34,36 @@ struct vmap_journal {
 };
 
 #define VMAP_RUN_DIR "/run/vmapctl"
+
+/* A migration under way (contract 5.10): one file per volume,
+ * RUN_DIR/migration-NAME.json, written before the migration's first
+ * change and rewritten at each phase, removed once it ended (the volume
+ * on its new table, or back on its old one, and no temporary device
+ * left).  Tables are linear/striped kernel text (no keys), one line
+ * "START LEN TYPE PARAMS" each, joined by '\n'. */
+struct vmap_migration {
+	char *volume;
+	char *uuid;            /* the volume's dm uuid: recover only touches that device */
+	unsigned major, minor; /* the volume's device (it keeps it) */
+	uint64_t sectors;
+	char *old_table, *new_table;
+	unsigned dm_flags;     /* the volume's suspend flags (VMAP_DM_*) */
+	bool read_only;
+	unsigned rate_kib;     /* copy rate limit, KiB/s */
+	/* prepare (temporary devices being made), mirror (the volume being
+	 * switched onto the mirror), copying, switch-new, switch-old, cleanup */
+	char *phase;
+	int pid;
+	long long started;     /* unix time */
+};
+
+int vmap_migration_write(const char *run_dir, const struct vmap_migration *m,
+			 struct vmap_errlist *errs);
+/* Every migration file of the run directory (none: 0, *n = 0). */
+int vmap_migrations_read(const char *run_dir, struct vmap_migration **out, size_t *n,
+			 struct vmap_errlist *errs);
+int vmap_migration_remove(const char *run_dir, const char *volume, struct vmap_errlist *errs);
+void vmap_migration_free(struct vmap_migration *m);
 
 /* `dir`, or VMAP_RUN_DIR when it is NULL or empty. */
 const char *vmap_run_dir(const char *dir);

@@ -9,6 +9,7 @@
 #include "dm.h"
 #include "exec/apply.h"
 #include "exec/journal.h"
+#include "exec/migrate.h"
 
 __attribute__((format(printf, 2, 3)))
 static void rec_action(struct vmap_recover_result *res, const char *fmt, ...)
@@ -33,21 +34,83 @@ static int rec_event(struct vmap_recover_result *res, enum vmap_step_kind kind, 
 		     int r, double t0)
 {
 	res->events = xrealloc(res->events, (res->n_events + 1) * sizeof(*res->events));
-	res->events[res->n_events++] = (struct vmap_apply_event){kind, xstrdup(name), r == 0, true,
-								 now_ms() - t0};
+	res->events[res->n_events++] = (struct vmap_apply_event){
+		.kind = kind, .volume = xstrdup(name), .ok = r == 0, .rollback = true,
+		.ms = now_ms() - t0};
 	return r;
 }
 
-int vmap_recover(const char *run_dir, double udev_timeout, struct vmap_recover_result *res,
+static void rec_progress(void *arg, const char *volume, uint64_t copied, uint64_t total,
+			 double rate)
+{
+	const struct vmap_recover_opts *o = arg;
+	struct vmap_apply_event ev = {VMAP_STEP_MIGRATE, volume, true, false, 0, copied, total,
+				      rate};
+	if (o->progress)
+		o->progress(o->progress_arg, &ev, 0, 0);
+}
+
+/* Each migration the journal says is under way: to its end, or left
+ * copying (contract 5.10). */
+static int recover_migrations(const struct vmap_recover_opts *o, struct vmap_recover_result *res,
+			      struct vmap_errlist *errs)
+{
+	struct vmap_migration *m;
+	size_t n;
+	int r = vmap_migrations_read(o->run_dir, &m, &n, errs);
+	if (!n)
+		return r;
+	res->had_journal = true;
+	if (!res->journal_pid)
+		res->journal_pid = m[0].pid;
+	res->migrations = xcalloc(n, sizeof(*res->migrations));
+	res->mig_names = xcalloc(n, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		struct vmap_migrate_opts mo = {.udev_timeout = o->udev_timeout, .run_dir = o->run_dir,
+					       .wait = o->wait, .progress = rec_progress,
+					       .progress_arg = (void *)o};
+		struct vmap_migrate_result *mr = &res->migrations[res->n_migrations];
+		res->mig_names[res->n_migrations++] = xstrdup(m[i].volume);
+		if (vmap_migrate_finish(&m[i], &mo, mr, errs) < 0)
+			r = -1;
+		mr->volume = res->mig_names[res->n_migrations - 1];
+		unsigned pct = mr->bytes ? (unsigned)(mr->copied * 100 / mr->bytes) : 0;
+		switch (mr->state) {
+		case VMAP_MIG_DONE:
+			rec_action(res, "finished the migration of '%s': it is on its new table, "
+				   "the temporary devices are removed", mr->volume);
+			break;
+		case VMAP_MIG_ROLLED_BACK:
+			rec_action(res, "ended the migration of '%s' on its old table (%s), the "
+				   "temporary devices are removed", mr->volume,
+				   r < 0 ? "the new backing failed" : "it had not been switched yet");
+			break;
+		case VMAP_MIG_COPYING:
+			rec_action(res, "the migration of '%s' is still copying (%u%%): left running "
+				   "('vmapctl recover --wait' or 'vmapctl apply' finishes it)",
+				   mr->volume, pct);
+			break;
+		case VMAP_MIG_FAILED:
+			break;
+		}
+		vmap_migration_free(&m[i]);
+	}
+	free(m);
+	return r;
+}
+
+int vmap_recover(const struct vmap_recover_opts *o, struct vmap_recover_result *res,
 		 struct vmap_errlist *errs)
 {
+	const char *run_dir = o->run_dir;
+	double udev_timeout = o->udev_timeout;
 	struct vmap_journal j;
 	bool found;
 	memset(res, 0, sizeof(*res));
 	if (vmap_journal_read(run_dir, &j, &found, errs) < 0)
 		return -1;
 	if (!found)
-		return 0;
+		return recover_migrations(o, res, errs);
 	res->had_journal = true;
 	res->journal_pid = j.pid;
 
@@ -105,6 +168,10 @@ int vmap_recover(const char *run_dir, double udev_timeout, struct vmap_recover_r
 	if (r == 0)
 		r = vmap_journal_remove(run_dir, errs);
 	vmap_journal_free(&j);
+	/* after the devices: a migrating volume the run left suspended is
+	 * resumed above, on the table it had */
+	if (recover_migrations(o, res, errs) < 0)
+		r = -1;
 	return r;
 }
 
@@ -116,5 +183,9 @@ void vmap_recover_result_free(struct vmap_recover_result *res)
 	for (size_t i = 0; i < res->n_events; i++)
 		free((char *)res->events[i].volume);
 	free(res->events);
+	for (size_t i = 0; i < res->n_migrations; i++)
+		free(res->mig_names[i]);
+	free(res->mig_names);
+	free(res->migrations);
 	memset(res, 0, sizeof(*res));
 }

@@ -7,5 +7,10 @@
 #define VMAP_DM_SKIP_LOCKFS 0x2u /* suspend without freezing the filesystem */
 #define VMAP_DM_SECURE 0x4u      /* the params carry key material */
 #define VMAP_DM_READONLY 0x8u
+/* create: a private device (a migration's temporary layers): udev runs
+ * none of its disk or other rules for it, so no /dev/disk/by-* link,
+ * blkid probe or mount unit ever sees the volume's data twice (as lvm
+ * marks its hidden layers) */
+#define VMAP_DM_PRIVATE 0x10u
 
 #endif

@@ -181,6 +181,8 @@ void plan_decide_volume(struct planner *pl, size_t vi)
 	vp->was_suspended = live->suspended;
 	if (live->inactive_table)
 		vp->clear_inactive = true;
+	if (plan_migration_under_way(pl, vp))
+		return;
 
 	char *rec = needs_recreate(d, live);
 	if (rec) {

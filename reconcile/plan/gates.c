@@ -91,6 +91,11 @@ void vmap_range_text(struct sbuf *b, const struct vmap_range *r)
  * refused unless allowed, or the data moves first (5.10). */
 static void remap_gate(struct planner *pl, struct vmap_volplan *vp, const struct vmap_volume *vol)
 {
+	/* moving the data wins over showing other data: it loses nothing */
+	if (pl->opts->migrate || vol->on_remap == VMAP_ON_REMAP_MIGRATE) {
+		plan_migrate_or_refuse(pl, vp);
+		return;
+	}
 	if (pl->opts->allow_remap || (vol->allow & VMAP_ALLOW_REMAP))
 		return;
 	struct sbuf m = {0};
@@ -118,7 +123,7 @@ void plan_check_gates(struct planner *pl)
 {
 	for (size_t i = 0; i < pl->p->n_vols; i++) {
 		struct vmap_volplan *vp = &pl->p->vols[i];
-		if (vp->refused || vp->waiting || vp->vol < 0)
+		if (vp->refused || vp->waiting || vp->vol < 0 || vp->migrating)
 			continue;
 		const struct vmap_desired *d = &vp->desired;
 

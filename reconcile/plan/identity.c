@@ -69,10 +69,34 @@ void plan_classify_volume(struct planner *pl, size_t vi, const struct vmap_resol
 	free(nl);
 }
 
+void plan_table_pieces(struct planner *pl, size_t vi, bool desired, struct vmap_pieces *out)
+{
+	const struct vmap_volplan *vp = &pl->p->vols[pl->vp_of[vi]];
+	struct vmap_resolve_env env = {.set = pl->set, .live = pl->live,
+				       .renumbered = pl->renumbered, .desired = pl->desired,
+				       .resolved = pl->resolved};
+	struct keyctx k = {.ctx = {.device = desired ? desired_key : live_key, .live = !desired},
+			   .env = &env};
+	if (desired) {
+		const struct vmap_desired *d = &pl->desired[vi];
+		for (size_t i = 0; i < d->n_lines; i++)
+			vmap_target_identity(d->lines[i].target, &k.ctx, 0, d->lines[i].len, out);
+	} else {
+		const struct vmap_table *t = &vp->live->live;
+		for (size_t i = 0; i < t->n; i++) {
+			k.ctx.status = t->lines[i].status;
+			vmap_target_identity(&t->lines[i].target, &k.ctx, 0, t->lines[i].len, out);
+		}
+	}
+}
+
 void plan_decide_risk(struct vmap_volplan *vp)
 {
 	if (vp->action == VMAP_ACT_NONE || vp->waiting)
 		vp->risk = VMAP_RISK_NONE;
+	else if (vp->action == VMAP_ACT_MIGRATE)
+		/* every sector's data is copied before the switch (5.10) */
+		vp->risk = VMAP_RISK_SAFE;
 	else if (vp->action == VMAP_ACT_REMOVE || vp->shrink ||
 		 vmap_ranges_have(&vp->ranges, VMAP_RANGE_REMAPPED) ||
 		 vmap_ranges_have(&vp->ranges, VMAP_RANGE_SHRUNK))

@@ -79,8 +79,26 @@ static bool stacked_on(const struct planner *pl, size_t a, size_t b, int depth)
 
 static bool switching(const struct vmap_volplan *vp)
 {
-	return !vp->refused && (vp->action == VMAP_ACT_RELOAD || vp->action == VMAP_ACT_REFRESH ||
-				vp->action == VMAP_ACT_RESUME);
+	return !vp->refused && !vp->after_migration &&
+	       (vp->action == VMAP_ACT_RELOAD || vp->action == VMAP_ACT_REFRESH ||
+		vp->action == VMAP_ACT_RESUME);
+}
+
+/* A refresh made for a volume under it that migrates waits for that
+ * migration: the queue limits to follow are those of the new backing. */
+static bool refresh_after_migration(const struct planner *pl, size_t vi, int depth)
+{
+	if (depth > 256)
+		return false;
+	const struct vmap_volume *vol = &pl->set->vols[vi];
+	for (size_t k = 0; k < vol->n_deps; k++) {
+		const struct vmap_volplan *lp = &pl->p->vols[pl->vp_of[vol->deps[k]]];
+		if ((lp->action == VMAP_ACT_MIGRATE && !lp->migrating) ||
+		    (lp->action == VMAP_ACT_REFRESH &&
+		     refresh_after_migration(pl, vol->deps[k], depth + 1)))
+			return true;
+	}
+	return false;
 }
 
 /* A create must wait for the switch when a volume it stacks on changes. */
@@ -102,6 +120,13 @@ void plan_order_steps(struct planner *pl)
 	struct vmap_plan *p = pl->p;
 	size_t cap = 0, n = pl->set->n_vols;
 
+	for (size_t oi = 0; oi < n; oi++) {
+		size_t vi = pl->order[oi];
+		struct vmap_volplan *vp = &p->vols[pl->vp_of[vi]];
+		vp->after_migration = vp->action == VMAP_ACT_REFRESH && !vp->refused &&
+				      refresh_after_migration(pl, vi, 0);
+	}
+
 	/* PRELOAD, lower volumes first: creates that stand on unchanging
 	 * volumes, then every new table into its inactive slot, then the
 	 * recreates (last: a failed load must not have to undo them).  No
@@ -120,7 +145,8 @@ void plan_order_steps(struct planner *pl)
 		const struct vmap_volplan *vp = &p->vols[v];
 		if (vp->refused || vp->waiting)
 			continue;
-		if (vp->action == VMAP_ACT_RELOAD || vp->action == VMAP_ACT_REFRESH)
+		if (vp->action == VMAP_ACT_RELOAD ||
+		    (vp->action == VMAP_ACT_REFRESH && !vp->after_migration))
 			add_step(p, &cap, VMAP_STEP_LOAD, VMAP_PHASE_PRELOAD, v,
 				 vp->desired.secure ? VMAP_DM_SECURE : 0);
 		else if (vp->action == VMAP_ACT_RESUME && vp->clear_inactive)
@@ -222,4 +248,31 @@ void plan_order_steps(struct planner *pl)
 			break;
 	}
 	free(gone);
+
+	/* MIGRATE: each migration copies, then switches its volume by itself
+	 * (exec/migrate.c), lower volumes first; then the refreshes of the
+	 * volumes stacked on them, as a switch of their own. */
+	for (size_t oi = 0; oi < n; oi++) {
+		size_t v = pl->vp_of[pl->order[oi]];
+		const struct vmap_volplan *vp = &p->vols[v];
+		if (!vp->refused && vp->action == VMAP_ACT_MIGRATE && !vp->migrating)
+			add_step(p, &cap, VMAP_STEP_MIGRATE, VMAP_PHASE_MIGRATE, v, vp->suspend_flags);
+	}
+	for (size_t oi = 0; oi < n; oi++) {
+		size_t v = pl->vp_of[pl->order[oi]];
+		if (p->vols[v].after_migration)
+			add_step(p, &cap, VMAP_STEP_LOAD, VMAP_PHASE_MIGRATE, v, 0);
+	}
+	for (size_t oi = n; oi-- > 0;) {
+		size_t v = pl->vp_of[pl->order[oi]];
+		if (p->vols[v].after_migration && !p->vols[v].was_suspended)
+			add_step(p, &cap, VMAP_STEP_SUSPEND, VMAP_PHASE_MIGRATE, v,
+				 p->vols[v].suspend_flags);
+	}
+	for (size_t oi = 0; oi < n; oi++) {
+		size_t v = pl->vp_of[pl->order[oi]];
+		if (p->vols[v].after_migration)
+			add_step(p, &cap, VMAP_STEP_RESUME, VMAP_PHASE_MIGRATE, v,
+				 p->vols[v].suspend_flags);
+	}
 }

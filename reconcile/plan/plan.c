@@ -19,6 +19,7 @@ const char *vmap_action_name(enum vmap_action a)
 	case VMAP_ACT_REMOVE: return "remove";
 	case VMAP_ACT_REFRESH: return "refresh";
 	case VMAP_ACT_RESUME: return "resume";
+	case VMAP_ACT_MIGRATE: return "migrate";
 	}
 	return "?";
 }
@@ -42,6 +43,7 @@ const char *vmap_step_name(enum vmap_step_kind k)
 	case VMAP_STEP_SUSPEND: return "suspend";
 	case VMAP_STEP_RESUME: return "resume";
 	case VMAP_STEP_REMOVE: return "remove";
+	case VMAP_STEP_MIGRATE: return "migrate";
 	}
 	return "?";
 }
@@ -108,6 +110,11 @@ out:
 	free(pl.desired); /* shallow: the contents belong to p->vols */
 	free(pl.vp_of);
 	return pl.r;
+}
+
+char *vmap_migrate_temp_name(const char *volume, const char *role)
+{
+	return xasprintf(VMAP_MIGRATE_PREFIX "%s-%s", volume, role);
 }
 
 void vmap_plan_free(struct vmap_plan *p)

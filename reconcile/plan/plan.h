@@ -27,6 +27,7 @@ enum vmap_action {
 	VMAP_ACT_REMOVE,
 	VMAP_ACT_REFRESH,  /* same table again: the kernel recomputes queue limits */
 	VMAP_ACT_RESUME,   /* found suspended: resume it */
+	VMAP_ACT_MIGRATE,  /* copy the data to the new backing online, then reload (5.10) */
 };
 
 const char *vmap_action_name(enum vmap_action a);
@@ -63,6 +64,14 @@ struct vmap_volplan {
 	 * table does to the data it shows (contract 5.9) */
 	struct vmap_ranges ranges;
 	enum vmap_risk risk;
+	/* migrate: what the copy moves (the whole volume: the mirror copies
+	 * every sector, the remapped ones are what it is for) */
+	uint64_t migrate_bytes, remapped_bytes;
+	/* migrate: a migration of this volume is already under way (its live
+	 * table is the temporary mirror): recover or apply finishes it */
+	bool migrating;
+	/* a refresh that waits for the migration of a volume under it */
+	bool after_migration;
 	unsigned suspend_flags;         /* VMAP_DM_NOFLUSH | VMAP_DM_SKIP_LOCKFS */
 	const char *suspend_policy;     /* "noflush" / "flush", and why below */
 	struct vmap_loc loc;
@@ -75,12 +84,14 @@ enum vmap_step_kind {
 	VMAP_STEP_SUSPEND,
 	VMAP_STEP_RESUME,
 	VMAP_STEP_REMOVE,
+	VMAP_STEP_MIGRATE, /* copy online, then switch to the new table (exec/migrate.c) */
 };
 
 enum vmap_phase {
 	VMAP_PHASE_PRELOAD, /* nothing suspended yet: creates and loads */
 	VMAP_PHASE_SWITCH,  /* suspend top-down, resume bottom-up */
 	VMAP_PHASE_POST,    /* creates on switched volumes, removes */
+	VMAP_PHASE_MIGRATE, /* migrations, one volume at a time, after everything else */
 };
 
 struct vmap_step {
@@ -127,6 +138,18 @@ int vmap_plan_make(const struct vmap_specset *set, const struct vmap_live *live,
 		   struct vmap_errlist *errs);
 
 void vmap_plan_free(struct vmap_plan *plan);
+
+/* The temporary devices of a migration of volume `volume` (contract
+ * 5.10): "vmapctl-mig-VOLUME-" + role, role one of "old", "new", "meta",
+ * "r" (allocated).  Their uuids are "VMAPMIG-" + the volume's device
+ * number + "-" + role: not "VMAP-", so no spec, --prune or status takes
+ * them for volumes. */
+char *vmap_migrate_temp_name(const char *volume, const char *role);
+#define VMAP_MIGRATE_PREFIX "vmapctl-mig-"
+#define VMAP_MIGRATE_UUID_PREFIX "VMAPMIG-"
+/* The longest volume name that can be migrated: its temporary names must
+ * fit the kernel's 127 characters. */
+#define VMAP_MIGRATE_NAME_MAX (127 - 12 - 5)
 
 const char *vmap_step_name(enum vmap_step_kind k);
 

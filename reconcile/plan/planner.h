@@ -5,6 +5,7 @@
  *   decide.c   what happens to each volume, lowest first; refreshes; removals
  *   identity.c what a new table does to the data a volume shows
  *   gates.c    what is refused: remap, recreate, shrink, unknown types
+ *   migrate.c  which remaps can move their data instead (contract 5.10)
  *   order.c    the stack order, and the steps in their phases
  *
  * Not an interface for the rest of vmapctl: use plan.h. */
@@ -56,6 +57,15 @@ void plan_decide_suspend(struct vmap_volplan *vp);
  * volume (vp->ranges), and the risk of a volume's pending change */
 void plan_classify_volume(struct planner *pl, size_t vi, const struct vmap_resolve_env *env);
 void plan_decide_risk(struct vmap_volplan *vp);
+/* The pieces of set volume vi's live table (desired: its new table),
+ * back to back from sector 0, with the same place keys the classifier
+ * uses on each side. */
+void plan_table_pieces(struct planner *pl, size_t vi, bool desired, struct vmap_pieces *out);
+/* migrate.c: a remapped volume whose data can move (contract 5.10)
+ * becomes `migrate`, else it is refused saying why; a volume whose
+ * migration is under way is recognised by its live table. */
+void plan_migrate_or_refuse(struct planner *pl, struct vmap_volplan *vp);
+bool plan_migration_under_way(struct planner *pl, struct vmap_volplan *vp);
 /* gates.c */
 void plan_check_gates(struct planner *pl);
 /* order.c: lower volumes before the volumes stacked on them (-1 on a

@@ -15,6 +15,7 @@ static struct vmap_plan_opts plan_opts(const struct vmapctl_opts *o)
 				       .allow_shrink = o->allow_shrink,
 				       .allow_remap = o->allow_remap,
 				       .prune = o->prune,
+				       .migrate = o->migrate,
 				       .skip_predict = o->hook_skip_predict};
 }
 
@@ -40,8 +41,13 @@ static int run(const struct vmapctl_opts *o, struct vmap_plan_opts *po, bool app
 		goto out;
 	/* An interrupted run is finished before anything is planned, so the
 	 * plan starts from a clean state (activate only ever creates). */
-	if (apply && !po->create_only &&
-	    vmap_recover(o->run_dir, o->udev_timeout, &r->recovered, errs) < 0)
+	/* a migration still copying is waited for (the plan starts from
+	 * its end), unless --no-wait: then it is left running and planned
+	 * as under way */
+	struct vmap_recover_opts ro = {.run_dir = o->run_dir, .udev_timeout = o->udev_timeout,
+				       .wait = !o->no_wait, .progress = o->progress,
+				       .progress_arg = o->progress_arg};
+	if (apply && !po->create_only && vmap_recover(&ro, &r->recovered, errs) < 0)
 		goto out;
 	if (run_live(o, po->destroy ? NULL : &r->set, false, &r->live, errs) < 0)
 		goto out;
@@ -56,7 +62,9 @@ static int run(const struct vmapctl_opts *o, struct vmap_plan_opts *po, bool app
 				     .run_dir = o->run_dir,
 				     .pause_after_suspend = o->hook_pause_after_suspend,
 				     .progress = o->progress,
-				     .progress_arg = o->progress_arg};
+				     .progress_arg = o->progress_arg,
+				     .migrate_rate = o->migrate_rate,
+				     .migrate_no_wait = o->no_wait};
 	rc = vmap_apply(&r->plan, &ao, &r->result, errs);
 	r->applied = true;
 	r->ok = rc == 0;
@@ -112,8 +120,11 @@ int vmapctl_recover(const struct vmapctl_opts *o, struct vmap_recover_result *re
 	struct vmap_lock lock = {.fd = -1};
 	int r = -1;
 	memset(res, 0, sizeof(*res));
+	struct vmap_recover_opts ro = {.run_dir = o->run_dir, .udev_timeout = o->udev_timeout,
+				       .wait = o->wait, .progress = o->progress,
+				       .progress_arg = o->progress_arg};
 	if (run_lock(o, &lock, errs) == 0 && vmap_dm_available(errs) == 0)
-		r = vmap_recover(o->run_dir, o->udev_timeout, res, errs);
+		r = vmap_recover(&ro, res, errs);
 	vmap_lock_release(&lock);
 	return r;
 }

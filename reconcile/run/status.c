@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "dm.h"
+#include "exec/migrate.h"
 #include "live/snapshot.h"
 #include "run/common.h"
 #include "run/lastapply.h"
@@ -38,8 +40,44 @@ static const struct vmap_volplan *volplan(const struct vmapctl_run *r, const cha
 	return NULL;
 }
 
+/* The migration of volume `name` under way, from its mirror's status. */
+static void migration(const struct vmapctl_opts *o, const struct vmap_live *live,
+		      struct vmapctl_volstatus *v)
+{
+	char *rname = vmap_migrate_temp_name(v->name, "r");
+	const struct vmap_dmdev *r = vmap_live_find_dev(live, rname);
+	if (!r || !r->uuid || strncmp(r->uuid, VMAP_MIGRATE_UUID_PREFIX,
+				      strlen(VMAP_MIGRATE_UUID_PREFIX)) || r->live.n != 1) {
+		free(rname);
+		return;
+	}
+	const char *text = r->live.lines[0].status;
+	char **st = NULL;
+	size_t n = 0;
+	struct vmap_errlist ignore = {0};
+	/* capture reads raid status lines; a snapshot without one says less */
+	if (!text && !o->live_state && vmap_dm_status(rname, &st, &n, &ignore) == 0 && n == 1)
+		text = st[0];
+	struct vmap_mirror_status ms;
+	v->migration = "copying";
+	if (vmap_mirror_status_read(text, &ms)) {
+		memcpy(v->mig_health, ms.health, 3);
+		v->mig_copied = ms.in_sync * 512;
+		v->mig_total = ms.total * 512;
+		if (ms.health[0] != 'A' || ms.health[1] == 'D')
+			v->migration = "failed";
+		else if (!strcmp(ms.health, "AA") && ms.idle && ms.in_sync == ms.total)
+			v->migration = "copied";
+	}
+	for (size_t i = 0; i < n; i++)
+		free(st[i]);
+	free(st);
+	vmap_errlist_clear(&ignore);
+	free(rname);
+}
+
 static void add_row(struct vmapctl_status *st, const char *name, const struct vmap_dmdev *d,
-		    size_t *cap)
+		    size_t *cap, const struct vmapctl_opts *o)
 {
 	const struct vmapctl_run *r = &st->run;
 	struct vmapctl_volstatus v = {.name = name, .dev = d, .vp = volplan(r, name)};
@@ -51,8 +89,10 @@ static void add_row(struct vmapctl_status *st, const char *name, const struct vm
 		  : v.vp		    ? vmap_action_name(v.vp->action)
 					    : "none";
 	v.sectors = d ? live_size(d) : 0;
-	if (d)
+	if (d) {
 		vmap_stale_limits(&r->live, d, &v.stale);
+		migration(o, &r->live, &v);
+	}
 	st->drifted += v.in_spec && v.vp && v.vp->action != VMAP_ACT_NONE;
 	st->stale += v.stale.n > 0;
 	VEC_PUSH(st->vols, st->n_vols, *cap, v);
@@ -100,12 +140,12 @@ int vmapctl_status(const struct vmapctl_opts *o, struct vmapctl_status *st,
 	for (size_t i = 0; i < r->live.n_devs; i++) {
 		const struct vmap_dmdev *d = &r->live.devs[i];
 		if (vmap_dmdev_managed(d) && wanted(o, d->name))
-			add_row(st, d->name, d, &cap);
+			add_row(st, d->name, d, &cap, o);
 	}
 	for (size_t i = 0; i < r->set.n_vols; i++) {
 		const char *name = r->set.vols[i].name;
 		if (!vmap_live_find_dev(&r->live, name) && wanted(o, name))
-			add_row(st, name, NULL, &cap);
+			add_row(st, name, NULL, &cap, o);
 	}
 	size_t before = errs->n;
 	for (size_t i = 0; i < o->n_names; i++)

@@ -90,6 +90,8 @@ EOF
 apiVersion: vmapctl/v1
 volumes:
   - name: j-4k
+    # the offset moves: a remap (contract 5.9), meant here
+    allow: [remap]
     targets:
       - {type: linear, size: 8192, device: $disk4k, offset: 8}
 EOF

@@ -534,6 +534,156 @@ static void destroy_removes_upper_volumes_first_and_refuses_unmanaged(void **sta
 	assert_true(has_error(VMAP_E_POLICY, "'top' is stacked on it"));
 }
 
+/* ---- live migration (contract 5.10) ---- */
+
+static void a_remap_migrates_with_migrate_or_on_remap_and_is_safe(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_disk(fx->live, "/dev/sdb", 8, 16, 1 << 20, 512);
+	live_dm(fx->live, "a", "VMAP-a", 0, "0 65536 linear 8:0 2048", "8:0");
+	const char *text = "  - name: a\n"
+			   "    targets:\n"
+			   "      - {type: linear, size: 65536, device: /dev/sdb, offset: 2048}\n";
+	spec(text);
+	/* without it: refused, and the message says --migrate would move it */
+	assert_int_equal(plan_with(NO_OPTS), -1);
+	assert_true(has_error(VMAP_E_POLICY, "use --migrate"));
+	assert_int_equal(plan_with((struct vmap_plan_opts){.migrate = true}), 0);
+	assert_int_equal(vp("a")->action, VMAP_ACT_MIGRATE);
+	assert_int_equal(vp("a")->risk, VMAP_RISK_SAFE);
+	assert_true(vp("a")->migrate_bytes == 65536ull * 512);
+	assert_true(vp("a")->remapped_bytes == 65536ull * 512);
+	assert_steps("migrate:a");
+	assert_int_equal(fx->plan.steps[0].phase, VMAP_PHASE_MIGRATE);
+	/* migrate wins over allow-remap: it loses nothing */
+	assert_int_equal(plan_with((struct vmap_plan_opts){.migrate = true, .allow_remap = true}), 0);
+	assert_int_equal(vp("a")->action, VMAP_ACT_MIGRATE);
+	/* the same from the spec */
+	spec("  - name: a\n"
+	     "    onRemap: migrate\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 65536, device: /dev/sdb, offset: 2048}\n");
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_int_equal(vp("a")->action, VMAP_ACT_MIGRATE);
+}
+
+static void a_striped_volume_migrates_and_only_its_remapped_bytes_count_as_such(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_disk(fx->live, "/dev/sdb", 8, 16, 1 << 20, 512);
+	live_disk(fx->live, "/dev/sdc", 8, 32, 1 << 20, 512);
+	live_disk(fx->live, "/dev/sdd", 8, 48, 1 << 20, 512);
+	/* two lines: the first stays where it is, the second moves from a
+	 * stripe over sda/sdb to one over sdc/sdd */
+	live_dm(fx->live, "s", "VMAP-s", 0,
+		"0 8192 linear 8:0 100000;8192 16384 striped 2 128 8:0 2048 8:16 2048", "8:0 8:16");
+	spec("  - name: s\n"
+	     "    table: |\n"
+	     "      0 8192 linear /dev/sda 100000\n"
+	     "      8192 16384 striped 2 128 /dev/sdc 2048 /dev/sdd 2048\n");
+	assert_int_equal(plan_with((struct vmap_plan_opts){.migrate = true}), 0);
+	assert_int_equal(vp("s")->action, VMAP_ACT_MIGRATE);
+	assert_true(vp("s")->migrate_bytes == 24576ull * 512);
+	assert_true(vp("s")->remapped_bytes == 16384ull * 512);
+}
+
+static void an_overlapping_move_on_the_same_device_is_refused_naming_both(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_dm(fx->live, "a", "VMAP-a", 0, "0 65536 linear 8:0 2048", "8:0");
+	/* 4096 sectors further on the same disk: sectors 4096..67583 are both
+	 * old and new places, at other positions of the volume */
+	spec("  - name: a\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 65536, device: /dev/sda, offset: 6144}\n");
+	assert_int_equal(plan_with((struct vmap_plan_opts){.migrate = true}), -1);
+	assert_true(vp("a")->refused);
+	assert_true(has_error(VMAP_E_POLICY, "cannot be migrated: its new table puts sectors "
+					     "0..61439 on 'linear 8:0' sectors 6144..67583, which "
+					     "its old table uses for sectors 4096..65535 ('linear 8:0')"));
+	assert_int_equal(fx->plan.n_steps, 0);
+	/* right after the old range on the same disk: no overlap, it moves */
+	spec("  - name: a\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 65536, device: /dev/sda, offset: 67584}\n");
+	assert_int_equal(plan_with((struct vmap_plan_opts){.migrate = true}), 0);
+	assert_int_equal(vp("a")->action, VMAP_ACT_MIGRATE);
+}
+
+static void targets_other_than_linear_and_striped_and_resizes_are_not_migrated(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_disk(fx->live, "/dev/sdb", 8, 16, 1 << 20, 512);
+	live_dm(fx->live, "a", "VMAP-a", 0, "0 65536 linear 8:0 2048", "8:0");
+	live_dm(fx->live, "c", "VMAP-c", 1,
+		"0 65536 crypt aes-xts-plain64 "
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 0 8:0 200000 0",
+		"8:0");
+	/* the new table of a shows no data: nothing to copy to */
+	spec("  - name: a\n"
+	     "    targets: [{type: zero, size: 65536}]\n");
+	assert_int_equal(plan_with((struct vmap_plan_opts){.migrate = true}), -1);
+	assert_true(has_error(VMAP_E_POLICY, "cannot be migrated: only linear and striped tables "
+					     "can be, and line 1 of its new table is 'zero'"));
+	/* a crypt volume moving its device */
+	spec("  - name: c\n"
+	     "    targets:\n"
+	     "      - {type: crypt, size: 65536, cipher: aes-xts-plain64, device: /dev/sdb,\n"
+	     "         key: {hex: 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f}}\n");
+	assert_int_equal(plan_with((struct vmap_plan_opts){.migrate = true}), -1);
+	assert_true(has_error(VMAP_E_POLICY, "line 1 of its current table is 'crypt'"));
+	/* moved and grown */
+	spec("  - name: a\n"
+	     "    targets: [{type: linear, size: 70000, device: /dev/sdb, offset: 2048}]\n");
+	assert_int_equal(plan_with((struct vmap_plan_opts){.migrate = true}), -1);
+	assert_true(has_error(VMAP_E_POLICY, "cannot be migrated and resized in one run"));
+}
+
+static void a_migration_under_way_is_not_planned_again(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sdb", 8, 16, 1 << 20, 512);
+	/* a on its mirror (a run with --no-wait, or a killed one) */
+	live_dm(fx->live, "a", "VMAP-a", 0, "0 65536 linear 254:9 0", "254:9");
+	live_dm(fx->live, "vmapctl-mig-a-r", "VMAPMIG-254:0-r", 9,
+		"0 65536 raid raid1 3 0 rebuild 1 2 254:8 254:6 254:8 254:7", "254:6 254:7 254:8");
+	spec("  - name: a\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 65536, device: /dev/sdb, offset: 2048}\n");
+	assert_int_equal(plan_with((struct vmap_plan_opts){.migrate = true}), 0);
+	assert_int_equal(vp("a")->action, VMAP_ACT_MIGRATE);
+	assert_true(vp("a")->migrating);
+	assert_int_equal(fx->plan.n_steps, 0);
+	/* the temporary devices are not volumes to prune */
+	assert_int_equal(plan_with((struct vmap_plan_opts){.migrate = true, .prune = true}), 0);
+	assert_int_equal(fx->plan.n_steps, 0);
+}
+
+static void the_volumes_above_a_migrating_volume_are_refreshed_after_the_copy(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_disk(fx->live, "/dev/sdb", 8, 16, 1 << 20, 512);
+	live_stack(4096, 2048, 1024);
+	spec("  - name: low\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 4096, device: /dev/sdb, offset: 2048}\n"
+	     "  - name: mid\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 2048, device: {volume: low}}\n"
+	     "  - name: top\n"
+	     "    targets:\n"
+	     "      - {type: linear, size: 1024, device: {volume: mid}, offset: 8}\n");
+	assert_int_equal(plan_with((struct vmap_plan_opts){.migrate = true}), 0);
+	assert_int_equal(vp("low")->action, VMAP_ACT_MIGRATE);
+	assert_int_equal(vp("mid")->action, VMAP_ACT_REFRESH);
+	assert_steps("migrate:low load:mid load:top suspend:top suspend:mid resume:mid resume:top");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -557,6 +707,12 @@ int main(void)
 		T(a_remap_is_refused_naming_the_ranges_unless_allowed),
 		T(an_unknown_target_type_is_refused_before_anything),
 		T(destroy_removes_upper_volumes_first_and_refuses_unmanaged),
+		T(a_remap_migrates_with_migrate_or_on_remap_and_is_safe),
+		T(a_striped_volume_migrates_and_only_its_remapped_bytes_count_as_such),
+		T(an_overlapping_move_on_the_same_device_is_refused_naming_both),
+		T(targets_other_than_linear_and_striped_and_resizes_are_not_migrated),
+		T(a_migration_under_way_is_not_planned_again),
+		T(the_volumes_above_a_migrating_volume_are_refreshed_after_the_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
