@@ -273,7 +273,7 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 const struct vmap_target_type vmap_tt_verity = {
 	.name = "verity",
 	.module = "dm-verity",
-	.flags = VMAP_TT_IMMUTABLE | VMAP_TT_DM_INIT,
+	.flags = VMAP_TT_IMMUTABLE | VMAP_TT_DM_INIT | VMAP_TT_READONLY,
 	.args = {"verity", fields, NFIELDS(fields),
 		 "read-only device verified against a hash tree (dm-verity; the volume must be readOnly)"},
 	.parse = parse,
