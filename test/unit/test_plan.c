@@ -349,6 +349,40 @@ static void a_suspended_managed_volume_is_resumed(void **state)
 	assert_steps("resume:z");
 }
 
+/* The issue's hang: mid found suspended (by hand), top grows.  A flush
+ * suspend of top would wait for I/O that mid holds: mid is resumed first,
+ * before anything is loaded or suspended. */
+static void a_volume_found_suspended_in_a_stack_is_resumed_before_anything_above_it_is_suspended(
+	void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_stack(4096, 2048, 512);
+	fx->live->devs[1].suspended = true;
+	spec(stack_yaml);
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_int_equal(vp("mid")->action, VMAP_ACT_RESUME);
+	assert_int_equal(vp("top")->action, VMAP_ACT_RELOAD);
+	assert_steps("resume:mid load:top suspend:top resume:top");
+}
+
+/* Suspended volumes that change too: resumed first, lowest first, each on
+ * the table it has (an inactive table someone else loaded is cleared, or
+ * the resume would swap it in), then switched like any other. */
+static void suspended_volumes_that_change_are_resumed_lowest_first_then_switched(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_stack(2048, 1024, 512);
+	fx->live->devs[1].suspended = true;
+	fx->live->devs[1].inactive_table = true;
+	fx->live->devs[2].suspended = true;
+	spec(stack_yaml);
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_steps("clear:mid resume:mid resume:top load:low load:mid load:top "
+		     "suspend:top suspend:mid suspend:low resume:low resume:mid resume:top");
+}
+
 static void a_misaligned_offset_on_a_4k_disk_is_refused_before_anything(void **state)
 {
 	(void)state;
@@ -547,6 +581,8 @@ int main(void)
 		T(a_name_taken_by_an_unmanaged_device_is_refused),
 		T(prune_removes_only_managed_volumes_and_only_when_asked),
 		T(a_suspended_managed_volume_is_resumed),
+		T(a_volume_found_suspended_in_a_stack_is_resumed_before_anything_above_it_is_suspended),
+		T(suspended_volumes_that_change_are_resumed_lowest_first_then_switched),
 		T(a_misaligned_offset_on_a_4k_disk_is_refused_before_anything),
 		T(a_length_not_a_multiple_of_the_block_size_is_refused),
 		T(changing_a_lower_volumes_device_refreshes_the_volumes_above),
