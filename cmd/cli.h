@@ -23,6 +23,7 @@ enum vmap_opt {
 	OPT_DRY_RUN,
 	OPT_LOCK_TIMEOUT,
 	OPT_UDEV_TIMEOUT,
+	OPT_SUSPEND_TIMEOUT,
 	OPT_VERBOSE,
 	OPT_QUIET,
 	OPT_COLOR,
@@ -45,7 +46,7 @@ struct vmap_cli {
 	const char **files;
 	size_t n_files;
 	bool json, detailed_exitcode, allow_recreate, allow_shrink, allow_remap, prune, dry_run;
-	double lock_timeout, udev_timeout;
+	double lock_timeout, udev_timeout, suspend_timeout;
 	int verbose;
 	bool quiet;
 	enum vmap_color color;

@@ -4,6 +4,7 @@
 #include "base/util.h"
 #include "dm.h"
 #include "exec/apply.h"
+#include "exec/signals.h"
 #include "live/udev_ready.h"
 #include "run/common.h"
 #include "vmapctl.h"
@@ -40,8 +41,15 @@ static int run(const struct vmapctl_opts *o, struct vmap_plan_opts *po, bool app
 	/* An interrupted run is finished before anything is planned, so the
 	 * plan starts from a clean state (activate only ever creates). */
 	if (apply && !po->create_only &&
-	    vmap_recover(o->run_dir, o->udev_timeout, &r->recovered, errs) < 0)
+	    vmap_recover(o->run_dir, o->udev_timeout, o->hook_pause_recover, &r->recovered, errs) < 0)
 		goto out;
+	/* a signal while recover finished an interrupted run: stop there */
+	if (apply && vmap_signal_caught()) {
+		vmap_fail(errs, 0, NULL, "interrupted by %s: nothing was planned%s",
+			  vmap_signal_name(vmap_signal_caught()),
+			  r->recovered.had_journal ? " (the interrupted run was recovered first)" : "");
+		goto out;
+	}
 	if (run_live(o, po->destroy ? NULL : &r->set, false, &r->live, errs) < 0)
 		goto out;
 	r->captured = true;
@@ -52,8 +60,9 @@ static int run(const struct vmapctl_opts *o, struct vmap_plan_opts *po, bool app
 	if (o->planned)
 		o->planned(o->planned_arg, r);
 	struct vmap_apply_opts ao = {.udev_timeout = o->udev_timeout,
+				     .suspend_timeout = o->suspend_timeout,
 				     .run_dir = o->run_dir,
-				     .pause_after_suspend = o->hook_pause_after_suspend,
+				     .pause_after = o->hook_pause_after,
 				     .progress = o->progress,
 				     .progress_arg = o->progress_arg};
 	rc = vmap_apply(&r->plan, &ao, &r->result, errs);
@@ -108,7 +117,7 @@ int vmapctl_recover(const struct vmapctl_opts *o, struct vmap_recover_result *re
 	int r = -1;
 	memset(res, 0, sizeof(*res));
 	if (run_lock(o, &lock, errs) == 0 && vmap_dm_available(errs) == 0)
-		r = vmap_recover(o->run_dir, o->udev_timeout, res, errs);
+		r = vmap_recover(o->run_dir, o->udev_timeout, o->hook_pause_recover, res, errs);
 	vmap_lock_release(&lock);
 	return r;
 }
