@@ -566,14 +566,16 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 	char *dev = tident_device(ctx, o, "device");
 	char *meta = vmap_obj_has(o, "metaDevice") ? tident_device(ctx, o, "metaDevice") : NULL;
 	struct sbuf id = {0}, tune = {0};
-	static const char *const ids[] = {"offset", "tagSize", "blockSize", "internalHash"};
 	static const char *const tunes[] = {"mode", "journalSectors", "interleaveSectors",
 					    "bufferSectors", "journalWatermark", "commitTime",
 					    "sectorsPerBit", "bitmapFlushInterval", "journalCrypt",
 					    "journalMac", "recalculate", "resetRecalculate",
 					    "allowDiscards", "fixPadding", "fixHmac", "legacyRecalculate"};
-	for (size_t i = 0; i < NFIELDS(ids); i++)
-		tident_tune_field(&id, o, ids[i]);
+	/* with their defaults: a spec that leaves one out says the same as
+	 * the kernel's text that names it */
+	sbuf_printf(&id, "offset=%llu;tagSize=%llu;blockSize=%llu;internalHash=%s;",
+		    ULL(vmap_obj_u64(o, "offset", 0)), ULL(vmap_obj_u64(o, "tagSize", 0)),
+		    ULL(vmap_obj_u64(o, "blockSize", 512)), vmap_obj_str(o, "internalHash", ""));
 	for (size_t i = 0; i < NFIELDS(tunes); i++)
 		tident_tune_field(&tune, o, tunes[i]);
 	/* the internal hash's key, by digest */
