@@ -28,7 +28,12 @@ void vmap_signals_catch(struct vmap_signals *s)
 	sigset_t set;
 	sigemptyset(&set);
 	for (size_t i = 0; i < 5; i++) {
-		sigaction(caught_sigs[i], &sa, &s->old[i]);
+		/* a signal the parent set to be ignored stays ignored (nohup:
+		 * a hangup must not roll the run back) */
+		sigaction(caught_sigs[i], NULL, &s->old[i]);
+		if (caught_sigs[i] != SIGALRM && s->old[i].sa_handler == SIG_IGN)
+			continue;
+		sigaction(caught_sigs[i], &sa, NULL);
 		sigaddset(&set, caught_sigs[i]);
 	}
 	sigprocmask(SIG_UNBLOCK, &set, &s->oldmask);

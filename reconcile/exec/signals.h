@@ -24,7 +24,9 @@ struct vmap_signals {
 };
 
 /* Catch SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGALRM (and unblock them)
- * until vmap_signals_restore.  Nests: each call saves what it replaced. */
+ * until vmap_signals_restore; one the process inherited as ignored stays
+ * ignored (nohup, or SIGINT in a shell's background job).  Nests: each
+ * call saves what it replaced. */
 void vmap_signals_catch(struct vmap_signals *s);
 void vmap_signals_restore(struct vmap_signals *s);
 

@@ -55,7 +55,10 @@ run_paused() {
 	local hook=$1 i
 	shift
 	rm -f /run/vmapctl/paused
-	VMAPCTL_TEST_HOOK=$hook "$VMAPCTL_BIN" "$@" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	# a shell's background job inherits SIGINT and SIGQUIT ignored, and
+	# vmapctl leaves ignored signals ignored: env gives them back
+	VMAPCTL_TEST_HOOK=$hook env --default-signal=INT,QUIT "$VMAPCTL_BIN" "$@" \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
 	pid=$!
 	for i in $(seq 400); do
 		[ -e /run/vmapctl/paused ] && return 0
@@ -117,6 +120,24 @@ tables() { dmsetup table sig-low; dmsetup table sig-top; }
 	# nothing was half done: a plain apply makes the change
 	vmapctl apply -q
 	[ "$(blockdev --getsz /dev/mapper/sig-top)" = 24576 ]
+}
+
+@test "a signal the run inherited as ignored stays ignored (nohup): SIGHUP does not stop it, SIGTERM does" {
+	stack_spec 32768 16384
+	vmapctl apply -q
+	stack_spec 49152 24576
+	rm -f /run/vmapctl/paused
+	VMAPCTL_TEST_HOOK=pause-after-load nohup "$VMAPCTL_BIN" apply >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for i in $(seq 400); do [ -e /run/vmapctl/paused ] && break; sleep 0.05; done
+	[ -e /run/vmapctl/paused ] || fail "never paused: $(cat "$BATS_TEST_TMPDIR/out")"
+	kill -HUP "$pid"
+	sleep 0.5
+	kill -0 "$pid" || fail "SIGHUP stopped a run started with nohup: $(cat "$BATS_TEST_TMPDIR/out")"
+	signal_run TERM
+	[ "$rc" -eq 1 ] || fail "exit $rc: $out"
+	[[ $out == *"interrupted by SIGTERM before any table was switched: rolled back"* ]] || fail "$out"
+	nothing_left sig-low sig-top
 }
 
 @test "a volume found suspended is resumed first, and a signal after the suspend above it rolls that suspend back" {
@@ -252,7 +273,7 @@ EOF
 	[ "$(blockdev --getsz /dev/mapper/sig-top)" = 16384 ]
 	# no bound, and SIGINT while the kernel waits: interrupted, rolled back
 	rm -f /run/vmapctl/paused
-	"$VMAPCTL_BIN" apply --suspend-timeout 0 >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	env --default-signal=INT "$VMAPCTL_BIN" apply --suspend-timeout 0 >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	pid=$!
 	# the table is loaded just before the suspend starts to wait
 	local i
