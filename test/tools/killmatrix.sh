@@ -18,7 +18,9 @@
 # the multipath volume has another path selector.  Each round applies the
 # state the volumes are not in and kills the run: the first --pause-kills rounds exactly between suspend and
 # resume (VMAPCTL_TEST_HOOK=pause-after-suspend), the rest after a delay
-# stepped from 0 to 80% of the time a whole apply takes.  After each kill,
+# stepped from 0 to 80% of the time a whole apply takes; until N kills hit
+# a running apply (a run that ended first does not count, and shortens
+# the steps).  After each kill,
 # `vmapctl recover`, then:
 #   - no device suspended (dmsetup info), no inactive table, no udev cookie
 #     (dmsetup udevcookies), no journal left;
@@ -201,7 +203,11 @@ live_state() {
 	if [ "$a" -eq ${#vols[@]} ]; then echo 0; elif [ "$b" -eq ${#vols[@]} ]; then echo 1; else echo -1; fi
 }
 
-for ((round = 1; round <= kills; round++)); do
+# Rounds go on until --kills kills have hit a running apply (at most twice
+# as many rounds): a run that ended before its kill does not count, and
+# makes the delays that follow shorter (runs vary in the emulator).
+stepped=$((kills - pause_kills)) k=0
+for ((round = 1; landed < kills && round <= 2 * kills; round++)); do
 	# the other state than the live one, so every round has work to do
 	# (a killed run usually leaves the old state: alternating blindly
 	# would ask for what is there already)
@@ -220,13 +226,20 @@ for ((round = 1; round <= kills; round++)); do
 		[ -e /run/vmapctl/paused ] || how="$how (the run never paused)"
 	else
 		# stepped delays, 0 to 80% of a whole apply's time
-		delay_ms=$(( full_ms * 8 * (round - pause_kills - 1) / (10 * (kills - pause_kills > 1 ? kills - pause_kills - 1 : 1)) ))
+		delay_ms=$(( full_ms * 8 * k / (10 * (stepped > 1 ? stepped - 1 : 1)) ))
 		how="kill after ${delay_ms} ms"
 		"$VMAPCTL_BIN" apply -q --allow-shrink >"$work/apply.out" 2>&1 &
 		apid=$!
 		sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
 	fi
-	if kill -9 "$apid" 2>/dev/null; then landed=$((landed + 1)); else how="$how (the run had ended)"; fi
+	if kill -9 "$apid" 2>/dev/null; then
+		landed=$((landed + 1))
+		[ "$round" -le "$pause_kills" ] || k=$((k + 1))
+	else
+		how="$how (the run had ended)"
+		# a whole apply is shorter than measured: scale the steps down
+		[ "$round" -le "$pause_kills" ] || full_ms=$((delay_ms * 9 / 10))
+	fi
 	wait "$apid" 2>/dev/null || true
 	rout=$(timeout -k 5 60 "$VMAPCTL_BIN" recover 2>&1) || rout="recover exited $?: $rout"
 	p=$(check)
@@ -258,5 +271,5 @@ if ! v=$("$BW" verify /dev/mapper/km-top "$work/bw.log"); then
 	final="blockwriter verify failed: $v"
 fi
 echo "# blockwriter: $(tail -n 1 <<<"$v")"
-echo "# killmatrix: $round rounds ($landed kills of a running apply), $broken broken; final: $final"
+echo "# killmatrix: $((round - 1)) rounds ($landed kills of a running apply), $broken broken; final: $final"
 [ "$broken" -eq 0 ] && [ "$final" = ok ]
