@@ -23,6 +23,7 @@ enum vmap_opt {
 	OPT_DRY_RUN,
 	OPT_LOCK_TIMEOUT,
 	OPT_UDEV_TIMEOUT,
+	OPT_SUSPEND_TIMEOUT,
 	OPT_VERBOSE,
 	OPT_QUIET,
 	OPT_COLOR,
@@ -52,7 +53,7 @@ struct vmap_cli {
 	bool json, detailed_exitcode, allow_recreate, allow_shrink, allow_remap, prune, dry_run;
 	bool migrate, no_wait, wait;
 	unsigned migrate_rate;   /* KiB/s, 0 = no limit */
-	double lock_timeout, udev_timeout;
+	double lock_timeout, udev_timeout, suspend_timeout;
 	int verbose;
 	bool quiet;
 	enum vmap_color color;

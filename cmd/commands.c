@@ -18,6 +18,7 @@ const struct vmap_option_info vmap_options[OPT__COUNT] = {
 	[OPT_DRY_RUN] = {"dry-run", 0, NULL, "plan only, change nothing", NULL},
 	[OPT_LOCK_TIMEOUT] = {"lock-timeout", 0, "SEC", "wait at most SEC for another run to finish (default 60)", NULL},
 	[OPT_UDEV_TIMEOUT] = {"udev-timeout", 0, "SEC", "wait at most SEC for udev to process new devices (default 30)", NULL},
+	[OPT_SUSPEND_TIMEOUT] = {"suspend-timeout", 0, "SEC", "give up a suspend (and roll back) when in-flight I/O has not completed after SEC (default 30)", NULL},
 	[OPT_VERBOSE] = {"verbose", 'v', NULL, "say more (repeatable)", NULL},
 	[OPT_QUIET] = {"quiet", 'q', NULL, "print only errors", NULL},
 	[OPT_COLOR] = {"color", 0, "WHEN", "colour the output: auto, always, never", color_values},
@@ -43,7 +44,8 @@ const struct vmap_command vmap_commands[] = {
 	{"apply", cmd_apply, 0, 0,
 	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_ALLOW_RECREATE) | O(OPT_ALLOW_SHRINK) | O(OPT_ALLOW_REMAP) |
 		 O(OPT_MIGRATE) | O(OPT_MIGRATE_RATE) | O(OPT_NO_WAIT) |
-		 O(OPT_PRUNE) | O(OPT_DRY_RUN) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT) | O(OPT_ROOT),
+		 O(OPT_PRUNE) | O(OPT_DRY_RUN) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT) |
+		 O(OPT_SUSPEND_TIMEOUT) | O(OPT_ROOT),
 	 "", "plan, then make the kernel match the spec set"},
 	{"status", cmd_status, 0, -1,
 	 O(OPT_FILE) | O(OPT_DETAILED_EXITCODE) | O(OPT_LIVE_STATE) | O(OPT_LIVE_STATE_OUT) |

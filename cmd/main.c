@@ -72,7 +72,7 @@ static const struct vmap_command *find_command(const char *name)
 
 int main(int argc, char **argv)
 {
-	struct vmap_cli cli = {.lock_timeout = 60, .udev_timeout = 30,
+	struct vmap_cli cli = {.lock_timeout = 60, .udev_timeout = 30, .suspend_timeout = 30,
 			       .migrate_rate = VMAP_MIGRATE_RATE_DEFAULT};
 	struct option longopts[OPT__COUNT + 1];
 	struct sbuf shortopts = {0};
@@ -137,6 +137,12 @@ int main(int argc, char **argv)
 			case OPT_UDEV_TIMEOUT:
 				if (parse_seconds(optarg, &cli.udev_timeout) < 0) {
 					rc = usage_error("--udev-timeout needs seconds, not '%s'", optarg);
+					goto out;
+				}
+				break;
+			case OPT_SUSPEND_TIMEOUT:
+				if (parse_seconds(optarg, &cli.suspend_timeout) < 0) {
+					rc = usage_error("--suspend-timeout needs seconds, not '%s'", optarg);
 					goto out;
 				}
 				break;

@@ -15,6 +15,7 @@ void cli_opts(const struct vmap_cli *cli, struct vmapctl_opts *o)
 	o->n_names = (size_t)cli->n_args;
 	o->lock_timeout = cli->lock_timeout;
 	o->udev_timeout = cli->udev_timeout;
+	o->suspend_timeout = cli->suspend_timeout;
 	o->allow_recreate = cli->allow_recreate;
 	o->allow_shrink = cli->allow_shrink;
 	o->allow_remap = cli->allow_remap;
@@ -29,5 +30,12 @@ void cli_opts(const struct vmap_cli *cli, struct vmapctl_opts *o)
 	o->run_dir = cli->env_run_dir;
 	o->lock_file = cli->env_lock_file;
 	o->hook_skip_predict = !strcmp(hook, "skip-predict");
-	o->hook_pause_after_suspend = !strcmp(hook, "pause-after-suspend");
+	/* pause-after-STEP: STEP is a step's name as plans show it */
+	static const enum vmap_step_kind steps[] = {VMAP_STEP_CREATE, VMAP_STEP_LOAD,
+						     VMAP_STEP_CLEAR, VMAP_STEP_SUSPEND,
+						     VMAP_STEP_RESUME, VMAP_STEP_REMOVE};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (!strncmp(hook, "pause-after-", 12) && !strcmp(hook + 12, vmap_step_name(steps[i])))
+			o->hook_pause_after = 1u << steps[i];
+	o->hook_pause_recover = !strcmp(hook, "pause-in-recover");
 }

@@ -21,7 +21,7 @@ _vmapctl_opts()
 	case $1 in
 	validate) opts="-f --file --json -v --verbose -q --quiet --color --root -h --help" ;;
 	plan) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --allow-remap --migrate --prune -v --verbose -q --quiet --color --live-state --root -h --help" ;;
-	apply) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --allow-remap --migrate --migrate-rate --no-wait --prune --dry-run --lock-timeout --udev-timeout -v --verbose -q --quiet --color --root -h --help" ;;
+	apply) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --allow-remap --migrate --migrate-rate --no-wait --prune --dry-run --lock-timeout --udev-timeout --suspend-timeout -v --verbose -q --quiet --color --root -h --help" ;;
 	status) opts="-f --file --json --detailed-exitcode -v --verbose -q --quiet --color --live-state --live-state-out --root --format -h --help" ;;
 	destroy) opts="--json --detailed-exitcode --lock-timeout --udev-timeout -v --verbose -q --quiet --color -h --help" ;;
 	activate) opts="-f --file --json --lock-timeout --udev-timeout -v --verbose -q --quiet --color --device --root -h --help" ;;
@@ -90,7 +90,7 @@ _vmapctl()
 		w=${words[i]}
 		case $w in
 		-f | --file | --color | --format | --live-state | --live-state-out | --device | \
-			--lock-timeout | --udev-timeout | --migrate-rate | --root)
+			--lock-timeout | --udev-timeout | --migrate-rate | --suspend-timeout | --root)
 			# the value is the next word, or the one after a split-off "="
 			[[ ${words[i + 1]} == = ]] && ((i++))
 			((i++))
@@ -128,7 +128,7 @@ _vmapctl()
 		compopt -o filenames 2>/dev/null || :
 		reply=($(compgen -f -- "${cur:-/dev/}"))
 		;;
-	--lock-timeout | --udev-timeout | --migrate-rate) reply=() ;;
+	--lock-timeout | --udev-timeout | --migrate-rate | --suspend-timeout) reply=() ;;
 	*)
 		if [[ $cur == -* ]]; then
 			reply=($(compgen -W "$(_vmapctl_opts "$cmd")" -- "$cur"))

@@ -34,7 +34,7 @@ function __vmapctl_command
             continue
         end
         switch $w
-            case -f --file --color --format --live-state --live-state-out --device --lock-timeout --udev-timeout --migrate-rate --root
+            case -f --file --color --format --live-state --live-state-out --device --lock-timeout --udev-timeout --migrate-rate --suspend-timeout --root
                 set skip 1
             case '-*'
             case '*'
@@ -117,6 +117,7 @@ complete -c vmapctl -n '__vmapctl_using plan apply' -l prune -d 'remove managed 
 complete -c vmapctl -n '__vmapctl_using apply' -l dry-run -d 'plan only, change nothing'
 complete -c vmapctl -n '__vmapctl_using apply destroy activate recover adopt' -l lock-timeout -x -d 'wait at most SEC for another run'
 complete -c vmapctl -n '__vmapctl_using apply destroy activate recover adopt' -l udev-timeout -x -d 'wait at most SEC for udev'
+complete -c vmapctl -n '__vmapctl_using apply' -l suspend-timeout -x -d 'give up a suspend after SEC'
 complete -c vmapctl -n '__vmapctl_using plan status export' -l live-state -r -F -d 'read live state from a snapshot'
 complete -c vmapctl -n '__vmapctl_using status' -l live-state-out -r -F -d 'also write a live-state snapshot'
 complete -c vmapctl -n '__vmapctl_using activate' -l device -r -F -d 'the block device that appeared'

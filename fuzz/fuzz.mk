@@ -80,7 +80,7 @@ fuzz:
 corpus-seeds: all
 	@scripts/deps vm
 	@rm -rf test/corpus/seeds && mkdir -p test/corpus/seeds
-	@VMAPCTL_BIN=$(CURDIR)/$(BIN) test/vm/run -- bash -c 'test/corpus/make-tables --seeds /tmp/corpus /tmp/seeds >&2 && \
+	@VMAPCTL_BIN=$(CURDIR)/$(BIN) test/vm/run -- bash -c 'test/corpus/make-tables --seeds /tmp/seeds /tmp/corpus >&2 && \
 		tar -C /tmp/seeds -cf - . | base64 -w0 | sed "s/^/SEEDS:/"; echo' | \
 		sed -n 's/^SEEDS://p' | base64 -d | tar -C test/corpus/seeds -xf -
 	@ls test/corpus/seeds | wc -l | sed 's/$$/ seeds in test\/corpus\/seeds/'

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sem.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -582,6 +583,14 @@ static int udev_join(struct dm_task *dmt, struct vmap_udev_batch *b, const char 
 	if (vflags & VMAP_DM_PRIVATE)
 		flags |= DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG | DM_UDEV_DISABLE_DISK_RULES_FLAG |
 			 DM_UDEV_DISABLE_OTHER_RULES_FLAG;
+	/* the cookie made first and handed to the caller (the journal), then
+	 * joined: dm_task_set_cookie takes an existing cookie as it is */
+	if (sync && !b->cookie) {
+		if (!dm_udev_create_cookie(&b->cookie))
+			return task_fail(errs, dmt, NULL, name, "cannot set up udev synchronisation");
+		if (b->cookie && b->created)
+			b->created(b->created_arg, b->cookie);
+	}
 	if (!dm_task_set_cookie(dmt, &b->cookie, flags))
 		return task_fail(errs, dmt, NULL, name, "cannot set up udev synchronisation");
 	/* counted with or without sync: "something joined, so wait" must
@@ -676,6 +685,39 @@ int vmap_dm_udev_wait(struct vmap_udev_batch *b, double timeout_s, const char *w
 		 "queues I/O; raise --udev-timeout or check 'udevadm monitor')",
 		 what ? what : "the devices", timeout_s, pending ? pending : 1, tasks);
 	return -1;
+}
+
+int vmap_dm_udev_reclaim(uint32_t cookie, double timeout_s, bool *released,
+			 struct vmap_errlist *errs)
+{
+	*released = false;
+	if (!cookie)
+		return 0;
+	/* libdm's cookie is the semaphore's IPC key */
+	int semid = semget((key_t)cookie, 1, 0);
+	if (semid < 0)
+		return 0;
+	int val = semctl(semid, 0, GETVAL);
+	if (val < 0)
+		return 0;
+	*released = true;
+	/* the value is 1 plus the events udev still owes */
+	struct vmap_udev_batch b = {.cookie = cookie, .tasks = val > 1 ? (unsigned)val - 1 : 0};
+	char *what = xasprintf("the devices of cookie 0x%x", (unsigned)cookie);
+	struct vmap_errlist e = {0};
+	int r = vmap_dm_udev_wait(&b, timeout_s, what, &e);
+	free(what);
+	/* a timeout released it all the same: the devices are there, only
+	 * udev is late, which is not recover's failure */
+	if (r < 0 && vmap_errlist_worst(&e) == VMAP_E_TIMEOUT && semget((key_t)cookie, 1, 0) < 0)
+		r = 0;
+	if (r < 0) {
+		vmap_errlist_move(errs, &e);
+		vmap_fail(errs, 0, NULL, "cannot release udev cookie 0x%x (release it with "
+			  "'dmsetup udevcomplete 0x%x')", (unsigned)cookie, (unsigned)cookie);
+	}
+	vmap_errlist_clear(&e);
+	return r;
 }
 
 /* ---- changing state ---- */

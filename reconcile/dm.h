@@ -61,6 +61,12 @@ struct vmap_udev_batch {
 	uint32_t cookie;
 	unsigned tasks;  /* tasks that joined (with or without udev sync) */
 	bool disabled;   /* no udev sync (udev not running, or DM_DISABLE_UDEV) */
+	/* Called once the batch's cookie exists and before any task joins
+	 * it, so a run can journal it: a run killed before its wait leaves
+	 * the cookie's semaphore, which vmap_dm_udev_reclaim releases.  May
+	 * be NULL (the batch is zeroed again after a wait: set it anew). */
+	void (*created)(void *arg, uint32_t cookie);
+	void *created_arg;
 };
 
 
@@ -97,6 +103,14 @@ int vmap_dm_remove(const char *name, struct vmap_udev_batch *udev, struct vmap_e
  * empty again afterwards, whatever the result. */
 int vmap_dm_udev_wait(struct vmap_udev_batch *udev, double timeout_s, const char *what,
 		      struct vmap_errlist *errs);
+
+/* A cookie an interrupted run left (from its journal): wait for udev to
+ * finish its events as vmap_dm_udev_wait does, at most `timeout_s`, then
+ * release the semaphore.  0 when it is gone (or was never made); -1 with
+ * an error when it could not be released.  *released says whether there
+ * was one. */
+int vmap_dm_udev_reclaim(uint32_t cookie, double timeout_s, bool *released,
+			 struct vmap_errlist *errs);
 
 /* True when libdm synchronises with udev here (udev running, SysV
  * semaphores, DM_DISABLE_UDEV unset). */

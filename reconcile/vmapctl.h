@@ -41,6 +41,7 @@ struct vmapctl_opts {
 	const char *const *names;
 	size_t n_names;
 	double lock_timeout, udev_timeout;         /* seconds */
+	double suspend_timeout;                    /* seconds each suspend may take (0: no bound) */
 	bool allow_recreate, allow_shrink, allow_remap, prune;
 	/* live migration (contract 5.10): --migrate; the copy's rate limit
 	 * in KiB/s (--migrate-rate; 0 none); apply --no-wait (start the copy
@@ -54,8 +55,10 @@ struct vmapctl_opts {
 	enum vmap_export_format format;
 	const char *run_dir;        /* $VMAPCTL_RUN_DIR (journal); NULL: /run/vmapctl */
 	const char *lock_file;      /* $VMAPCTL_LOCK_FILE; NULL: /run/lock/vmapctl.lock */
-	/* $VMAPCTL_TEST_HOOK, for the suite (docs/testing.md) */
-	bool hook_skip_predict, hook_pause_after_suspend;
+	/* $VMAPCTL_TEST_HOOK, for the suite (docs/testing.md): skip-predict;
+	 * pause-after-STEP (1u << VMAP_STEP_x); pause-in-recover */
+	bool hook_skip_predict, hook_pause_recover;
+	unsigned hook_pause_after;
 	/* apply: called once the run is planned and before any step is
 	 * carried out (to show the plan first); may be NULL */
 	void (*planned)(void *arg, const struct vmapctl_run *run);

@@ -12,6 +12,7 @@
 #include "dm.h"
 #include "exec/journal.h"
 #include "exec/lock.h"
+#include "exec/signals.h"
 #include "plan/resolve.h"
 #include "base/util.h"
 
@@ -37,8 +38,11 @@ struct exec {
 	size_t n_created;
 	struct vmap_udev_batch batch;
 	char *batch_what;          /* the devices in the batch, for a timeout message */
-	bool switching;            /* signals held, memory locked */
-	sigset_t oldmask;
+	bool switching;            /* memory locked */
+	bool went_live;            /* a device of the switch resumed on its new table */
+	unsigned paused;           /* test hook: step kinds paused after already */
+	struct vmap_journal j;     /* names and uuids belong to the plan */
+	bool journaled;            /* the journal is on disk */
 	size_t done, total;
 };
 
@@ -71,6 +75,26 @@ static void batch_note(struct exec *x, const char *name)
 	x->batch_what = w;
 }
 
+/* A cookie is journaled as soon as it exists: a run killed before its
+ * wait leaves the semaphore, and recover releases it. */
+static void journal_cookie(void *arg, uint32_t cookie)
+{
+	struct exec *x = arg;
+	x->j.cookies = xrealloc(x->j.cookies, (x->j.n_cookies + 1) * sizeof(*x->j.cookies));
+	x->j.cookies[x->j.n_cookies++] = cookie;
+	struct vmap_errlist e = {0};
+	if (vmap_journal_write(x->o->run_dir, &x->j, &e) == 0)
+		x->journaled = true;
+	/* not fatal: the cookie is waited for below all the same */
+	vmap_errlist_clear(&e);
+}
+
+static void batch_journal(struct exec *x)
+{
+	x->batch.created = journal_cookie;
+	x->batch.created_arg = x;
+}
+
 static int batch_wait(struct exec *x)
 {
 	int r = 0;
@@ -78,6 +102,7 @@ static int batch_wait(struct exec *x)
 		r = vmap_dm_udev_wait(&x->batch, x->o->udev_timeout,
 				      x->batch_what ? x->batch_what : "", x->errs);
 	memset(&x->batch, 0, sizeof(x->batch));
+	batch_journal(x);
 	free(x->batch_what);
 	x->batch_what = NULL;
 	return r;
@@ -90,16 +115,9 @@ static void switch_begin(struct exec *x)
 	if (x->switching)
 		return;
 	x->switching = true;
-	/* A signal would kill us with devices suspended, and a page fault
-	 * could need I/O to one of them: hold the signals, lock the memory
-	 * (as lvm does; lock.c skips it under AddressSanitizer). */
-	sigset_t hold;
-	sigemptyset(&hold);
-	sigaddset(&hold, SIGINT);
-	sigaddset(&hold, SIGTERM);
-	sigaddset(&hold, SIGHUP);
-	sigaddset(&hold, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &hold, &x->oldmask);
+	/* A page fault could need I/O to a suspended device: lock the memory
+	 * (as lvm does; lock.c skips it under AddressSanitizer).  Signals
+	 * are caught for the whole run (signals.h), not held here. */
 	int e = 0;
 	x->res->memory_locked = vmap_memlock_all(&e) == VMAP_MEMLOCK_LOCKED;
 }
@@ -111,25 +129,61 @@ static void switch_end(struct exec *x)
 	x->switching = false;
 	if (x->res->memory_locked)
 		vmap_memunlock_all();
-	sigprocmask(SIG_SETMASK, &x->oldmask, NULL);
 }
 
-/* A documented test hook (VMAPCTL_TEST_HOOK=pause-after-suspend): the
- * run stops right after its first suspend (and says so in the run dir),
- * so a test can kill it there and check that recover finishes the job. */
-static void test_hook_after_suspend(const struct vmap_apply_opts *o)
+/* A documented test hook (VMAPCTL_TEST_HOOK=pause-after-STEP): the run
+ * stops right after its first step of that kind (and says so in the run
+ * dir, with its pid) until a signal arrives, so a test can signal it, or
+ * kill it, exactly there. */
+void vmap_test_pause(const char *run_dir)
 {
-	if (!o->pause_after_suspend)
-		return;
-	char *path = xasprintf("%s/paused", vmap_run_dir(o->run_dir));
+	char *path = xasprintf("%s/paused", vmap_run_dir(run_dir));
 	FILE *f = fopen(path, "w");
 	if (f) {
 		fprintf(f, "%d\n", (int)getpid());
 		fclose(f);
 	}
 	free(path);
-	for (;;)
+	while (!vmap_signal_caught())
 		pause();
+}
+
+static void test_hook_after(struct exec *x, enum vmap_step_kind kind)
+{
+	unsigned bit = 1u << kind;
+	if (!(x->o->pause_after & bit) || (x->paused & bit))
+		return;
+	x->paused |= bit;
+	vmap_test_pause(x->o->run_dir);
+}
+
+/* SUSPEND, at most o->suspend_timeout seconds: a flush suspend waits for
+ * the device's in-flight I/O, which never completes while a device under
+ * it is suspended or a path has failed.  The kernel's wait is
+ * interruptible (-EINTR, the suspend undone), so the deadline's timer or a
+ * caught signal ends it. */
+static int suspend_bounded(struct exec *x, const char *name, unsigned flags)
+{
+	struct vmap_errlist e = {0};
+	int sig0 = vmap_signal_caught();
+	vmap_deadline_start(x->o->suspend_timeout);
+	int r = vmap_dm_suspend(name, flags, &e);
+	bool late = vmap_deadline_stop();
+	int sig = vmap_signal_caught();
+	if (r == 0 || (!late && sig == sig0)) {
+		vmap_errlist_move(x->errs, &e);
+		return r;
+	}
+	vmap_errlist_clear(&e);
+	if (sig != sig0)
+		vmap_fail(x->errs, 0, name, "interrupted by %s while suspending it",
+			  vmap_signal_name(sig));
+	else
+		vmap_err(x->errs, VMAP_E_TIMEOUT, 0, NULL, name,
+			 "suspending it did not finish within %g s: I/O sent to it could not complete "
+			 "(is a device under it suspended, or a path down?); nothing was switched "
+			 "(raise --suspend-timeout, or find what holds the I/O)", x->o->suspend_timeout);
+	return -1;
 }
 
 /* ---- the steps ---- */
@@ -302,23 +356,34 @@ static int run_step(struct exec *x, const struct vmap_step *s)
 	int r;
 	switch (s->kind) {
 	case VMAP_STEP_CREATE:
-		return do_create(x, s->vp, s->flags);
+		r = do_create(x, s->vp, s->flags);
+		if (r == 0)
+			test_hook_after(x, s->kind);
+		return r;
 	case VMAP_STEP_LOAD:
-		return do_load(x, s->vp, s->flags);
+		r = do_load(x, s->vp, s->flags);
+		if (r == 0)
+			test_hook_after(x, s->kind);
+		return r;
 	case VMAP_STEP_CLEAR:
 		t0 = now_ms();
 		r = vmap_dm_clear(vp->name, x->errs);
 		event(x, s->kind, s->vp, r == 0, false, now_ms() - t0);
+		if (r == 0)
+			test_hook_after(x, s->kind);
 		return r;
 	case VMAP_STEP_SUSPEND:
 		switch_begin(x);
 		t0 = now_ms();
-		r = vmap_dm_suspend(vp->name, s->flags, x->errs);
+		r = suspend_bounded(x, vp->name, s->flags);
 		x->susp_at[s->vp] = now_ms();
 		event(x, s->kind, s->vp, r == 0, false, x->susp_at[s->vp] - t0);
 		if (r == 0) {
 			x->st[s->vp] |= ST_SUSPENDED;
-			test_hook_after_suspend(x->o);
+			/* a volume found suspended was resumed in the preload
+			 * phase: this suspend is the one to undo */
+			x->st[s->vp] &= ~ST_RESUMED;
+			test_hook_after(x, s->kind);
 		}
 		return r;
 	case VMAP_STEP_RESUME:
@@ -331,6 +396,9 @@ static int run_step(struct exec *x, const struct vmap_step *s)
 			x->st[s->vp] &= ~ST_LOADED; /* the new table is live now */
 			if (x->susp_at[s->vp] > 0)
 				x->res->suspended_ms[s->vp] = now_ms() - x->susp_at[s->vp];
+			if (s->phase == VMAP_PHASE_SWITCH)
+				x->went_live = true;
+			test_hook_after(x, s->kind);
 		}
 		return r;
 	case VMAP_STEP_MIGRATE:
@@ -342,6 +410,7 @@ static int run_step(struct exec *x, const struct vmap_step *s)
 		if (r == 0) {
 			batch_note(x, vp->name);
 			x->st[s->vp] |= ST_REMOVED;
+			test_hook_after(x, s->kind);
 		}
 		return r;
 	}
@@ -442,8 +511,12 @@ static void rollback(struct exec *x, size_t failed_step)
 
 /* ---- the run ---- */
 
-static int journal_for(const struct vmap_plan *p, const char *run_dir, struct vmap_errlist *errs)
+/* The journal: what the run will load, suspend and create (names and
+ * uuids point into the plan).  Written when it names a device; a udev
+ * cookie writes it too (journal_cookie). */
+static int journal_for(struct exec *x, struct vmap_errlist *errs)
 {
+	const struct vmap_plan *p = x->p;
 	struct vmap_journal j = {.pid = (int)getpid(), .started = (long long)time(NULL)};
 	j.devs = xcalloc(p->n_vols ? p->n_vols : 1, sizeof(*j.devs));
 	for (size_t i = 0; i < p->n_steps; i++) {
@@ -469,9 +542,58 @@ static int journal_for(const struct vmap_plan *p, const char *run_dir, struct vm
 		if (s->kind == VMAP_STEP_SUSPEND)
 			j.devs[k].dm_flags = s->flags;
 	}
-	int r = j.n_devs ? vmap_journal_write(run_dir, &j, errs) : 0;
-	free(j.devs); /* names and uuids belong to the plan */
-	return r;
+	x->j = j;
+	if (!j.n_devs)
+		return 0;
+	if (vmap_journal_write(x->o->run_dir, &x->j, errs) < 0)
+		return -1;
+	x->journaled = true;
+	return 0;
+}
+
+/* Whether a table this run loaded, or a device it suspended, is not
+ * resumed yet. */
+static bool switch_under_way(const struct exec *x)
+{
+	for (size_t v = 0; v < x->p->n_vols; v++)
+		if ((x->st[v] & (ST_SUSPENDED | ST_LOADED)) && !(x->st[v] & ST_RESUMED))
+			return true;
+	return false;
+}
+
+/* A caught signal before step `i` (the contract's section 6; apply.h):
+ * in the migrate phase (last) nothing is rolled back: a migration is
+ * journaled on its own and goes on copying in the kernel;
+ * 0 to go on, -1 when the run stops here (rolled back, or after a
+ * finished switch). */
+static int interrupted(struct exec *x, size_t i, enum vmap_phase phase)
+{
+	int sig = vmap_signal_caught();
+	if (!sig)
+		return 0;
+	const struct vmap_plan *p = x->p;
+	if (phase == VMAP_PHASE_SWITCH && x->went_live)
+		return 0; /* finish the switch: every table new */
+	if (phase == VMAP_PHASE_MIGRATE && switch_under_way(x))
+		return 0; /* the refreshes after the migrations: finish them */
+	x->res->interrupted = sig;
+	if (phase != VMAP_PHASE_POST && phase != VMAP_PHASE_MIGRATE) {
+		vmap_fail(x->errs, 0, NULL, "interrupted by %s before any table was switched: "
+			  "rolled back", vmap_signal_name(sig));
+		rollback(x, i);
+		return -1;
+	}
+	/* creates on switched volumes and removals: nothing is suspended,
+	 * and a removal cannot be undone, so the run stops (once udev is
+	 * done with what it did) */
+	batch_wait(x);
+	vmap_fail(x->errs, 0, NULL, "interrupted by %s: %s%zu of %zu steps were not carried out "
+		  "(run the command again%s)", vmap_signal_name(sig),
+		  x->went_live ? "the switch is finished (every table is new), " : "",
+		  p->n_steps - i, p->n_steps,
+		  phase == VMAP_PHASE_MIGRATE ? "; a migration left copying goes on in the kernel, "
+		  "'vmapctl recover --wait' finishes it" : "");
+	return -1;
 }
 
 int vmap_apply(const struct vmap_plan *p, const struct vmap_apply_opts *o,
@@ -502,9 +624,20 @@ int vmap_apply(const struct vmap_plan *p, const struct vmap_apply_opts *o,
 
 	if (!p->n_steps)
 		goto out;
-	if (journal_for(p, o->run_dir, errs) < 0) {
+	struct vmap_signals sigs = {0};
+	vmap_signals_catch(&sigs);
+	batch_journal(&x);
+	if (vmap_signal_caught()) {
+		/* caught before this run touched anything (while it planned) */
+		res->interrupted = vmap_signal_caught();
+		vmap_fail(errs, 0, NULL, "interrupted by %s: nothing was changed",
+			  vmap_signal_name(res->interrupted));
 		r = -1;
-		goto out;
+		goto out_signals;
+	}
+	if (journal_for(&x, errs) < 0) {
+		r = -1;
+		goto out_signals;
 	}
 	enum vmap_phase phase = VMAP_PHASE_PRELOAD;
 	for (size_t i = 0; i < p->n_steps; i++) {
@@ -524,6 +657,10 @@ int vmap_apply(const struct vmap_plan *p, const struct vmap_apply_opts *o,
 			}
 			phase = s->phase;
 		}
+		if (interrupted(&x, i, phase) < 0) {
+			r = -1;
+			goto out_journal;
+		}
 		/* a recreate reuses the name: let udev finish with the old
 		 * device before the new one appears */
 		if (s->kind == VMAP_STEP_CREATE && p->vols[s->vp].action == VMAP_ACT_RECREATE &&
@@ -534,6 +671,7 @@ int vmap_apply(const struct vmap_plan *p, const struct vmap_apply_opts *o,
 		}
 		if (run_step(&x, s) < 0) {
 			r = -1;
+			res->interrupted = vmap_signal_caught();
 			rollback(&x, i);
 			goto out_journal;
 		}
@@ -552,11 +690,16 @@ out_journal:
 		bool stuck = false;
 		for (size_t v = 0; v < p->n_vols; v++)
 			stuck |= (x.st[v] & ST_SUSPENDED) && !(x.st[v] & ST_RESUMED);
-		if (!stuck)
+		if (!stuck && x.journaled)
 			vmap_journal_remove(o->run_dir, errs);
 	}
+out_signals:
+	switch_end(&x);
+	vmap_signals_restore(&sigs);
 out:
 	switch_end(&x);
+	free(x.j.devs);
+	free(x.j.cookies);
 	free(x.st);
 	free(x.susp_at);
 	free(x.created_order);

@@ -1,12 +1,23 @@
 /* apply.h: carry out a plan, and finish what an interrupted run left.
  *
  * The order is the plan's (plan.h).  Around it: a journal before the first
- * change (journal.h), memory locked and SIGINT/SIGTERM/SIGHUP held while
- * any device is suspended (a page fault or a signal must not strand a
- * suspended device), one udev cookie per phase with a bounded wait, and on
- * any failure a rollback: clear the inactive tables this run loaded, resume
- * everything it suspended (on the old table where the new one could not be
- * taken), remove what it created (contract section 6). */
+ * change (journal.h), with each udev cookie the run makes; memory locked
+ * while any device is suspended (a page fault must not wait for a
+ * suspended device); one udev cookie per phase with a bounded wait; a
+ * bounded wait on every suspend (signals.h); and on any failure a
+ * rollback: clear the inactive tables this run loaded, resume everything
+ * it suspended (on the old table where the new one could not be taken),
+ * remove what it created (contract section 6).
+ *
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT are caught for the whole run and
+ * act at the next step (or at once in a suspend, which they interrupt):
+ * before the switch has resumed a device on its new table (creates,
+ * loads, suspends) the run rolls back; once it has, the switch is
+ * finished (every table switched: all new) and the run stops there,
+ * before the creates and removals that follow, or succeeds when nothing
+ * follows; a run of creates and removals only (destroy, activate...) rolls
+ * back its creates, or stops before its next removal.  A run that stops
+ * fails naming the signal, and no device is ever left suspended. */
 #ifndef VMAP_APPLY_H
 #define VMAP_APPLY_H
 
@@ -33,10 +44,14 @@ struct vmap_apply_event {
 
 struct vmap_apply_opts {
 	double udev_timeout; /* seconds, for each udev wait */
+	/* seconds a suspend may wait for in-flight I/O before the run gives
+	 * up and rolls back (0: no bound) */
+	double suspend_timeout;
 	const char *run_dir; /* for the journal (NULL: /run/vmapctl) */
-	/* test hook (docs/testing.md): stop for good right after the first
-	 * suspend, so a test can kill the run there */
-	bool pause_after_suspend;
+	/* test hook (docs/testing.md): 1u << VMAP_STEP_x stops the run right
+	 * after its first step of that kind until a signal arrives, so a
+	 * test can signal or kill it exactly there */
+	unsigned pause_after;
 	/* migrations (contract 5.10): the copy rate limit in KiB/s (0: none),
 	 * and whether to wait for the copy (else it is left running for a
 	 * later apply or recover to finish) */
@@ -56,6 +71,7 @@ struct vmap_apply_result {
 	bool memory_locked;    /* whether mlockall succeeded while suspended */
 	struct vmap_migrate_result *migrations; /* one per migrate step carried out */
 	size_t n_migrations;
+	int interrupted;       /* the signal that stopped the run, or 0 */
 };
 
 /* Execute `plan` (which must have no refused volumes).  Returns 0, or -1
@@ -63,6 +79,10 @@ struct vmap_apply_result {
 int vmap_apply(const struct vmap_plan *plan, const struct vmap_apply_opts *opts,
 	       struct vmap_apply_result *res, struct vmap_errlist *errs);
 void vmap_apply_result_free(struct vmap_apply_result *res);
+
+/* The test hook's pause (docs/testing.md): write RUN_DIR/paused with the
+ * pid, then wait for a caught signal (signals.h). */
+void vmap_test_pause(const char *run_dir);
 
 struct vmap_recover_result {
 	bool had_journal;
@@ -87,14 +107,18 @@ struct vmap_recover_opts {
 	/* while waiting (may be NULL) */
 	void (*progress)(void *arg, const struct vmap_apply_event *ev, size_t done, size_t total);
 	void *progress_arg;
+	/* test hook: stop after the first action until a signal arrives */
+	bool pause;
 };
 
 /* Finish an interrupted run from its journal: resume what it left
  * suspended (clearing the inactive tables it loaded, so each device comes
  * back on the table it had), clear inactive tables it loaded elsewhere,
- * remove devices it created that never got a table; then remove the
- * journal.  Then each migration's journal (migrate.h): finished, rolled
- * back, or left copying when not asked to wait.  The caller holds the lock.  0 when there was nothing to do. */
+ * remove devices it created that never got a table, release the udev
+ * cookies it did not wait for; then remove the journal.  Then each
+ * migration's journal (migrate.h): finished, rolled back, or left copying
+ * when not asked to wait.  Signals (above) do not stop it: it finishes.
+ * The caller holds the lock.  0 when there was nothing to do. */
 int vmap_recover(const struct vmap_recover_opts *o, struct vmap_recover_result *res,
 		 struct vmap_errlist *errs);
 void vmap_recover_result_free(struct vmap_recover_result *res);

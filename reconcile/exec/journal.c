@@ -87,6 +87,10 @@ int vmap_journal_write(const char *run_dir, const struct vmap_journal *j, struct
 		json_object_array_add(devs, d);
 	}
 	json_object_object_add(o, "devices", devs);
+	json_object *cookies = json_object_new_array();
+	for (size_t i = 0; i < j->n_cookies; i++)
+		json_object_array_add(cookies, json_object_new_int64((int64_t)j->cookies[i]));
+	json_object_object_add(o, "udevCookies", cookies);
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 
 	char *path = journal_path(run_dir);
@@ -164,6 +168,17 @@ int vmap_journal_read(const char *run_dir, struct vmap_journal *j, bool *found,
 			jd->dm_flags = (unsigned)json_object_get_int(v);
 		j->n_devs++;
 	}
+	json_object *cookies;
+	if (json_object_object_get_ex(o, "udevCookies", &cookies) &&
+	    json_object_is_type(cookies, json_type_array)) {
+		size_t nc = json_object_array_length(cookies);
+		j->cookies = xcalloc(nc ? nc : 1, sizeof(*j->cookies));
+		for (size_t i = 0; i < nc; i++) {
+			int64_t c = json_object_get_int64(json_object_array_get_idx(cookies, i));
+			if (c > 0 && c <= UINT32_MAX)
+				j->cookies[j->n_cookies++] = (uint32_t)c;
+		}
+	}
 	*found = true;
 	r = 0;
 out:
@@ -191,6 +206,7 @@ void vmap_journal_free(struct vmap_journal *j)
 		free(j->devs[i].uuid);
 	}
 	free(j->devs);
+	free(j->cookies);
 	memset(j, 0, sizeof(*j));
 }
 

@@ -31,6 +31,10 @@ struct vmap_journal {
 	long long started;     /* unix time */
 	struct vmap_journal_dev *devs;
 	size_t n_devs;
+	/* udev cookies the run made (appended as each is made): a run
+	 * killed before waiting for one leaves its semaphore behind */
+	uint32_t *cookies;
+	size_t n_cookies;
 };
 
 #define VMAP_RUN_DIR "/run/vmapctl"

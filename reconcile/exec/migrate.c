@@ -12,6 +12,7 @@
 #include "base/util.h"
 #include "dm.h"
 #include "exec/lock.h"
+#include "exec/signals.h"
 
 /* The mirror's metadata slots: a zero target (see below). */
 #define META_SECTORS 16384
@@ -419,7 +420,9 @@ int vmap_migrate_finish(struct vmap_migration *m, const struct vmap_migrate_opts
 				break;
 			continue; /* on the new table now: cleaned up above */
 		}
-		if (!o->wait) {
+		/* not waiting, or a signal (signals.h): the kernel goes on
+		 * copying, the journal lets a later run finish it */
+		if (!o->wait || vmap_signal_caught()) {
 			res->state = VMAP_MIG_COPYING;
 			r = 0;
 			break;

@@ -10,6 +10,7 @@
 #include "exec/apply.h"
 #include "exec/journal.h"
 #include "exec/migrate.h"
+#include "exec/signals.h"
 
 __attribute__((format(printf, 2, 3)))
 static void rec_action(struct vmap_recover_result *res, const char *fmt, ...)
@@ -99,22 +100,59 @@ static int recover_migrations(const struct vmap_recover_opts *o, struct vmap_rec
 	return r;
 }
 
+/* Recover's own udev cookie goes into the journal too, so a recover that
+ * is killed in turn leaves nothing the next one does not release. */
+struct rec_journal {
+	struct vmap_journal *j;
+	const char *run_dir;
+};
+
+static void journal_cookie(void *arg, uint32_t cookie)
+{
+	struct rec_journal *rj = arg;
+	struct vmap_journal *j = rj->j;
+	j->cookies = xrealloc(j->cookies, (j->n_cookies + 1) * sizeof(*j->cookies));
+	j->cookies[j->n_cookies++] = cookie;
+	struct vmap_errlist e = {0};
+	vmap_journal_write(rj->run_dir, j, &e);
+	vmap_errlist_clear(&e);
+}
+
+/* The test hook: stop after the first action until a signal arrives. */
+static void after_action(bool pause, bool *paused, const char *run_dir)
+{
+	if (pause && !*paused) {
+		*paused = true;
+		vmap_test_pause(run_dir);
+	}
+}
+
 int vmap_recover(const struct vmap_recover_opts *o, struct vmap_recover_result *res,
 		 struct vmap_errlist *errs)
 {
 	const char *run_dir = o->run_dir;
 	double udev_timeout = o->udev_timeout;
+	bool pause = o->pause;
 	struct vmap_journal j;
-	bool found;
+	bool found, paused = false;
 	memset(res, 0, sizeof(*res));
 	if (vmap_journal_read(run_dir, &j, &found, errs) < 0)
 		return -1;
-	if (!found)
-		return recover_migrations(o, res, errs);
+	/* recover only makes things whole: a signal does not stop it (it is
+	 * noted, and the caller stops after it); a migration it waits for is
+	 * left copying (the kernel goes on, the next recover finishes it) */
+	struct vmap_signals sigs = {0};
+	vmap_signals_catch(&sigs);
+	if (!found) {
+		int r = recover_migrations(o, res, errs);
+		vmap_signals_restore(&sigs);
+		return r;
+	}
 	res->had_journal = true;
 	res->journal_pid = j.pid;
-
-	struct vmap_udev_batch batch = {0};
+	size_t n_cookies = j.n_cookies; /* the run's; recover's own follow */
+	struct rec_journal rj = {&j, run_dir};
+	struct vmap_udev_batch batch = {.created = journal_cookie, .created_arg = &rj};
 	int r = 0;
 	/* The journal lists devices in plan order: suspends were top-down,
 	 * so walk it backwards to resume the lowest first. */
@@ -142,6 +180,7 @@ int vmap_recover(const struct vmap_recover_opts *o, struct vmap_recover_result *
 			else
 				rec_action(res, "cleared the inactive table the run loaded into '%s'",
 					   jd->name);
+			after_action(pause, &paused, run_dir);
 		}
 		if (d.suspended && (jd->flags & (VMAP_JOURNAL_SUSPENDS | VMAP_JOURNAL_LOADED))) {
 			t0 = now_ms();
@@ -151,6 +190,7 @@ int vmap_recover(const struct vmap_recover_opts *o, struct vmap_recover_result *
 			else
 				rec_action(res, "resumed '%s' on the table it had before the run",
 					   jd->name);
+			after_action(pause, &paused, run_dir);
 		}
 		if ((jd->flags & VMAP_JOURNAL_CREATES) && !d.live_table && !d.inactive_table) {
 			t0 = now_ms();
@@ -160,11 +200,25 @@ int vmap_recover(const struct vmap_recover_opts *o, struct vmap_recover_result *
 			else
 				rec_action(res, "removed '%s', which the run created but never loaded",
 					   jd->name);
+			after_action(pause, &paused, run_dir);
 		}
 		vmap_dmdev_free(&d);
 	}
 	if (batch.tasks && vmap_dm_udev_wait(&batch, udev_timeout, "recovered devices", errs) < 0)
 		r = -1;
+	/* cookies the run did not wait for (after the resumes: a udev rule
+	 * may be reading a device stacked on one that was suspended): wait
+	 * as the run would have, then release them */
+	for (size_t k = 0; k < n_cookies; k++) {
+		bool released = false;
+		if (vmap_dm_udev_reclaim(j.cookies[k], udev_timeout, &released, errs) < 0) {
+			r = -1;
+		} else if (released) {
+			rec_action(res, "released udev cookie 0x%x, which the run did not wait for",
+				   (unsigned)j.cookies[k]);
+			after_action(pause, &paused, run_dir);
+		}
+	}
 	if (r == 0)
 		r = vmap_journal_remove(run_dir, errs);
 	vmap_journal_free(&j);
@@ -172,6 +226,7 @@ int vmap_recover(const struct vmap_recover_opts *o, struct vmap_recover_result *
 	 * resumed above, on the table it had */
 	if (recover_migrations(o, res, errs) < 0)
 		r = -1;
+	vmap_signals_restore(&sigs);
 	return r;
 }
 

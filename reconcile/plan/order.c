@@ -1,8 +1,9 @@
-/* order.c: the order of a plan (contract sections 5.1 and 5.5): every
- * table loaded before anything is suspended; suspend top-down, resume
- * bottom-up; grow the lower device before the upper, shrink the upper
- * before the lower; creates on unchanging volumes first, creates on
- * switched volumes and removals last. */
+/* order.c: the order of a plan (contract sections 5.1 and 5.5): volumes
+ * found suspended resumed first, lowest first; every table loaded before
+ * anything is suspended; suspend top-down, resume bottom-up; grow the
+ * lower device before the upper, shrink the upper before the lower;
+ * creates on unchanging volumes first, creates on switched volumes and
+ * removals last. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,11 +78,11 @@ static bool stacked_on(const struct planner *pl, size_t a, size_t b, int depth)
 	return false;
 }
 
+/* Suspended and resumed in the switch phase. */
 static bool switching(const struct vmap_volplan *vp)
 {
 	return !vp->refused && !vp->after_migration &&
-	       (vp->action == VMAP_ACT_RELOAD || vp->action == VMAP_ACT_REFRESH ||
-		vp->action == VMAP_ACT_RESUME);
+	       (vp->action == VMAP_ACT_RELOAD || vp->action == VMAP_ACT_REFRESH);
 }
 
 /* A refresh made for a volume under it that migrates waits for that
@@ -127,10 +128,24 @@ void plan_order_steps(struct planner *pl)
 				      refresh_after_migration(pl, vi, 0);
 	}
 
-	/* PRELOAD, lower volumes first: creates that stand on unchanging
-	 * volumes, then every new table into its inactive slot, then the
-	 * recreates (last: a failed load must not have to undo them).  No
-	 * device is suspended in this phase. */
+	/* PRELOAD, lower volumes first: every volume found suspended is
+	 * resumed (drift: the desired state is active), on the table it has
+	 * (an inactive table someone else loaded is cleared first, or the
+	 * resume would swap it in).  First, because a flush suspend above a
+	 * suspended device waits for I/O that cannot complete, and a device
+	 * this run reloads must be running before the run suspends it.  Then
+	 * creates that stand on unchanging volumes, every new table into its
+	 * inactive slot, and the recreates (last: a failed load must not have
+	 * to undo them).  No device is suspended in this phase. */
+	for (size_t oi = 0; oi < n; oi++) {
+		size_t v = pl->vp_of[pl->order[oi]];
+		const struct vmap_volplan *vp = &p->vols[v];
+		if (vp->refused || vp->waiting || !vp->was_suspended)
+			continue;
+		if (vp->clear_inactive)
+			add_step(p, &cap, VMAP_STEP_CLEAR, VMAP_PHASE_PRELOAD, v, 0);
+		add_step(p, &cap, VMAP_STEP_RESUME, VMAP_PHASE_PRELOAD, v, vp->suspend_flags);
+	}
 	for (size_t oi = 0; oi < n; oi++) {
 		size_t vi = pl->order[oi], v = pl->vp_of[vi];
 		const struct vmap_volplan *vp = &p->vols[v];
@@ -149,9 +164,6 @@ void plan_order_steps(struct planner *pl)
 		    (vp->action == VMAP_ACT_REFRESH && !vp->after_migration))
 			add_step(p, &cap, VMAP_STEP_LOAD, VMAP_PHASE_PRELOAD, v,
 				 vp->desired.secure ? VMAP_DM_SECURE : 0);
-		else if (vp->action == VMAP_ACT_RESUME && vp->clear_inactive)
-			/* resuming would swap in a table we know nothing of */
-			add_step(p, &cap, VMAP_STEP_CLEAR, VMAP_PHASE_PRELOAD, v, 0);
 	}
 	for (size_t oi = 0; oi < n; oi++) {
 		size_t v = pl->vp_of[pl->order[oi]];
@@ -167,7 +179,7 @@ void plan_order_steps(struct planner *pl)
 	for (size_t oi = n; oi-- > 0;) {
 		size_t v = pl->vp_of[pl->order[oi]];
 		const struct vmap_volplan *vp = &p->vols[v];
-		if (switching(vp) && vp->action != VMAP_ACT_RESUME && !vp->was_suspended)
+		if (switching(vp))
 			add_step(p, &cap, VMAP_STEP_SUSPEND, VMAP_PHASE_SWITCH, v, vp->suspend_flags);
 	}
 	/* ...resume lower volumes first, except that a shrinking volume is
@@ -265,7 +277,8 @@ void plan_order_steps(struct planner *pl)
 	}
 	for (size_t oi = n; oi-- > 0;) {
 		size_t v = pl->vp_of[pl->order[oi]];
-		if (p->vols[v].after_migration && !p->vols[v].was_suspended)
+		/* one found suspended was resumed in PRELOAD */
+		if (p->vols[v].after_migration)
 			add_step(p, &cap, VMAP_STEP_SUSPEND, VMAP_PHASE_MIGRATE, v,
 				 p->vols[v].suspend_flags);
 	}

@@ -334,6 +334,42 @@ static bool shrinking_volume(const struct vmap_resolve_env *env, const struct vm
 	return true;
 }
 
+/* The line of volume `volume`'s live table at [start, start + len) with
+ * kernel type `type`, or NULL (emit_ctx.live). */
+static const struct vmap_table_line *live_line_at(const struct vmap_resolve_env *env,
+						  const char *volume, uint64_t start, uint64_t len,
+						  const char *type)
+{
+	const struct vmap_dmdev *dev = env->live ? vmap_live_find_dev(env->live, volume) : NULL;
+	if (!dev || !dev->live_table)
+		return NULL;
+	for (size_t i = 0; i < dev->live.n; i++) {
+		const struct vmap_table_line *l = &dev->live.lines[i];
+		if (l->start == start && l->len == len && !strcmp(l->type, type))
+			return l;
+	}
+	return NULL;
+}
+
+/* The same for target `t` of a volume resolved before (kernel mode):
+ * its place is in the volume's desired table. */
+static const struct vmap_table_line *live_line_of(const struct vmap_resolve_env *env,
+						  const char *volume, const struct vmap_target *t)
+{
+	const struct vmap_volume *vol = vmap_specset_find(env->set, volume);
+	if (!vol || !env->desired || !env->resolved)
+		return NULL;
+	size_t vi = (size_t)(vol - env->set->vols);
+	if (!env->resolved[vi])
+		return NULL;
+	const struct vmap_desired *d = &env->desired[vi];
+	for (size_t i = 0; i < d->n_lines; i++)
+		if (d->lines[i].target == t)
+			return live_line_at(env, volume, d->lines[i].start, d->lines[i].len,
+					    t->kernel_name);
+	return NULL;
+}
+
 static void desired_reset(struct vmap_desired *d)
 {
 	vmap_desired_free(d);
@@ -401,6 +437,7 @@ int vmap_resolve_volume(const struct vmap_resolve_env *env, size_t idx, struct v
 
 		struct sbuf p = {0};
 		rc.ctx.pending = false;
+		rc.ctx.live = live_line_at(env, vol->name, l->start, l->len, l->type);
 		if (vmap_target_emit(t, &rc.ctx, &p, errs) < 0)
 			r = -1;
 		if (rc.ctx.pending)
@@ -439,6 +476,7 @@ int vmap_resolve_kernel_params(const struct vmap_resolve_env *env, const struct 
 {
 	struct rctx rc;
 	rctx_init(&rc, env, volume, NULL, VMAP_EMIT_KERNEL);
+	rc.ctx.live = live_line_of(env, volume, t);
 	struct sbuf p = {0};
 	int r = vmap_target_emit(t, &rc.ctx, &p, errs);
 	if (r == 0 && rc.ctx.pending) {

@@ -4,6 +4,7 @@
 #include "base/util.h"
 #include "dm.h"
 #include "exec/apply.h"
+#include "exec/signals.h"
 #include "live/udev_ready.h"
 #include "run/common.h"
 #include "run/lastapply.h"
@@ -46,9 +47,17 @@ static int run(const struct vmapctl_opts *o, struct vmap_plan_opts *po, bool app
 	 * as under way */
 	struct vmap_recover_opts ro = {.run_dir = o->run_dir, .udev_timeout = o->udev_timeout,
 				       .wait = !o->no_wait, .progress = o->progress,
-				       .progress_arg = o->progress_arg};
+				       .progress_arg = o->progress_arg,
+				       .pause = o->hook_pause_recover};
 	if (apply && !po->create_only && vmap_recover(&ro, &r->recovered, errs) < 0)
 		goto out;
+	/* a signal while recover finished an interrupted run: stop there */
+	if (apply && vmap_signal_caught()) {
+		vmap_fail(errs, 0, NULL, "interrupted by %s: nothing was planned%s",
+			  vmap_signal_name(vmap_signal_caught()),
+			  r->recovered.had_journal ? " (the interrupted run was recovered first)" : "");
+		goto out;
+	}
 	if (run_live(o, po->destroy ? NULL : &r->set, false, &r->live, errs) < 0)
 		goto out;
 	r->captured = true;
@@ -59,8 +68,9 @@ static int run(const struct vmapctl_opts *o, struct vmap_plan_opts *po, bool app
 	if (o->planned)
 		o->planned(o->planned_arg, r);
 	struct vmap_apply_opts ao = {.udev_timeout = o->udev_timeout,
+				     .suspend_timeout = o->suspend_timeout,
 				     .run_dir = o->run_dir,
-				     .pause_after_suspend = o->hook_pause_after_suspend,
+				     .pause_after = o->hook_pause_after,
 				     .progress = o->progress,
 				     .progress_arg = o->progress_arg,
 				     .migrate_rate = o->migrate_rate,
@@ -122,7 +132,8 @@ int vmapctl_recover(const struct vmapctl_opts *o, struct vmap_recover_result *re
 	memset(res, 0, sizeof(*res));
 	struct vmap_recover_opts ro = {.run_dir = o->run_dir, .udev_timeout = o->udev_timeout,
 				       .wait = o->wait, .progress = o->progress,
-				       .progress_arg = o->progress_arg};
+				       .progress_arg = o->progress_arg,
+				       .pause = o->hook_pause_recover};
 	if (run_lock(o, &lock, errs) == 0 && vmap_dm_available(errs) == 0)
 		r = vmap_recover(&ro, res, errs);
 	vmap_lock_release(&lock);

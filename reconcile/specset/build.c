@@ -165,6 +165,13 @@ static void build_volume(struct spec_build *b, const struct ynode *n)
 	else
 		berr(b, &v.loc, "a volume needs 'targets' (a list of typed targets) or 'table' "
 				"(dmsetup table text)");
+	/* what the kernel would refuse at create: said here, with its place */
+	for (size_t i = 0; !v.read_only && i < v.n_targets; i++)
+		if (v.targets[i].tt && !v.targets[i].opaque &&
+		    (v.targets[i].tt->flags & VMAP_TT_READONLY))
+			berr(b, &v.targets[i].loc,
+			     "a %s target needs a read-only volume (add 'readOnly: true'; the kernel "
+			     "refuses it in a writable device)", v.targets[i].kernel_name);
 	VEC_PUSH(b->set->vols, b->set->n_vols, b->cap_vols, v);
 	VEC_PUSH(b->vinfo, b->n_vinfo, b->cap_vinfo, vi);
 	b->volume = NULL;

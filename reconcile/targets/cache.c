@@ -3,8 +3,11 @@
  *
  * The kernel reports everything after the three devices exactly as it was
  * loaded (it keeps a copy of those words), so the canonical form is
- * simply the one vmapctl writes: features in a fixed order, policy
- * arguments in the order given. */
+ * simply the one vmapctl writes: features in lvm2's order (metadata2, the
+ * mode, no_discard_passdown: libdm's _cache_emit_segment_line), so an
+ * lvm2 cache table pasted into `table:` or exported comes back word for
+ * word; policy arguments in the order given.  A live table in another
+ * order is read into the same fields, so it compares equal all the same. */
 #include "targets/common.h"
 
 #include <string.h>
@@ -95,15 +98,17 @@ static int emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf
 	if (!vmap_obj_has(o, "blockSize"))
 		return temit_missing(o, "blockSize", "cache", errs);
 	const char *mode = vmap_obj_str(o, "mode", NULL);
-	bool md2 = vmap_obj_bool(o, "metadata2"), ndp = vmap_obj_bool(o, "noDiscardPassdown");
-	sbuf_printf(out, " %llu %u", ULL(vmap_obj_u64(o, "blockSize", 0)),
-		    (unsigned)(mode != NULL) + md2 + ndp);
+	const char *feat[3];
+	size_t nf = 0;
+	if (vmap_obj_bool(o, "metadata2"))
+		feat[nf++] = "metadata2";
 	if (mode)
-		sbuf_printf(out, " %s", mode);
-	if (md2)
-		sbuf_add(out, " metadata2");
-	if (ndp)
-		sbuf_add(out, " no_discard_passdown");
+		feat[nf++] = mode;
+	if (vmap_obj_bool(o, "noDiscardPassdown"))
+		feat[nf++] = "no_discard_passdown";
+	sbuf_printf(out, " %llu %zu", ULL(vmap_obj_u64(o, "blockSize", 0)), nf);
+	for (size_t k = 0; k < nf; k++)
+		sbuf_printf(out, " %s", feat[k]);
 	const struct vmap_value *pa = vmap_obj_get(o, "policyArgs");
 	sbuf_printf(out, " %s %zu", vmap_obj_str(o, "policy", "default"), 2 * pa->n_kv);
 	for (size_t k = 0; k < pa->n_kv; k++)

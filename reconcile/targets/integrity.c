@@ -6,9 +6,19 @@
  * journal's default depends on the device's size, from ctx->device_info),
  * the journal watermark after its round trip through a sector threshold,
  * commit_time/journal_watermark only in mode J, sectors_per_bit and
- * bitmap_flush_interval only in mode B.  On a device formatted before, the
- * superblock's journal and interleave sizes win: the normaliser assumes
- * the device was formatted with the same values (or is still zeroed).
+ * bitmap_flush_interval only in mode B.
+ *
+ * The superblock decides some of it once, when the kernel formats the
+ * device: the journal size, the interleave and the fix_padding and
+ * fix_hmac flags (the kernel reports the superblock's, whatever a later
+ * table says).  So where the device already has an integrity table over
+ * the same superblock (same device, offset and meta device), those four
+ * are taken from it when the spec leaves them out, and a spec value that
+ * disagrees is an error (only a new format changes them): a device that
+ * integritysetup formatted with fix_padding fix_hmac plans no change
+ * against a spec that does not mention them.  Without such a table the
+ * normaliser assumes the device will be formatted with the spec's values
+ * (or is still zeroed).
  * Keys are reported as they were written; vmapctl writes lowercase hex. */
 #include "targets/common.h"
 
@@ -16,6 +26,8 @@
 #include <string.h>
 
 static const char *const modes[] = {"J", "B", "D", "R", NULL};
+
+extern const struct vmap_target_type vmap_tt_integrity;
 
 static const struct vmap_field fields[] = {
 	{.key = "device", .kind = VMAP_F_DEVICE, .flags = VMAP_FF_REQUIRED,
@@ -30,9 +42,9 @@ static const struct vmap_field fields[] = {
 	{.key = "blockSize", .kind = VMAP_F_U64, .min = 512, .max = 4096,
 	 .doc = "block size in bytes, 512..4096, a power of two (default 512)"},
 	{.key = "journalSectors", .kind = VMAP_F_SECTORS,
-	 .doc = "journal size when formatting (default: device size / 128, at most 64MiB)"},
+	 .doc = "journal size when formatting (default: device size / 128, at most 64MiB); a formatted device keeps its superblock's"},
 	{.key = "interleaveSectors", .kind = VMAP_F_SECTORS,
-	 .doc = "data sectors between tag areas when formatting, rounded down to a power of two (default 32768)"},
+	 .doc = "data sectors between tag areas when formatting, rounded down to a power of two (default 32768); a formatted device keeps its superblock's"},
 	{.key = "bufferSectors", .kind = VMAP_F_SECTORS,
 	 .doc = "size of a metadata buffer, rounded down to a power of two (default 128)"},
 	{.key = "journalWatermark", .kind = VMAP_F_U64, .max = 100,
@@ -60,9 +72,9 @@ static const struct vmap_field fields[] = {
 	{.key = "allowDiscards", .kind = VMAP_F_BOOL,
 	 .doc = "pass discards down (allow_discards; needs internalHash)"},
 	{.key = "fixPadding", .kind = VMAP_F_BOOL,
-	 .doc = "use the smaller, fixed tag area padding when formatting (fix_padding)"},
+	 .doc = "use the smaller, fixed tag area padding when formatting (fix_padding); a formatted device keeps its superblock's"},
 	{.key = "fixHmac", .kind = VMAP_F_BOOL,
-	 .doc = "protect against replacing sectors and superblock with a keyed hash (fix_hmac)"},
+	 .doc = "protect against replacing sectors and superblock with a keyed hash, when formatting (fix_hmac); a formatted device keeps its superblock's"},
 	{.key = "legacyRecalculate", .kind = VMAP_F_BOOL,
 	 .doc = "allow recalculation with a keyed hash (legacy_recalculate; insecure)"},
 };
@@ -302,8 +314,120 @@ static int emit_alg(const struct vmap_obj *o, size_t k, struct vmap_emit_ctx *ct
 	return temit_secret(o, alg_opts[k].key, ctx, out, errs);
 }
 
+/* Is the live target `lo` over the same superblock as `o` (same device,
+ * offset and meta device)? */
+static bool same_superblock(const struct vmap_obj *o, const struct vmap_obj *lo,
+			    struct vmap_emit_ctx *ctx)
+{
+	static const char *const devs[] = {"device", "metaDevice"};
+	if (vmap_obj_u64(o, "offset", 0) != vmap_obj_u64(lo, "offset", 0))
+		return false;
+	for (size_t k = 0; k < NFIELDS(devs); k++) {
+		const struct vmap_value *a = vmap_obj_get(o, devs[k]), *b = vmap_obj_get(lo, devs[k]);
+		if (a->set != b->set)
+			return false;
+		if (!a->set)
+			continue;
+		if (!a->dev || !b->dev || b->dev->kind != VMAP_DEV_MAJMIN)
+			return false;
+		struct sbuf t = {0};
+		struct vmap_errlist e = {0};
+		bool pending = ctx->pending;
+		bool same = ctx->device(ctx, a->dev, &t, &e) == 0 && !ctx->pending;
+		char *want = xasprintf("%u:%u", b->dev->major, b->dev->minor);
+		same = same && !strcmp(sbuf_str(&t), want);
+		ctx->pending = pending;
+		free(want);
+		sbuf_free(&t);
+		vmap_errlist_clear(&e);
+		if (!same)
+			return false;
+	}
+	return true;
+}
+
+/* `o` with the fields its device's superblock decides taken from the live
+ * table over that superblock (see the top of this file): a shallow copy
+ * in *view (free view->v only).  A spec value the superblock contradicts
+ * is an error. */
+static int superblock_view(const struct vmap_obj *o, struct vmap_emit_ctx *ctx,
+			   struct vmap_obj *view, struct vmap_errlist *errs)
+{
+	size_t nf = o->type->n_fields;
+	*view = *o;
+	view->v = xcalloc(nf ? nf : 1, sizeof(*view->v));
+	memcpy(view->v, o->v, nf * sizeof(*view->v));
+	const struct vmap_table_line *ll = ctx->live;
+	if (!ll || ll->target.opaque || ll->target.tt != &vmap_tt_integrity)
+		return 0;
+	const struct vmap_obj *lo = &ll->target.args;
+	if (!same_superblock(o, lo, ctx))
+		return 0;
+	bool meta = vmap_obj_has(o, "metaDevice");
+	bool keyed = vmap_obj_has(o, "internalHash") || vmap_obj_has(o, "journalMac");
+	struct {
+		const char *key, *word;
+		uint64_t spec, live; /* what the spec's value makes the kernel report */
+	} sb[4] = {
+		{"fixPadding", "fix_padding", vmap_obj_bool(o, "fixPadding") && !meta,
+		 vmap_obj_bool(lo, "fixPadding")},
+		{"fixHmac", "fix_hmac", vmap_obj_bool(o, "fixHmac") && keyed,
+		 vmap_obj_bool(lo, "fixHmac")},
+		{"interleaveSectors", "interleave_sectors", (uint64_t)1 << log2_interleave(o),
+		 vmap_obj_u64(lo, "interleaveSectors", 0)},
+		{"journalSectors", "journal_sectors", 0, vmap_obj_u64(lo, "journalSectors", 0)},
+	};
+	struct journal j;
+	if (vmap_obj_has(o, "journalSectors") && journal_layout(o, ctx, &j) == 0)
+		sb[3].spec = j.sections * j.section_sectors;
+	int r = 0;
+	for (size_t k = 0; k < NFIELDS(sb); k++) {
+		/* the kernel always reports the sizes; a flag it does not
+		 * report is off */
+		if (k >= 2 && !vmap_obj_has(lo, sb[k].key))
+			continue;
+		struct vmap_value *v = &view->v[vmap_obj_get(o, sb[k].key) - o->v];
+		if (!v->set) {
+			v->set = true;
+			v->u = sb[k].live;
+			continue;
+		}
+		if (sb[k].spec == sb[k].live)
+			continue;
+		const struct vmap_loc *loc = tloc(o, sb[k].key);
+		if (k < 2)
+			vmap_err(errs, VMAP_E_FAILED, 0, loc, NULL,
+				 "integrity target: %s is %s, but the device's superblock was formatted %s "
+				 "%s, and the kernel keeps the superblock's (leave %s out, or format the "
+				 "device again)", sb[k].key, sb[k].spec ? "true" : "false",
+				 sb[k].live ? "with" : "without", sb[k].word, sb[k].key);
+		else
+			vmap_err(errs, VMAP_E_FAILED, 0, loc, NULL,
+				 "integrity target: %s makes %s:%llu, but the device's superblock was "
+				 "formatted with %s:%llu, and the kernel keeps the superblock's (leave "
+				 "%s out, or format the device again)", sb[k].key, sb[k].word,
+				 ULL(sb[k].spec), sb[k].word, ULL(sb[k].live), sb[k].key);
+		r = -1;
+	}
+	return r;
+}
+
+static int emit_view(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf *out,
+		     struct vmap_errlist *errs);
+
 static int emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf *out,
 		struct vmap_errlist *errs)
+{
+	struct vmap_obj view;
+	int r = superblock_view(o, ctx, &view, errs);
+	if (r == 0)
+		r = emit_view(&view, ctx, out, errs);
+	free(view.v);
+	return r;
+}
+
+static int emit_view(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf *out,
+		     struct vmap_errlist *errs)
 {
 	if (!vmap_obj_has(o, "tagSize"))
 		return temit_missing(o, "tagSize", "integrity", errs);
@@ -442,14 +566,16 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 	char *dev = tident_device(ctx, o, "device");
 	char *meta = vmap_obj_has(o, "metaDevice") ? tident_device(ctx, o, "metaDevice") : NULL;
 	struct sbuf id = {0}, tune = {0};
-	static const char *const ids[] = {"offset", "tagSize", "blockSize", "internalHash"};
 	static const char *const tunes[] = {"mode", "journalSectors", "interleaveSectors",
 					    "bufferSectors", "journalWatermark", "commitTime",
 					    "sectorsPerBit", "bitmapFlushInterval", "journalCrypt",
 					    "journalMac", "recalculate", "resetRecalculate",
 					    "allowDiscards", "fixPadding", "fixHmac", "legacyRecalculate"};
-	for (size_t i = 0; i < NFIELDS(ids); i++)
-		tident_tune_field(&id, o, ids[i]);
+	/* with their defaults: a spec that leaves one out says the same as
+	 * the kernel's text that names it */
+	sbuf_printf(&id, "offset=%llu;tagSize=%llu;blockSize=%llu;internalHash=%s;",
+		    ULL(vmap_obj_u64(o, "offset", 0)), ULL(vmap_obj_u64(o, "tagSize", 0)),
+		    ULL(vmap_obj_u64(o, "blockSize", 512)), vmap_obj_str(o, "internalHash", ""));
 	for (size_t i = 0; i < NFIELDS(tunes); i++)
 		tident_tune_field(&tune, o, tunes[i]);
 	/* the internal hash's key, by digest */

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "model/live.h"
 #include "model/secret.h"
 #include "model/spec.h"
 #include "base/util.h"
@@ -42,6 +43,13 @@ struct vmap_emit_ctx {
 	 * HEX and FILE secrets; keyring references are not secret. */
 	int (*secret)(struct vmap_emit_ctx *ctx, const struct vmap_secret *s, struct sbuf *out,
 		      struct vmap_errlist *errs);
+	/* The line of the device's live table at the same place (same start,
+	 * length and kernel type), or NULL: for what the device itself
+	 * decides whatever the table says (an integrity superblock's layout)
+	 * and for words the kernel echoes in the order they were loaded
+	 * (cache features), so a spec that matches the device plans no
+	 * change. */
+	const struct vmap_table_line *live;
 	void *opaque;
 	bool pending;
 };
@@ -109,6 +117,7 @@ void vmap_target_identity(const struct vmap_target *t, struct vmap_ident_ctx *ct
 #define VMAP_TT_NOFLUSH 0x4u   /* suspend policy auto means noflush */
 #define VMAP_TT_SECRET 0x8u    /* carries key material: load with secure data */
 #define VMAP_TT_DM_INIT 0x10u  /* the kernel creates it from dm-mod.create= at boot */
+#define VMAP_TT_READONLY 0x20u /* the kernel takes it only in a read-only device */
 
 /* Does `ref` name the device in question?  (extents, below) */
 typedef bool (*vmap_ref_match)(const struct vmap_devref *ref, void *arg);

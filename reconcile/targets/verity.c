@@ -251,15 +251,22 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 	char *data = tident_device(ctx, o, "dataDevice");
 	char *hash = tident_device(ctx, o, "hashDevice");
 	struct sbuf id = {0}, tune = {0};
-	static const char *const ids[] = {"version", "dataBlockSize", "hashBlockSize",
-					  "numDataBlocks", "hashStartBlock", "algorithm", "digest",
-					  "salt"};
 	static const char *const tunes[] = {"ignoreCorruption", "restartOnCorruption",
 					    "panicOnCorruption", "ignoreZeroBlocks", "checkAtMostOnce",
 					    "tryVerifyInTasklet", "fecRoots", "fecBlocks", "fecStart",
 					    "rootHashSigKeyDesc"};
-	for (size_t i = 0; i < NFIELDS(ids); i++)
-		tident_tune_field(&id, o, ids[i]);
+	/* with their defaults, and hex as the kernel prints it: a spec that
+	 * leaves a default out, or writes a digest in capitals, says the same
+	 * as the kernel's text */
+	sbuf_printf(&id, "version=%llu;dataBlockSize=%llu;hashBlockSize=%llu;numDataBlocks=%llu;"
+		    "hashStartBlock=%llu;algorithm=%s;digest=",
+		    ULL(vmap_obj_u64(o, "version", 1)), ULL(vmap_obj_u64(o, "dataBlockSize", 4096)),
+		    ULL(vmap_obj_u64(o, "hashBlockSize", 4096)), ULL(vmap_obj_u64(o, "numDataBlocks", 0)),
+		    ULL(vmap_obj_u64(o, "hashStartBlock", 0)), vmap_obj_str(o, "algorithm", "sha256"));
+	temit_hex_lower(vmap_obj_str(o, "digest", ""), &id);
+	sbuf_add(&id, ";salt=");
+	temit_hex_lower(vmap_obj_str(o, "salt", ""), &id);
+	sbuf_addc(&id, ';');
 	for (size_t i = 0; i < NFIELDS(tunes); i++)
 		tident_tune_field(&tune, o, tunes[i]);
 	char *key = data && hash ? xasprintf("verity(%s hash %s %s)", data, hash, sbuf_str(&id)) : NULL;
@@ -273,7 +280,7 @@ static void identity(const struct vmap_obj *o, struct vmap_ident_ctx *ctx, uint6
 const struct vmap_target_type vmap_tt_verity = {
 	.name = "verity",
 	.module = "dm-verity",
-	.flags = VMAP_TT_IMMUTABLE | VMAP_TT_DM_INIT,
+	.flags = VMAP_TT_IMMUTABLE | VMAP_TT_DM_INIT | VMAP_TT_READONLY,
 	.args = {"verity", fields, NFIELDS(fields),
 		 "read-only device verified against a hash tree (dm-verity; the volume must be readOnly)"},
 	.parse = parse,

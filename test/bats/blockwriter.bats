@@ -84,3 +84,17 @@ teardown() { host_teardown; }
 	assert_failure 2
 	assert_output --partial "not a log line"
 }
+
+@test "blockwriter --interval waits that long after each write" {
+	local t0 t1
+	t0=$(date +%s%N)
+	run "$BW" write "$F" "$L" --blocks 20 --interval 20000
+	t1=$(date +%s%N)
+	assert_success
+	# 20 writes, 20 ms after each: at least 0.4 s
+	[ $(((t1 - t0) / 1000000)) -ge 400 ] || fail "20 writes at 20 ms took $(((t1 - t0) / 1000000)) ms"
+	run "$BW" verify "$F" "$L"
+	assert_success
+	run "$BW" write "$F" "$L" --blocks 1 --interval soon
+	assert_failure 2
+}

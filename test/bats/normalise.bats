@@ -382,13 +382,14 @@ EOF
 	[ "$(dmsetup table n-x2)" = "$want" ]
 	dmsetup remove n-x2
 	zero "$meta"
-	kernel_agrees n-x3 "0 65536 cache $meta $fast $slow 512 2 writethrough metadata2 smq 2 migration_threshold 2048"
+	# lvm2's order (metadata2 first) is vmapctl's
+	kernel_agrees n-x3 "0 65536 cache $meta $fast $slow 512 2 metadata2 writethrough smq 2 migration_threshold 2048"
 	dmsetup remove n-x3
 	zero "$meta"
 	# another tool's order is echoed as it is, and compares equal all the same
-	other="0 65536 cache $meta $fast $slow 512 2 metadata2 writethrough smq 2 migration_threshold 2048"
+	other="0 65536 cache $meta $fast $slow 512 2 writethrough metadata2 smq 2 migration_threshold 2048"
 	dmsetup create n-x5 --table "$other"
-	[[ "$(dmsetup table n-x5)" == *" 512 2 metadata2 writethrough smq "* ]]
+	[[ "$(dmsetup table n-x5)" == *" 512 2 writethrough metadata2 smq "* ]]
 	[ "$(dmsetup table n-x5 | norm --canon --live)" = "$(norm --canon --table "$other")" ]
 	dmsetup remove n-x5
 	zero "$meta"

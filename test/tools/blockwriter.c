@@ -2,6 +2,7 @@
  * afterwards, for the kill-matrix and live-migration tests.
  *
  *   blockwriter write DEV LOGFILE [--blocks N] [--seed S] [--span BLOCKS] [--dsync]
+ *                     [--interval USEC]
  *   blockwriter verify DEV LOGFILE
  *
  * write: writes 4 KiB blocks with O_DIRECT, cycling over the device (or
@@ -13,7 +14,10 @@
  * the write is the line "G BLOCK" appended to LOGFILE (O_APPEND, one
  * write(2) per line, so a killed writer never leaves a half-logged write
  * behind).  It runs until killed or until N blocks are written; a failed
- * write ends it with exit 1 (and is not logged).
+ * write ends it with exit 1 (and is not logged).  --interval sleeps that
+ * many microseconds after each write: a steady load that leaves the CPU
+ * to the rest (on a one-CPU emulated test machine a writer flat out makes
+ * every other program several times slower).
  *
  * verify: for every block LOGFILE names, the last acknowledged generation
  * must read back intact; a later generation is accepted too, when it is
@@ -39,6 +43,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BS 4096u
@@ -55,7 +60,7 @@ static const char *prog = "blockwriter";
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s write DEV LOGFILE [--blocks N] [--seed S] [--span BLOCKS] [--dsync]\n"
+		"usage: %s write DEV LOGFILE [--blocks N] [--seed S] [--span BLOCKS] [--dsync] [--interval USEC]\n"
 		"       %s verify DEV LOGFILE\n", prog, prog);
 	exit(2);
 }
@@ -211,7 +216,7 @@ static void read_log(const char *path, struct logstate *ls, bool must_exist)
 static int do_write(int argc, char **argv)
 {
 	const char *dev = argv[0], *logpath = argv[1];
-	uint64_t nblocks = 0, seed = 1, span = 0;
+	uint64_t nblocks = 0, seed = 1, span = 0, interval = 0;
 	bool dsync = false, direct;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--blocks") && i + 1 < argc)
@@ -220,6 +225,8 @@ static int do_write(int argc, char **argv)
 			seed = parse_u64("--seed", argv[++i]);
 		else if (!strcmp(argv[i], "--span") && i + 1 < argc)
 			span = parse_u64("--span", argv[++i]);
+		else if (!strcmp(argv[i], "--interval") && i + 1 < argc)
+			interval = parse_u64("--interval", argv[++i]);
 		else if (!strcmp(argv[i], "--dsync"))
 			dsync = true;
 		else
@@ -267,6 +274,11 @@ static int do_write(int argc, char **argv)
 			return 2;
 		}
 		written++;
+		if (interval) {
+			struct timespec ts = {(time_t)(interval / 1000000), (long)(interval % 1000000) * 1000};
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+		}
 	}
 	printf("wrote %" PRIu64 " blocks, generations up to %" PRIu64 "\n", written, gen);
 	free(buf);

@@ -15,10 +15,12 @@
 #   km-mp                        multipath over a loop device: suspended
 #                                noflush (contract 5.6)
 # Two spec states: A, and B where every linear level is 1 MiB larger and
-# the multipath volume has another path selector.  Each round applies the other state and
-# kills the run: the first --pause-kills rounds exactly between suspend and
+# the multipath volume has another path selector.  Each round applies the
+# state the volumes are not in and kills the run: the first --pause-kills rounds exactly between suspend and
 # resume (VMAPCTL_TEST_HOOK=pause-after-suspend), the rest after a delay
-# stepped from 0 to the time a whole apply takes.  After each kill,
+# stepped from 0 to 80% of the time a whole apply takes; until N kills hit
+# a running apply (a run that ended first does not count, and shortens
+# the steps).  After each kill,
 # `vmapctl recover`, then:
 #   - no device suspended (dmsetup info), no inactive table, no udev cookie
 #     (dmsetup udevcookies), no journal left;
@@ -132,19 +134,28 @@ record B
 spec 0 && vm apply -q --allow-shrink
 record A
 # the writer stays inside state A's km-top, so a shrink back to A never
-# cuts off blocks it wrote
-"$BW" write /dev/mapper/km-top "$work/bw.log" --seed 14 --span $((16 * MiB / 8)) \
+# cuts off blocks it wrote; a write every 2 ms keeps I/O in flight at every
+# suspend without taking the one emulated CPU from the runs it tests
+"$BW" write /dev/mapper/km-top "$work/bw.log" --seed 14 --span $((16 * MiB / 8)) --interval 2000 \
 	>"$work/bw.out" 2>&1 </dev/null &
 wpid=$!
 sleep 0.3
 
-# how long one whole apply of a change takes here, under the writer
-t0=$(date +%s%N)
-spec 1 && vm apply -q --allow-shrink
-t1=$(date +%s%N)
-full_ms=$(((t1 - t0) / 1000000))
-state=1
-echo "# killmatrix: one apply of the change takes ${full_ms} ms here"
+# how long one whole apply of a change takes here, under the writer: the
+# shorter of two (the first after a state change can be slower), so the
+# stepped delays fall inside a running apply
+apply_ms() {
+	local t0 t1
+	t0=$(date +%s%N)
+	spec "$1" && vm apply -q --allow-shrink
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000))
+}
+m1=$(apply_ms 1)
+m2=$(apply_ms 0)
+full_ms=$((m1 < m2 ? m1 : m2))
+state=0
+echo "# killmatrix: one apply of the change takes ${full_ms} ms here (${m1} and ${m2} ms)"
 
 broken=0 landed=0
 # check ROUND WHAT: what recover must leave; prints the problems found
@@ -180,8 +191,31 @@ repair() {
 	dmsetup udevcomplete_all -y >/dev/null 2>&1 || true
 }
 
-for ((round = 1; round <= kills; round++)); do
-	state=$((1 - state))
+# live_state: 0 or 1 when every volume has state A's or B's table, else
+# (a kill between two volumes' switches) -1
+live_state() {
+	local n a=0 b=0
+	for n in "${vols[@]}"; do
+		t=$(dmsetup table "$n" 2>/dev/null) || true
+		[ "$t" = "${tab_a[$n]}" ] && a=$((a + 1))
+		[ "$t" = "${tab_b[$n]}" ] && b=$((b + 1))
+	done
+	if [ "$a" -eq ${#vols[@]} ]; then echo 0; elif [ "$b" -eq ${#vols[@]} ]; then echo 1; else echo -1; fi
+}
+
+# Rounds go on until --kills kills have hit a running apply (at most twice
+# as many rounds): a run that ended before its kill does not count, and
+# makes the delays that follow shorter (runs vary in the emulator).
+stepped=$((kills - pause_kills)) k=0
+for ((round = 1; landed < kills && round <= 2 * kills; round++)); do
+	# the other state than the live one, so every round has work to do
+	# (a killed run usually leaves the old state: alternating blindly
+	# would ask for what is there already)
+	case $(live_state) in
+	0) state=1 ;;
+	1) state=0 ;;
+	*) state=$((1 - state)) ;;
+	esac
 	spec "$state"
 	rm -f /run/vmapctl/paused
 	if [ "$round" -le "$pause_kills" ]; then
@@ -191,14 +225,21 @@ for ((round = 1; round <= kills; round++)); do
 		for _ in $(seq 300); do [ -e /run/vmapctl/paused ] && break; kill -0 "$apid" 2>/dev/null || break; sleep 0.05; done
 		[ -e /run/vmapctl/paused ] || how="$how (the run never paused)"
 	else
-		# stepped delays, 0 to 90% of a whole apply's time
-		delay_ms=$(( full_ms * 9 * (round - pause_kills - 1) / (10 * (kills - pause_kills > 1 ? kills - pause_kills - 1 : 1)) ))
+		# stepped delays, 0 to 80% of a whole apply's time
+		delay_ms=$(( full_ms * 8 * k / (10 * (stepped > 1 ? stepped - 1 : 1)) ))
 		how="kill after ${delay_ms} ms"
 		"$VMAPCTL_BIN" apply -q --allow-shrink >"$work/apply.out" 2>&1 &
 		apid=$!
 		sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
 	fi
-	if kill -9 "$apid" 2>/dev/null; then landed=$((landed + 1)); else how="$how (the run had ended)"; fi
+	if kill -9 "$apid" 2>/dev/null; then
+		landed=$((landed + 1))
+		[ "$round" -le "$pause_kills" ] || k=$((k + 1))
+	else
+		how="$how (the run had ended)"
+		# a whole apply is shorter than measured: scale the steps down
+		[ "$round" -le "$pause_kills" ] || full_ms=$((delay_ms * 9 / 10))
+	fi
 	wait "$apid" 2>/dev/null || true
 	rout=$(timeout -k 5 60 "$VMAPCTL_BIN" recover 2>&1) || rout="recover exited $?: $rout"
 	p=$(check)
@@ -230,5 +271,5 @@ if ! v=$("$BW" verify /dev/mapper/km-top "$work/bw.log"); then
 	final="blockwriter verify failed: $v"
 fi
 echo "# blockwriter: $(tail -n 1 <<<"$v")"
-echo "# killmatrix: $round rounds ($landed kills of a running apply), $broken broken; final: $final"
+echo "# killmatrix: $((round - 1)) rounds ($landed kills of a running apply), $broken broken; final: $final"
 [ "$broken" -eq 0 ] && [ "$final" = ok ]

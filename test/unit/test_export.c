@@ -222,10 +222,11 @@ static void every_first_class_type_round_trips(void **state)
 	live_dm(l, "mir", "VMAP-mir", 17, "0 8192 mirror core 2 1024 nosync 2 8:0 0 8:16 0 1 handle_errors");
 	live_dm(l, "rd", "VMAP-rd", 18, "0 65536 raid raid1 5 0 max_write_behind 256 write_mostly 1 2 8:0 8:16 8:32 8:48");
 	live_dm(l, "cch", "VMAP-cch", 19, "0 65536 cache 8:0 8:16 8:32 512 1 writeback smq 0");
+	/* read-only, as the kernel makes every verity device */
 	live_dm(l, "ver", "VMAP-ver", 20,
 		"0 8192 verity 1 8:0 8:16 4096 4096 1024 1 sha256 "
 		"4392e3d0e2c33b3f1d4b8a8e2c4a6bd1a6a7c2e0b1d6f6a3c1e9d3a4b5c6d7e8 "
-		"0011223344556677 1 ignore_zero_blocks");
+		"0011223344556677 1 ignore_zero_blocks")->read_only = true;
 	live_dm(l, "unk", "VMAP-unk", 21, "0 65536 unstriped 2 128 1 8:0 0");
 	struct vmap_export ex;
 	char *y = export_ok(l, VMAP_EXPORT_YAML, NULL, 0, &ex);

@@ -1,5 +1,7 @@
 /* test_live_lock.c: the run lock excludes, times out with VMAP_E_LOCK
- * naming the holder, refuses planted files; memory locking reports. */
+ * naming the holder, refuses planted files; memory locking reports; the
+ * journal keeps devices and udev cookies; signals are recorded, ignored
+ * ones stay ignored, and a deadline interrupts a blocking call. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +14,9 @@
 
 #include "unit.h"
 
+#include "exec/journal.h"
 #include "exec/lock.h"
+#include "exec/signals.h"
 #include "base/util.h"
 
 static char dir[64];
@@ -161,6 +165,88 @@ static void memlock_reports_what_it_did(void **state)
 	vmap_memunlock_all();
 }
 
+static void the_journal_keeps_devices_and_udev_cookies(void **state)
+{
+	(void)state;
+	char low[] = "low", lowu[] = "VMAP-low", nw[] = "new", nwu[] = "VMAP-new";
+	struct vmap_journal_dev devs[2] = {
+		{low, lowu, VMAP_JOURNAL_LOADED | VMAP_JOURNAL_SUSPENDS, 3},
+		{nw, nwu, VMAP_JOURNAL_CREATES, 0},
+	};
+	uint32_t cookies[2] = {0x0d4d1234u, 0xffffffffu};
+	struct vmap_journal j = {.pid = 42, .started = 1700000000, .devs = devs, .n_devs = 2,
+				 .cookies = cookies, .n_cookies = 2};
+	struct vmap_errlist e = {0};
+	assert_int_equal(vmap_journal_write(dir, &j, &e), 0);
+	struct vmap_journal r;
+	bool found = false;
+	assert_int_equal(vmap_journal_read(dir, &r, &found, &e), 0);
+	assert_true(found);
+	assert_int_equal(r.pid, 42);
+	assert_int_equal(r.n_devs, 2);
+	assert_string_equal(r.devs[0].name, "low");
+	assert_int_equal(r.devs[0].flags, VMAP_JOURNAL_LOADED | VMAP_JOURNAL_SUSPENDS);
+	assert_int_equal(r.devs[0].dm_flags, 3);
+	assert_int_equal(r.devs[1].flags, VMAP_JOURNAL_CREATES);
+	assert_int_equal(r.n_cookies, 2);
+	assert_int_equal(r.cookies[0], 0x0d4d1234u);
+	assert_int_equal(r.cookies[1], 0xffffffffu);
+	vmap_journal_free(&r);
+	assert_int_equal(vmap_journal_remove(dir, &e), 0);
+	assert_int_equal(e.n, 0);
+}
+
+/* The suspend's bound: the deadline's SIGALRM interrupts a call that
+ * would wait for ever (here a read of an empty pipe; in a run, the
+ * kernel's flush suspend), and fires again if it came too early. */
+static void a_deadline_interrupts_a_blocking_call(void **state)
+{
+	(void)state;
+	struct vmap_signals s = {0};
+	vmap_signals_catch(&s);
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	char c;
+	double t0 = now();
+	vmap_deadline_start(0.2);
+	ssize_t n = read(fds[0], &c, 1);
+	int err = errno;
+	bool late = vmap_deadline_stop();
+	double took = now() - t0;
+	assert_int_equal(n, -1);
+	assert_int_equal(err, EINTR);
+	assert_true(late);
+	assert_true(took >= 0.19 && took < 3);
+	/* disarmed: nothing fires any more */
+	vmap_deadline_start(0);
+	assert_false(vmap_deadline_stop());
+	close(fds[0]);
+	close(fds[1]);
+	vmap_signals_restore(&s);
+}
+
+static void a_caught_signal_is_recorded_and_an_ignored_one_stays_ignored(void **state)
+{
+	(void)state;
+	signal(SIGHUP, SIG_IGN);
+	struct vmap_signals s = {0};
+	vmap_signals_catch(&s);
+	raise(SIGHUP);
+	assert_int_equal(vmap_signal_caught(), 0);
+	raise(SIGTERM);
+	raise(SIGINT);
+	/* the first one counts */
+	assert_int_equal(vmap_signal_caught(), SIGTERM);
+	assert_string_equal(vmap_signal_name(SIGTERM), "SIGTERM");
+	vmap_signals_restore(&s);
+	struct sigaction sa;
+	sigaction(SIGHUP, NULL, &sa);
+	assert_true(sa.sa_handler == SIG_IGN);
+	sigaction(SIGTERM, NULL, &sa);
+	assert_true(sa.sa_handler == SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +256,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(holder_pid_is_cleared_on_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_planted_symlink_is_not_followed, setup, teardown),
 		cmocka_unit_test(memlock_reports_what_it_did),
+		cmocka_unit_test_setup_teardown(the_journal_keeps_devices_and_udev_cookies, setup, teardown),
+		cmocka_unit_test(a_deadline_interrupts_a_blocking_call),
+		cmocka_unit_test(a_caught_signal_is_recorded_and_an_ignored_one_stays_ignored),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -349,6 +349,124 @@ static void a_suspended_managed_volume_is_resumed(void **state)
 	assert_steps("resume:z");
 }
 
+/* The issue's hang: mid found suspended (by hand), top grows.  A flush
+ * suspend of top would wait for I/O that mid holds: mid is resumed first,
+ * before anything is loaded or suspended. */
+static void a_volume_found_suspended_in_a_stack_is_resumed_before_anything_above_it_is_suspended(
+	void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_stack(4096, 2048, 512);
+	fx->live->devs[1].suspended = true;
+	spec(stack_yaml);
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_int_equal(vp("mid")->action, VMAP_ACT_RESUME);
+	assert_int_equal(vp("top")->action, VMAP_ACT_RELOAD);
+	assert_steps("resume:mid load:top suspend:top resume:top");
+}
+
+/* Suspended volumes that change too: resumed first, lowest first, each on
+ * the table it has (an inactive table someone else loaded is cleared, or
+ * the resume would swap it in), then switched like any other. */
+static void suspended_volumes_that_change_are_resumed_lowest_first_then_switched(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_stack(2048, 1024, 512);
+	fx->live->devs[1].suspended = true;
+	fx->live->devs[1].inactive_table = true;
+	fx->live->devs[2].suspended = true;
+	spec(stack_yaml);
+	assert_int_equal(plan_with(NO_OPTS), 0);
+	assert_steps("clear:mid resume:mid resume:top load:low load:mid load:top "
+		     "suspend:top suspend:mid suspend:low resume:low resume:mid resume:top");
+}
+
+/* integritysetup formats with fix_padding (and fix_hmac with a keyed
+ * hash); the kernel reports the superblock's flags and sizes whatever a
+ * later table says.  A spec that leaves them out matches the device; one
+ * that contradicts them is an error at the key. */
+static void integrity_flags_the_superblock_decided_match_a_spec_without_them(void **state)
+{
+	(void)state;
+	struct vmap_live *l = fx->live;
+	l->targets = xrealloc(l->targets, (l->n_targets + 1) * sizeof(*l->targets));
+	l->targets[l->n_targets++] = (struct vmap_target_version){xstrdup("integrity"), {1, 0, 0}};
+	live_disk(fx->live, "/dev/sda", 8, 0, 16384, 512);
+	live_dm(fx->live, "itg", "VMAP-itg", 0,
+		"0 14000 integrity 8:0 0 4 J 7 journal_sectors:880 interleave_sectors:16384 "
+		"buffer_sectors:128 journal_watermark:50 commit_time:10000 fix_padding "
+		"internal_hash:crc32c", "8:0");
+	spec("  - name: itg\n"
+	     "    targets:\n"
+	     "      - {type: integrity, size: 14000, device: /dev/sda, tagSize: 4,\n"
+	     "         internalHash: crc32c}\n");
+	if (plan_with(NO_OPTS) != 0 || vp("itg")->action != VMAP_ACT_NONE)
+		fail_msg("plan: %s; %s", fx->errs.n ? fx->errs.v[0].msg : "no error",
+			 vp("itg")->desired.lines[0].params);
+	/* (the defaults would be journal_sectors:176 interleave_sectors:32768) */
+	spec("  - name: itg\n"
+	     "    targets:\n"
+	     "      - {type: integrity, size: 14000, device: /dev/sda, tagSize: 4,\n"
+	     "         internalHash: crc32c, commitTime: 5000}\n");
+	if (plan_with(NO_OPTS) != 0)
+		fail_msg("plan: %s", fx->errs.n ? fx->errs.v[0].msg : "no error");
+	assert_int_equal(vp("itg")->action, VMAP_ACT_RELOAD);
+	assert_int_equal(vp("itg")->risk, VMAP_RISK_SAFE);
+	spec("  - name: itg\n"
+	     "    targets:\n"
+	     "      - {type: integrity, size: 14000, device: /dev/sda, tagSize: 4,\n"
+	     "         internalHash: crc32c, fixPadding: false}\n");
+	assert_int_equal(plan_with(NO_OPTS), -1);
+	assert_true(has_error(VMAP_E_FAILED, "fixPadding is false, but the device's superblock was "
+					     "formatted with fix_padding"));
+	assert_int_equal(fx->errs.v[0].line, 6);
+	spec("  - name: itg\n"
+	     "    targets:\n"
+	     "      - {type: integrity, size: 14000, device: /dev/sda, tagSize: 4,\n"
+	     "         internalHash: crc32c, interleaveSectors: 32768}\n");
+	assert_int_equal(plan_with(NO_OPTS), -1);
+	assert_true(has_error(VMAP_E_FAILED, "interleave_sectors:32768, but the device's superblock "
+					     "was formatted with interleave_sectors:16384"));
+	/* over another device, the spec's values stand: a new format */
+	live_disk(fx->live, "/dev/sdb", 8, 16, 16384, 512);
+	spec("  - name: itg\n"
+	     "    targets:\n"
+	     "      - {type: integrity, size: 14000, device: /dev/sdb, tagSize: 4,\n"
+	     "         internalHash: crc32c, fixPadding: false}\n");
+	assert_int_equal(plan_with((struct vmap_plan_opts){.allow_remap = true}), 0);
+	assert_int_equal(vp("itg")->action, VMAP_ACT_RELOAD);
+	assert_null(strstr(vp("itg")->desired.lines[0].params, "fix_padding"));
+}
+
+/* What decides the data, compared with the defaults a spec may leave out
+ * and hex as the kernel prints it: a tune-only change is safe, not a
+ * remap (an integrity spec without its offset was refused as one). */
+static void a_tune_change_of_a_spec_that_leaves_defaults_out_is_safe(void **state)
+{
+	(void)state;
+	struct vmap_live *l = fx->live;
+	l->targets = xrealloc(l->targets, (l->n_targets + 1) * sizeof(*l->targets));
+	l->targets[l->n_targets++] = (struct vmap_target_version){xstrdup("verity"), {1, 0, 0}};
+	live_disk(l, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_disk(l, "/dev/sdb", 8, 16, 1 << 20, 512);
+	live_dm(l, "ver", "VMAP-ver", 0,
+		"0 8192 verity 1 8:0 8:16 4096 4096 1024 1 sha256 "
+		"4392e3d0e2c33b3f1d4b8a8e2c4a6bd1a6a7c2e0b1d6f6a3c1e9d3a4b5c6d7e8 -", "8:0 8:16")
+		->read_only = true;
+	spec("  - name: ver\n"
+	     "    readOnly: true\n"
+	     "    targets:\n"
+	     "      - {type: verity, size: 8192, dataDevice: /dev/sda, hashDevice: /dev/sdb,\n"
+	     "         numDataBlocks: 1024, hashStartBlock: 1, ignoreZeroBlocks: true,\n"
+	     "         digest: 4392E3D0E2C33B3F1D4B8A8E2C4A6BD1A6A7C2E0B1D6F6A3C1E9D3A4B5C6D7E8}\n");
+	if (plan_with(NO_OPTS) != 0)
+		fail_msg("plan: %s", fx->errs.n ? fx->errs.v[0].msg : "no error");
+	assert_int_equal(vp("ver")->action, VMAP_ACT_RELOAD);
+	assert_int_equal(vp("ver")->risk, VMAP_RISK_SAFE);
+}
+
 static void a_misaligned_offset_on_a_4k_disk_is_refused_before_anything(void **state)
 {
 	(void)state;
@@ -697,6 +815,10 @@ int main(void)
 		T(a_name_taken_by_an_unmanaged_device_is_refused),
 		T(prune_removes_only_managed_volumes_and_only_when_asked),
 		T(a_suspended_managed_volume_is_resumed),
+		T(a_volume_found_suspended_in_a_stack_is_resumed_before_anything_above_it_is_suspended),
+		T(suspended_volumes_that_change_are_resumed_lowest_first_then_switched),
+		T(integrity_flags_the_superblock_decided_match_a_spec_without_them),
+		T(a_tune_change_of_a_spec_that_leaves_defaults_out_is_safe),
 		T(a_misaligned_offset_on_a_4k_disk_is_refused_before_anything),
 		T(a_length_not_a_multiple_of_the_block_size_is_refused),
 		T(changing_a_lower_volumes_device_refreshes_the_volumes_above),

@@ -188,7 +188,7 @@ static const char *const kernel_texts[] = {
 	"raid raid1 3 0 data_offset 2048 2 7:2 7:0 7:3 7:1",
 	"raid raid1 3 0 rebuild 1 2 7:2 7:0 7:3 7:1",
 	"cache 7:2 7:3 7:0 512 1 writeback smq 0",
-	"cache 7:2 7:3 7:0 512 2 writethrough metadata2 smq 2 migration_threshold 2048",
+	"cache 7:2 7:3 7:0 512 2 metadata2 writethrough smq 2 migration_threshold 2048",
 	"cache 7:2 7:3 7:0 512 0 cleaner 0",
 };
 
@@ -279,10 +279,10 @@ static const char *const rewrites[][2] = {
 	{"raid raid1 12 0 max_recovery_rate 1000 min_recovery_rate 10 daemon_sleep 100 sync write_mostly 1 max_write_behind 512 2 /dev/c /dev/a /dev/d /dev/b",
 	 "raid raid1 12 0 sync daemon_sleep 100 min_recovery_rate 10 max_recovery_rate 1000 write_mostly 1 max_write_behind 512 2 7:2 7:0 7:3 7:1"},
 	{"cache  /dev/c   /dev/d /dev/a 00512  3 passthrough  no_discard_passdown metadata2 mq 0",
-	 "cache 7:2 7:3 7:0 512 3 passthrough metadata2 no_discard_passdown mq 0"},
-	/* cache echoes its words as loaded: vmapctl loads them in its order */
-	{"cache /dev/c /dev/d /dev/a 512 2 metadata2 writethrough smq 2 migration_threshold 2048",
-	 "cache 7:2 7:3 7:0 512 2 writethrough metadata2 smq 2 migration_threshold 2048"},
+	 "cache 7:2 7:3 7:0 512 3 metadata2 passthrough no_discard_passdown mq 0"},
+	/* cache echoes its words as loaded: vmapctl loads them in its (lvm2's) order */
+	{"cache /dev/c /dev/d /dev/a 512 2 writethrough metadata2 smq 2 migration_threshold 2048",
+	 "cache 7:2 7:3 7:0 512 2 metadata2 writethrough smq 2 migration_threshold 2048"},
 	{"unstriped 2  128 1   /dev/a 0", "unstriped 2 128 1 7:0 0"},
 };
 
@@ -636,7 +636,8 @@ static void type_flags_match_the_kernel(void **state)
 	} want[] = {
 		{"multipath", VMAP_TT_IMMUTABLE | VMAP_TT_SINGLETON | VMAP_TT_NOFLUSH},
 		{"thin-pool", VMAP_TT_IMMUTABLE | VMAP_TT_SINGLETON | VMAP_TT_NOFLUSH},
-		{"verity", VMAP_TT_IMMUTABLE | VMAP_TT_DM_INIT},
+		/* verity_ctr: "Device must be readonly" */
+		{"verity", VMAP_TT_IMMUTABLE | VMAP_TT_DM_INIT | VMAP_TT_READONLY},
 		{"integrity", VMAP_TT_SINGLETON | VMAP_TT_SECRET},
 		{"thin", VMAP_TT_NOFLUSH},
 		{"mirror", VMAP_TT_NOFLUSH},
