@@ -1,5 +1,8 @@
 #!/usr/bin/python3
-"""bench/scale-report.py RAW.tsv: the tables of bench/scale.sh.
+"""bench/scale-report.py RAW.tsv...: the tables of bench/scale.sh.
+
+Several files (runs at different N, or the storm alone) are merged into
+one table; the run times add up.
 
 RAW.tsv rows (tab-separated), as bench/scale.sh writes them:
     info   KEY VALUE
@@ -62,11 +65,13 @@ PROFILED = [("vmapctl", "noop"), ("dmsetup", "table"), ("vmapctl", "status"), ("
             ("vmapctl", "create"), ("dmsetup", "create"), ("vmapctl", "destroy"), ("dmsetup", "remove")]
 
 
-def load(path):
+def load(paths):
     info, times, counts, storm, stack = {}, collections.defaultdict(list), {}, {}, []
-    for line in open(path):
+    for line in (line for path in paths for line in open(path)):
         f = line.rstrip("\n").split("\t")
-        if f[0] == "info":
+        if f[0] == "info" and f[1] == "total.s":
+            info[f[1]] = str(float(info.get(f[1], 0)) + float(f[2]))
+        elif f[0] == "info":
             info[f[1]] = f[2]
         elif f[0] == "time":
             n, tool, op, run = int(f[1]), f[2], f[3], int(f[4])
@@ -135,7 +140,9 @@ def table(rows, header=None, align=None):
 
 
 def main():
-    info, times, counts, storm, stack = load(sys.argv[1])
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    info, times, counts, storm, stack = load(sys.argv[1:])
     T = Times(times)
     ns = sorted({n for n, tool, op in times if not op.startswith("storm")})
     counts_storm = {k: v for k, v in counts.items() if k[1] == "storm"}

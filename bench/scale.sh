@@ -166,11 +166,16 @@ dn=$(printf '%d:%d' "0x$(stat -c %t "$disk")" "0x$(stat -c %T "$disk")")
 printf 'apiVersion: vmapctl/v1\nvolumes: []\n' >"$work/empty.yaml"
 
 # make_set N: the spec (vmapctl) and the concise list (dmsetup) of the
-# same N tables; names v<i> (uuid VMAP-v<i>) and d<i> (uuid PEER-d<i>), so
-# both tools' devices carry a uuid and get the same udev links
+# same N tables; names v<i> (uuid VMAP-v<i>) and d<i> (uuid P<i>), so both
+# tools' devices carry a uuid and get the same udev links.
+# The list goes to dmsetup as its one argument: dmsetup 1.02.185 cannot read
+# it from stdin beyond 4 KiB (_slurp_stdin keeps reading into the buffer
+# it has just realloc'ed away: "Read from stdin aborted: Bad address"), and
+# one argument may have 128 KiB, about 3,100 volumes with these names.
 make_set() {
 	local n=$1 i sep=
-	vnames=() dnames=()
+	vnames=() dnames=() concise=''
+
 	{
 		echo "apiVersion: vmapctl/v1"
 		echo "volumes:"
@@ -178,14 +183,13 @@ make_set() {
 			echo "  - {name: v$i, targets: [{type: linear, size: 2048, device: $disk, offset: $((i * 2048))}]}"
 		done
 	} >"$work/spec.yaml"
-	# one line, devices separated by ';': more than 128 KiB at N=3000, too
-	# long for one argument, so dmsetup reads it from stdin
 	for ((i = 0; i < n; i++)); do
-		printf '%sd%d,PEER-d%d,,rw,0 2048 linear %s %d' "$sep" "$i" "$i" "$dn" $((i * 2048))
+		concise+="${sep}d$i,P$i,,rw,0 2048 linear $dn $((i * 2048))"
 		sep=';'
 		vnames+=("v$i") dnames+=("d$i")
-	done >"$work/concise"
-	echo >>"$work/concise"
+	done
+	[ ${#concise} -lt 131072 ] ||
+		die "N=$n: the dmsetup list is ${#concise} bytes, more than one argument may have (128 KiB)"
 }
 
 # reads N RUN: the read-only commands, vmapctl's N devices in place;
@@ -204,9 +208,9 @@ reads() {
 # NREADS runs of the reads; the two tools alternate, so a drift of the
 # emulated machine's speed hits both
 cycle() {
-	local n=$1 r=$2 nreads=$3 c=$work/concise s=$work/spec.yaml i
+	local n=$1 r=$2 nreads=$3 s=$work/spec.yaml i
 	# udev sync on
-	timed "$n" dmsetup create "$r" dmsetup create --concise <"$c"
+	timed "$n" dmsetup create "$r" dmsetup create --concise "$concise"
 	settle "$n" dmsetup create "$r"
 	expect "$n" "dmsetup create"
 	timed "$n" dmsetup remove "$r" dmsetup remove "${dnames[@]}"
@@ -225,7 +229,7 @@ cycle() {
 
 	# DM_DISABLE_UDEV=1: no udev sync, libdevmapper makes the nodes itself;
 	# udev still processes the events, which the settle after it measures
-	DM_DISABLE_UDEV=1 timed "$n" dmsetup create.noudev "$r" dmsetup create --concise <"$c"
+	DM_DISABLE_UDEV=1 timed "$n" dmsetup create.noudev "$r" dmsetup create --concise "$concise"
 	settle "$n" dmsetup create.noudev "$r"
 	expect "$n" "dmsetup create (DM_DISABLE_UDEV=1)"
 	timed "$n" dmsetup remove_all "$r" dmsetup remove_all
@@ -244,10 +248,10 @@ cycle() {
 # uevents on creates and removes; with HEAVY=0 only the reads (one create
 # and destroy to have devices, not traced)
 trace_cycle() {
-	local n=$1 heavy=$2 c=$work/concise s=$work/spec.yaml
+	local n=$1 heavy=$2 s=$work/spec.yaml
 	if [ "$heavy" = 1 ]; then
 		mon_start
-		traced "$n" dmsetup create dmsetup create --concise <"$c"
+		traced "$n" dmsetup create dmsetup create --concise "$concise"
 		mon_stop "$n" dmsetup create
 		mon_start
 		traced "$n" dmsetup remove dmsetup remove "${dnames[@]}"
@@ -278,7 +282,7 @@ trace_cycle() {
 	mon_stop "$n" vmapctl destroy
 
 	mon_start
-	DM_DISABLE_UDEV=1 traced "$n" dmsetup create.noudev dmsetup create --concise <"$c"
+	DM_DISABLE_UDEV=1 traced "$n" dmsetup create.noudev dmsetup create --concise "$concise"
 	mon_stop "$n" dmsetup create.noudev
 	mon_start
 	traced "$n" dmsetup remove_all dmsetup remove_all
