@@ -57,6 +57,11 @@ ONE_RUN_FROM=${VMAPCTL_BENCH_ONE_RUN_FROM:-1000}
 TRACE=${VMAPCTL_BENCH_TRACE:-1}
 TRACE_HEAVY_BELOW=${VMAPCTL_BENCH_TRACE_HEAVY_BELOW:-1000}
 READS=3
+# vmapctl bounds its wait for udev (--udev-timeout, default 30 s for the
+# whole batch) where dmsetup waits as long as udev takes; in the emulated VM
+# udev needs longer than 30 s for the events of 1,000 devices, and apply
+# then fails.  Both wait until udev is done here.
+UT=(--udev-timeout 3600)
 STORM_TIMEOUT=${VMAPCTL_BENCH_STORM_TIMEOUT:-1200}
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -73,7 +78,12 @@ raw=$work/raw.tsv
 loops=$work/loops
 : >"$loops"
 mon_pid=
+finished=
 cleanup() {
+	if [ -z "$finished" ] && [ -s "$raw" ]; then
+		echo "bench: stopped early; what was measured until then:" >&2
+		report || true
+	fi
 	[ -n "$mon_pid" ] && kill "$mon_pid" 2>/dev/null
 	rm -f /etc/udev/rules.d/69-vmapctl.rules
 	dmsetup remove_all --force >/dev/null 2>&1 || true
@@ -93,6 +103,16 @@ bc_sub() {
 }
 
 row() { local IFS=$'\t'; printf '%s\n' "$*" >>"$raw"; }
+
+# the tables (and the raw rows, for bench/run)
+report() {
+	python3 "$here/scale-report.py" "$raw"
+	if [ "${VMAPCTL_BENCH_EMIT_TSV:-}" = 1 ]; then
+		echo "--- bench raw tsv begin ---"
+		cat "$raw"
+		echo "--- bench raw tsv end ---"
+	fi
+}
 
 # dm devices that exist now (the kernel's view, no fork)
 dm_count() {
@@ -196,7 +216,7 @@ make_set() {
 # dmsetup reads the same devices
 reads() {
 	local n=$1 r=$2 s=$work/spec.yaml
-	timed "$n" vmapctl noop "$r" "$vmapctl" apply -q -f "$s"
+	timed "$n" vmapctl noop "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
 	timed "$n" dmsetup table "$r" dmsetup table
 	timed "$n" vmapctl plan "$r" "$vmapctl" plan -f "$s"
 	timed "$n" vmapctl status "$r" "$vmapctl" status -f "$s"
@@ -217,13 +237,13 @@ cycle() {
 	settle "$n" dmsetup remove "$r"
 	expect 0 "dmsetup remove"
 
-	timed "$n" vmapctl create "$r" "$vmapctl" apply -q -f "$s"
+	timed "$n" vmapctl create "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
 	settle "$n" vmapctl create "$r"
 	expect "$n" "vmapctl apply"
 	for ((i = 0; i < nreads; i++)); do
 		reads "$n" $(((r - 1) * nreads + i + 1))
 	done
-	timed "$n" vmapctl destroy "$r" "$vmapctl" destroy -q "${vnames[@]}"
+	timed "$n" vmapctl destroy "$r" "$vmapctl" destroy "${UT[@]}" -q "${vnames[@]}"
 	settle "$n" vmapctl destroy "$r"
 	expect 0 "vmapctl destroy"
 
@@ -236,10 +256,10 @@ cycle() {
 	settle "$n" dmsetup remove_all "$r"
 	expect 0 "dmsetup remove_all"
 
-	DM_DISABLE_UDEV=1 timed "$n" vmapctl create.noudev "$r" "$vmapctl" apply -q -f "$s"
+	DM_DISABLE_UDEV=1 timed "$n" vmapctl create.noudev "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
 	settle "$n" vmapctl create.noudev "$r"
 	expect "$n" "vmapctl apply (DM_DISABLE_UDEV=1)"
-	timed "$n" vmapctl prune "$r" "$vmapctl" apply -q --prune -f "$work/empty.yaml"
+	timed "$n" vmapctl prune "$r" "$vmapctl" apply "${UT[@]}" -q --prune -f "$work/empty.yaml"
 	settle "$n" vmapctl prune "$r"
 	expect 0 "vmapctl apply --prune"
 }
@@ -257,28 +277,28 @@ trace_cycle() {
 		traced "$n" dmsetup remove dmsetup remove "${dnames[@]}"
 		mon_stop "$n" dmsetup remove
 		mon_start
-		traced "$n" vmapctl create "$vmapctl" apply -q -f "$s"
+		traced "$n" vmapctl create "$vmapctl" apply "${UT[@]}" -q -f "$s"
 		mon_stop "$n" vmapctl create
 	else
-		"$vmapctl" apply -q -f "$s"
+		"$vmapctl" apply "${UT[@]}" -q -f "$s"
 		udevadm settle --timeout=900
 	fi
 	"$vmapctl" plan -q --detailed-exitcode -f "$s" >/dev/null ||
 		die "the spec of $n volumes does not plan as converged right after apply"
-	traced "$n" vmapctl noop "$vmapctl" apply -q -f "$s"
+	traced "$n" vmapctl noop "$vmapctl" apply "${UT[@]}" -q -f "$s"
 	traced "$n" dmsetup table dmsetup table
 	traced "$n" vmapctl plan "$vmapctl" plan -f "$s"
 	traced "$n" vmapctl status "$vmapctl" status -f "$s"
 	traced "$n" dmsetup status dmsetup status
 	traced "$n" vmapctl validate "$vmapctl" validate -f "$s"
 	if [ "$heavy" != 1 ]; then
-		"$vmapctl" destroy -q "${vnames[@]}"
+		"$vmapctl" destroy "${UT[@]}" -q "${vnames[@]}"
 		udevadm settle --timeout=900
 		expect 0 "the counting pass"
 		return
 	fi
 	mon_start
-	traced "$n" vmapctl destroy "$vmapctl" destroy -q "${vnames[@]}"
+	traced "$n" vmapctl destroy "$vmapctl" destroy "${UT[@]}" -q "${vnames[@]}"
 	mon_stop "$n" vmapctl destroy
 
 	mon_start
@@ -288,10 +308,10 @@ trace_cycle() {
 	traced "$n" dmsetup remove_all dmsetup remove_all
 	mon_stop "$n" dmsetup remove_all
 	mon_start
-	DM_DISABLE_UDEV=1 traced "$n" vmapctl create.noudev "$vmapctl" apply -q -f "$s"
+	DM_DISABLE_UDEV=1 traced "$n" vmapctl create.noudev "$vmapctl" apply "${UT[@]}" -q -f "$s"
 	mon_stop "$n" vmapctl create.noudev
 	mon_start
-	traced "$n" vmapctl prune "$vmapctl" apply -q --prune -f "$work/empty.yaml"
+	traced "$n" vmapctl prune "$vmapctl" apply "${UT[@]}" -q --prune -f "$work/empty.yaml"
 	mon_stop "$n" vmapctl prune
 	expect 0 "the counting pass"
 }
@@ -365,10 +385,10 @@ EOF
 	attach_all "$m"
 	udevadm settle --timeout=900
 	row storm "$m" attach settle.s "$(bc_sub "$EPOCHREALTIME" "$t0")"
-	timed "$m" vmapctl storm.apply 1 "$vmapctl" apply -q
+	timed "$m" vmapctl storm.apply 1 "$vmapctl" apply "${UT[@]}" -q
 	expect "$m" "vmapctl apply of the storm's volumes"
 	udevadm settle --timeout=900
-	"$vmapctl" destroy -q "${names[@]}"
+	"$vmapctl" destroy "${UT[@]}" -q "${names[@]}"
 	detach_all
 	expect 0 "destroy of the storm's volumes"
 
@@ -429,7 +449,7 @@ EOF
 	cp /run/vmapctl/activate.log "$work/activate-$m.log" 2>/dev/null || true
 
 	udevadm settle --timeout=900
-	"$vmapctl" destroy -q "${names[@]}" >/dev/null 2>&1 || rc=$?
+	"$vmapctl" destroy "${UT[@]}" -q "${names[@]}" >/dev/null 2>&1 || rc=$?
 	[ "$(dm_count)" = 0 ] || dmsetup remove_all --force >/dev/null 2>&1 || true
 	detach_all
 	rm -rf "$SPECS"
@@ -483,21 +503,17 @@ volumes:
   - {name: mid, targets: [{type: linear, size: 32768, device: {volume: low}}]}
   - {name: top, targets: [{type: linear, size: 16384, device: {volume: mid}}]}
 Y
-"$vmapctl" apply -q -f "$work/stack.yaml"
+"$vmapctl" apply "${UT[@]}" -q -f "$work/stack.yaml"
 sed -i 's/65536/131072/; s/32768/98304/; s/16384/65536/' "$work/stack.yaml"
-"$vmapctl" apply --json -f "$work/stack.yaml" >"$work/stack.json"
+"$vmapctl" apply "${UT[@]}" --json -f "$work/stack.yaml" >"$work/stack.json"
 python3 -c '
 import json, sys
 for s in json.load(open(sys.argv[1]))["result"]["suspended"]:
     print("stack\t%s\t%.1f" % (s["volume"], s["ms"]))' "$work/stack.json" >>"$raw"
-"$vmapctl" destroy -q top mid low
+"$vmapctl" destroy "${UT[@]}" -q top mid low
 
 row info total.s "$(bc_sub "$EPOCHREALTIME" "$t_start")"
 say "done"
 
-python3 "$here/scale-report.py" "$raw"
-if [ "${VMAPCTL_BENCH_EMIT_TSV:-}" = 1 ]; then
-	echo "--- bench raw tsv begin ---"
-	cat "$raw"
-	echo "--- bench raw tsv end ---"
-fi
+finished=1
+report
