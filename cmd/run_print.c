@@ -24,8 +24,9 @@ static void show_progress(void *arg, const struct vmap_apply_event *ev, size_t d
 	/* a log line on stderr must not land behind the progress line */
 	if (pr->shown)
 		fputs("\r\033[K", stderr);
-	/* a copy's progress is not a step: only its end is logged */
-	if (!(ev->kind == VMAP_STEP_MIGRATE && ev->copy_total && ev->copied < ev->copy_total))
+	/* a copy's progress is not a step (the migrate step is logged when
+	 * it ends) */
+	if (!(ev->kind == VMAP_STEP_MIGRATE && ev->copy_total))
 		eventlog_step(pr->cli, ev);
 	if (!pr->on)
 		return;

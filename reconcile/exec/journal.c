@@ -237,6 +237,10 @@ int vmap_migration_write(const char *run_dir, const struct vmap_migration *m,
 	json_object_object_add(o, "phase", json_object_new_string(m->phase));
 	json_object_object_add(o, "pid", json_object_new_int(m->pid));
 	json_object_object_add(o, "started", json_object_new_int64(m->started));
+	json_object *cookies = json_object_new_array();
+	for (size_t i = 0; i < m->n_cookies; i++)
+		json_object_array_add(cookies, json_object_new_int64((int64_t)m->cookies[i]));
+	json_object_object_add(o, "udevCookies", cookies);
 	char *path = migration_path(run_dir, m->volume);
 	int r = write_atomic(run_dir, path,
 			     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY), errs);
@@ -295,6 +299,16 @@ int vmap_migrations_read(const char *run_dir, struct vmap_migration **out, size_
 			json_object *v;
 			m.read_only = json_object_object_get_ex(o, "readOnly", &v) &&
 				      json_object_get_boolean(v);
+			if (json_object_object_get_ex(o, "udevCookies", &v) &&
+			    json_object_is_type(v, json_type_array)) {
+				size_t nc = json_object_array_length(v);
+				m.cookies = xcalloc(nc ? nc : 1, sizeof(*m.cookies));
+				for (size_t i = 0; i < nc; i++) {
+					int64_t c = json_object_get_int64(json_object_array_get_idx(v, i));
+					if (c > 0 && c <= UINT32_MAX)
+						m.cookies[m.n_cookies++] = (uint32_t)c;
+				}
+			}
 			json_object_put(o);
 		}
 		if (!m.volume || !m.old_table || !m.new_table || !m.phase || !m.sectors) {
@@ -331,5 +345,6 @@ void vmap_migration_free(struct vmap_migration *m)
 	free(m->old_table);
 	free(m->new_table);
 	free(m->phase);
+	free(m->cookies);
 	memset(m, 0, sizeof(*m));
 }

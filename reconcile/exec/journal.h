@@ -59,6 +59,11 @@ struct vmap_migration {
 	char *phase;
 	int pid;
 	long long started;     /* unix time */
+	/* udev cookies its steps made, each written here as it is made: a
+	 * run killed before its wait leaves the semaphore for recover to
+	 * release (vmap_dm_udev_reclaim) */
+	uint32_t *cookies;
+	size_t n_cookies;
 };
 
 int vmap_migration_write(const char *run_dir, const struct vmap_migration *m,

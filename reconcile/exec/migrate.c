@@ -103,11 +103,41 @@ static int get_ours(const char *name, const char *uuid, struct vmap_dmdev *d, bo
 	return 0;
 }
 
+/* Each udev cookie a migration makes goes into its journal before any
+ * task joins it (dm.h), so a run killed before its wait leaves nothing
+ * recover cannot release. */
+struct cookie_rec {
+	struct vmap_migration *m;
+	const char *run_dir;
+};
+
+static void journal_cookie(void *arg, uint32_t cookie)
+{
+	struct cookie_rec *c = arg;
+	struct vmap_migration *m = c->m;
+	m->cookies = xrealloc(m->cookies, (m->n_cookies + 1) * sizeof(*m->cookies));
+	m->cookies[m->n_cookies++] = cookie;
+	struct vmap_errlist e = {0};
+	/* not fatal: the cookie is waited for all the same */
+	vmap_migration_write(c->run_dir, m, &e);
+	vmap_errlist_clear(&e);
+}
+
+static void batch_journal(struct vmap_udev_batch *b, struct cookie_rec *c)
+{
+	b->created = journal_cookie;
+	b->created_arg = c;
+}
+
 /* Remove what exists of the temporary devices, the mirror first (it
  * holds the others). */
-static int remove_temps(const struct temps *t, double udev_timeout, struct vmap_errlist *errs)
+static int remove_temps(struct vmap_migration *m, const struct temps *t,
+			const struct vmap_migrate_opts *o, struct vmap_errlist *errs)
 {
+	double udev_timeout = o->udev_timeout;
+	struct cookie_rec cr = {m, o->run_dir};
 	struct vmap_udev_batch batch = {0};
+	batch_journal(&batch, &cr);
 	int r = 0;
 	for (int i = 0; i < T_N; i++) {
 		struct vmap_dmdev d;
@@ -126,9 +156,11 @@ static int remove_temps(const struct temps *t, double udev_timeout, struct vmap_
 		vmap_dmdev_free(&d);
 		/* the legs may be held by the mirror until udev is done with
 		 * it; the legs themselves go in one batch */
-		if (i == T_R && batch.tasks &&
-		    vmap_dm_udev_wait(&batch, udev_timeout, t->name[i], errs) < 0)
-			r = -1;
+		if (i == T_R && batch.tasks) {
+			if (vmap_dm_udev_wait(&batch, udev_timeout, t->name[i], errs) < 0)
+				r = -1;
+			batch_journal(&batch, &cr); /* the wait cleared it */
+		}
 	}
 	if (batch.tasks && vmap_dm_udev_wait(&batch, udev_timeout, "the migration's legs", errs) < 0)
 		r = -1;
@@ -224,7 +256,7 @@ static void step(const struct vmap_migrate_opts *o, enum vmap_step_kind k, bool 
 
 /* Reload the volume with `text` and switch to it (load, suspend,
  * resume).  On failure the volume is back on the table it had, resumed. */
-static int switch_to(const struct vmap_migration *m, const char *text,
+static int switch_to(struct vmap_migration *m, const char *text,
 		     const struct vmap_migrate_opts *o, struct vmap_migrate_result *res,
 		     struct vmap_errlist *errs)
 {
@@ -242,7 +274,9 @@ static int switch_to(const struct vmap_migration *m, const char *text,
 	if (r < 0)
 		return -1;
 	struct held h;
+	struct cookie_rec cr = {m, o->run_dir};
 	struct vmap_udev_batch batch = {0};
+	batch_journal(&batch, &cr);
 	hold(&h);
 	t0 = now_ms();
 	r = vmap_dm_suspend(v, m->dm_flags, errs);
@@ -280,7 +314,7 @@ static int set_phase(struct vmap_migration *m, const char *phase, const struct v
 static int cleanup(struct vmap_migration *m, const struct temps *t,
 		   const struct vmap_migrate_opts *o, struct vmap_errlist *errs)
 {
-	if (set_phase(m, "cleanup", o, errs) < 0 || remove_temps(t, o->udev_timeout, errs) < 0)
+	if (set_phase(m, "cleanup", o, errs) < 0 || remove_temps(m, t, o, errs) < 0)
 		return -1;
 	return vmap_migration_remove(o->run_dir, m->volume, errs);
 }
@@ -312,7 +346,7 @@ int vmap_migrate_finish(struct vmap_migration *m, const struct vmap_migrate_opts
 			vmap_fail(errs, 0, m->volume, "the volume is gone (or is another device now) "
 				  "while its data was being migrated: removing the migration's "
 				  "temporary devices");
-			if (remove_temps(&t, o->udev_timeout, errs) == 0)
+			if (remove_temps(m, &t, o, errs) == 0)
 				vmap_migration_remove(o->run_dir, m->volume, errs);
 			break;
 		}
@@ -323,7 +357,9 @@ int vmap_migrate_finish(struct vmap_migration *m, const struct vmap_migrate_opts
 			break;
 		}
 		if (v.suspended) {
+			struct cookie_rec cr = {m, o->run_dir};
 			struct vmap_udev_batch b = {0};
+			batch_journal(&b, &cr);
 			int rr = vmap_dm_resume(m->volume, m->dm_flags, &b, errs);
 			if (b.tasks)
 				vmap_dm_udev_wait(&b, o->udev_timeout, m->volume, errs);
@@ -461,7 +497,7 @@ static int devnum_of(const char *name, char **out, struct vmap_errlist *errs)
  * for one migration need not persist, so its slots are a zero target,
  * which takes the writes and forgets them.  Returns the mirror's table
  * line (allocated) in *rparams. */
-static int make_legs(const struct vmap_migration *m, const struct temps *t,
+static int make_legs(struct vmap_migration *m, const struct temps *t,
 		     const struct vmap_migrate_opts *o, char **rparams, struct vmap_errlist *errs)
 {
 	struct table old, nw;
@@ -473,7 +509,9 @@ static int make_legs(const struct vmap_migration *m, const struct temps *t,
 		return -1;
 	}
 	struct vmap_dm_line meta = {0, META_SECTORS, "zero", ""};
+	struct cookie_rec cr = {m, o->run_dir};
 	struct vmap_udev_batch batch = {0};
+	batch_journal(&batch, &cr);
 	char *dold = NULL, *dnew = NULL, *dmeta = NULL;
 	int c = vmap_dm_create(t->name[T_OLD], t->uuid[T_OLD], old.lines, old.n, VMAP_DM_PRIVATE,
 			       &batch, errs);
@@ -515,13 +553,15 @@ out:
  * would be missing from the new one (seen: blockwriter found such blocks
  * lost when the mirror was made before the suspend).  The volume's
  * suspend is longer by the mirror's resume. */
-static int switch_to_mirror(const struct vmap_migration *m, const struct temps *t,
+static int switch_to_mirror(struct vmap_migration *m, const struct temps *t,
 			    const char *rparams, const struct vmap_migrate_opts *o,
 			    struct vmap_migrate_result *res, struct vmap_errlist *errs)
 {
 	const char *v = m->volume;
 	struct vmap_dm_line rl = {0, m->sectors, "raid", rparams};
+	struct cookie_rec cr = {m, o->run_dir};
 	struct vmap_udev_batch batch = {0};
+	batch_journal(&batch, &cr);
 	/* the mirror's device and its table (the array is built at load and
 	 * starts copying at resume): the slow part, before the suspend */
 	char *rdev = NULL;
@@ -590,7 +630,7 @@ int vmap_migrate_start(struct vmap_migration *m, const struct vmap_migrate_opts 
 		goto out;
 	/* a run killed before it got far may have left some behind */
 	char *rparams = NULL;
-	if (remove_temps(&t, o->udev_timeout, errs) < 0 || make_legs(m, &t, o, &rparams, errs) < 0)
+	if (remove_temps(m, &t, o, errs) < 0 || make_legs(m, &t, o, &rparams, errs) < 0)
 		goto undo;
 	int sw = set_phase(m, "mirror", o, errs);
 	if (sw == 0)
@@ -606,7 +646,7 @@ int vmap_migrate_start(struct vmap_migration *m, const struct vmap_migrate_opts 
 	goto out;
 undo:
 	/* the volume is on its old table: take the rest away */
-	if (remove_temps(&t, o->udev_timeout, errs) == 0)
+	if (remove_temps(m, &t, o, errs) == 0)
 		vmap_migration_remove(o->run_dir, m->volume, errs);
 	else
 		res->state = VMAP_MIG_FAILED;

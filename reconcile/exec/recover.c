@@ -70,6 +70,19 @@ static int recover_migrations(const struct vmap_recover_opts *o, struct vmap_rec
 		struct vmap_migrate_opts mo = {.udev_timeout = o->udev_timeout, .run_dir = o->run_dir,
 					       .wait = o->wait, .progress = rec_progress,
 					       .progress_arg = (void *)o};
+		/* cookies a killed run made and did not wait for; the ones it
+		 * waited for are gone already */
+		for (size_t k = 0; k < m[i].n_cookies; k++) {
+			bool released = false;
+			if (vmap_dm_udev_reclaim(m[i].cookies[k], o->udev_timeout, &released,
+						 errs) < 0)
+				r = -1;
+			else if (released)
+				rec_action(res, "released udev cookie 0x%x, which the migration of "
+					   "'%s' did not wait for", (unsigned)m[i].cookies[k],
+					   m[i].volume);
+		}
+		m[i].n_cookies = 0;
 		struct vmap_migrate_result *mr = &res->migrations[res->n_migrations];
 		res->mig_names[res->n_migrations++] = xstrdup(m[i].volume);
 		if (vmap_migrate_finish(&m[i], &mo, mr, errs) < 0)

@@ -33,10 +33,14 @@ uuid_of() { dmsetup info -c --noheadings -o uuid "$1"; }
 	run vmapctl plan --detailed-exitcode
 	assert_success
 	assert_output --partial "every volume matches its spec"
-	# and vmapctl now manages them: a change to the spec is applied
+	# and vmapctl now manages them: a change to the spec is applied (a
+	# new offset shows other data: refused unless said on purpose)
 	sed -i 's/offset: 32KiB$/offset: 64KiB/' "$VMAPCTL_SPEC_DIR/adopted.yaml"
 	grep -q 'offset: 64KiB' "$VMAPCTL_SPEC_DIR/adopted.yaml"
 	run vmapctl apply --detailed-exitcode
+	assert_failure 3
+	assert_output --partial "would show other data"
+	run vmapctl apply --detailed-exitcode --allow-remap
 	assert_failure 2
 	[ "$(dmsetup table hand-up | head -n 1)" = "0 16384 linear $(devnum /dev/mapper/hand-low) 128" ]
 }

@@ -53,6 +53,9 @@ clean_end() {
 	left=$(dmsetup ls | awk '$1 ~ /^vmapctl-mig-/ { print $1 }')
 	[ -z "$left" ] || fail "temporary devices left: $left"
 	! ls /run/vmapctl/migration-*.json 2>/dev/null || fail "a migration journal was left"
+	# a killed run's udev cookies are released by recover (journaled)
+	[ "$(dmsetup udevcookies | grep -vc '^Cookie')" -eq 0 ] ||
+		fail "udev cookies left: $(dmsetup udevcookies)"
 	for n in "$@"; do
 		attr=$(dmsetup info -c --noheadings -o attr "$n")
 		[[ $attr != ??s* ]] || fail "$n was left suspended ($attr)"
@@ -103,7 +106,7 @@ spec_lin() {
 	assert_output --partial "migrate  data"
 	assert_output --partial "migrate: copies 64 MiB online"
 	before=$(acked "$BATS_TEST_TMPDIR/raw.log")
-	run -0 vmapctl apply --migrate --json
+	run -0 --separate-stderr vmapctl apply --migrate --json
 	echo "$output" >"$BATS_TEST_TMPDIR/apply.json"
 	# the writers went on during the copy
 	[ "$(acked "$BATS_TEST_TMPDIR/raw.log")" -gt "$before" ] || fail "the raw writer stalled"
@@ -250,7 +253,7 @@ EOS
 	sleep 1
 	stack disk-b
 	# onRemap: migrate in the spec: no flag needed
-	run -0 vmapctl apply --json
+	run -0 --separate-stderr vmapctl apply --json
 	echo "$output" >"$BATS_TEST_TMPDIR/apply.json"
 	linear_on mid /dev/mapper/disk-b 2048
 	linear_on top /dev/mapper/mid 2048
