@@ -101,7 +101,7 @@ static int state_put(int fd, const struct vmap_handover_state *st)
 }
 
 /* What each caller does to the state under its flock. */
-enum state_op { OP_READ, OP_ANNOUNCE, OP_ROUND };
+enum state_op { OP_READ, OP_ANNOUNCE, OP_ROUND, OP_LEFT };
 
 static int state_update(struct vmap_handover *h, const char *path, const char *dir,
 			enum state_op op, struct vmap_handover_state *out,
@@ -115,6 +115,13 @@ static int state_update(struct vmap_handover *h, const char *path, const char *d
 	if (r == 0 && op != OP_READ) {
 		if (op == OP_ANNOUNCE) {
 			st.generation++;
+		} else if (op == OP_LEFT) {
+			/* the last round is over and the lock let go: whoever
+			 * announces from now on may take it or hand over to
+			 * whoever did (a mark left behind would make them wait
+			 * for a runner that owes them nothing) */
+			if (st.closing == (long)getpid())
+				st.closing = 0;
 		} else {
 			/* the generation this round covers and, in the same
 			 * critical section, whether it is the last: see the
@@ -201,8 +208,10 @@ bool vmap_handover_again(struct vmap_handover *h, struct vmap_errlist *errs)
 	 * lock before this point has announced itself already */
 	vmap_lock_release(&h->runner);
 	struct vmap_handover_state st;
-	if (!h->last && state_update(h, h->state_path, NULL, OP_READ, &st, errs) == 0 &&
-	    vmap_handover_due(h->covered, st.generation, h->last))
+	if (h->last)
+		state_update(h, h->state_path, NULL, OP_LEFT, NULL, errs);
+	else if (state_update(h, h->state_path, NULL, OP_READ, &st, errs) == 0 &&
+		 vmap_handover_due(h->covered, st.generation, h->last))
 		again = try_runner(h, lock_path, errs) == 1;
 	free(lock_path);
 	return again;

@@ -30,7 +30,8 @@
  * generation it covers: an activation that bumped before is covered by
  * that round; one that bumps after sees the runner closing and, when the
  * lock is still held, waits for it (--lock-timeout) and becomes the next
- * runner instead of handing over. */
+ * runner instead of handing over.  The mark is taken away once that round
+ * is over and the lock let go. */
 #ifndef VMAP_HANDOVER_H
 #define VMAP_HANDOVER_H
 

@@ -173,6 +173,8 @@ static void the_bound_ends_the_runner_and_a_late_device_runs_itself(void **state
 	/* announced after the last round began: not a's, although it moved */
 	assert_false(vmap_handover_again(&a, &errs));
 	vmap_handover_end(&a);
+	/* a's mark is gone once it let go: later announcers hand over again */
+	assert_int_not_equal(read_state().closing, (long)getpid());
 	int status;
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFEXITED(status));
