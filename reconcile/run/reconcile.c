@@ -105,6 +105,15 @@ static int activate_round(const struct vmapctl_opts *o, struct vmapctl_activatio
 	return run(o, &po, true, r, errs);
 }
 
+/* The errors from `from` on include one of the spec (or the usage). */
+static bool round_spec_error(const struct vmap_errlist *errs, size_t from)
+{
+	for (size_t i = from; i < errs->n; i++)
+		if (errs->v[i].kind == VMAP_E_SPEC || errs->v[i].kind == VMAP_E_USAGE)
+			return true;
+	return false;
+}
+
 int vmapctl_activate(const struct vmapctl_opts *o, struct vmapctl_activation *a,
 		     struct vmap_errlist *errs)
 {
@@ -124,13 +133,22 @@ int vmapctl_activate(const struct vmapctl_opts *o, struct vmapctl_activation *a,
 	int r = vmap_handover_enter(&h, o->run_dir, o->lock_timeout, &a->runner_pid, errs);
 	a->handed_over = r == 0;
 	/* the runner: rounds until no disk was announced during the last one
-	 * (at most VMAP_HANDOVER_MAX_ROUNDS); a failed round ends it, its
-	 * errors being what the caller must see */
+	 * (at most VMAP_HANDOVER_MAX_ROUNDS) */
 	while (r == 1) {
-		if (vmap_handover_round(&h, errs) < 0 || activate_round(o, a, errs) < 0) {
+		if (vmap_handover_round(&h, errs) < 0) {
 			r = -1;
 			break;
 		}
+		size_t before = errs->n;
+		activate_round(o, a, errs);
+		/* A round that failed (udev too slow for the batch, an apply
+		 * holding the run lock past --lock-timeout) does not end the
+		 * runner: the devices handed to it since still need their
+		 * round, and their activations have exited 0.  Its errors stay
+		 * for the exit status.  A spec that does not load fails every
+		 * round the same way, and a signal means stop. */
+		if (vmap_signal_caught() || round_spec_error(errs, before))
+			break;
 		r = vmap_handover_again(&h, errs) ? 1 : 0;
 	}
 	vmap_handover_end(&h);
