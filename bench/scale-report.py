@@ -283,7 +283,7 @@ def main():
         ms = sorted(storm)
         print("activation storm: M loop devices attached at once with the installed udev rule")
         print("  (69-vmapctl.rules -> vmapctl-udev-activate -> vmapctl activate --device MAJ:MIN,")
-        print("  one volume per disk by ID_FS_UUID); one run each; seconds from the first attach")
+        print("  one volume per disk by ID_FS_UUID); seconds from the first attach")
 
         def g(m, phase, key, conv=float):
             v = storm.get(m, {}).get((phase, key))
@@ -312,6 +312,9 @@ def main():
         add("  exited 0", [str(g(m, "storm", "exit.0", int)) for m in ms])
         add("  exited 75 (lock timeout)", [str(g(m, "storm", "exit.75", int)) for m in ms])
         add("  exited otherwise", [str(g(m, "storm", "exit.other", int)) for m in ms])
+        add("  devices announced to the runner", [str(g(m, "storm", "announced", int)) for m in ms])
+        add("  handed over (exit 0 at once)", [str(g(m, "storm", "handed.over", int)) for m in ms])
+        add("  runner rounds (each one whole run)", [str(g(m, "storm", "rounds", int)) for m in ms])
         add("  CPU of all runs, s", [fmt(g(m, "storm", "cpu")) for m in ms])
         add("  CPU of all runs / apply's CPU", [rfmt(ratio(g(m, "storm", "cpu"), apply_cpu[m])) for m in ms])
         add("  wall time of all runs summed, s", [fmt(g(m, "storm", "etime.sum")) for m in ms])

@@ -34,7 +34,8 @@
 # (default 1000) they run once; the read-only commands always run 3 times.
 # The storm runs once.  The emulated VM's absolute times are noise; the
 # ratios are the result.  Settings (environment):
-#   VMAPCTL_BENCH_N="100 1000 3000"   volume counts (e.g. "100 300" for a quick run)
+#   VMAPCTL_BENCH_N="100 1000 3000"   volume counts (e.g. "100 300" for a quick run;
+#                                     "" with VMAPCTL_BENCH_M set: the storm alone)
 #   VMAPCTL_BENCH_M="50 200"          storm sizes ("" skips the storm)
 #   VMAPCTL_BENCH_RUNS=3  VMAPCTL_BENCH_ONE_RUN_FROM=1000
 #   VMAPCTL_BENCH_TRACE=1             0 skips the strace/uevent pass
@@ -50,7 +51,7 @@ here=$top/bench
 vmapctl=${VMAPCTL_BIN:-$top/vmapctl}
 tools=${VMAPCTL_TOOLS:-$top/build/rel/tools}
 BR=$tools/bench-run
-read -r -a NS <<<"${VMAPCTL_BENCH_N:-100 1000 3000}"
+read -r -a NS <<<"${VMAPCTL_BENCH_N-100 1000 3000}"
 read -r -a MS <<<"${VMAPCTL_BENCH_M-50 200}"
 RUNS=${VMAPCTL_BENCH_RUNS:-3}
 ONE_RUN_FROM=${VMAPCTL_BENCH_ONE_RUN_FROM:-1000}
@@ -70,7 +71,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 for t in strace stdbuf udevadm dmsetup losetup python3 pgrep; do
 	command -v "$t" >/dev/null || die "'$t' is missing"
 done
-[ ${#NS[@]} -gt 0 ] || die "VMAPCTL_BENCH_N is empty"
+[ ${#NS[@]} -gt 0 ] || [ ${#MS[@]} -gt 0 ] || die "VMAPCTL_BENCH_N and VMAPCTL_BENCH_M are both empty"
 
 work=$(mktemp -d /tmp/bench.XXXXXX)
 raw=$work/raw.tsv
@@ -322,22 +323,7 @@ storm_uuid() { printf '5b1e2c3d-0000-4000-8000-%012d' "$1"; }
 
 # M small images with a swap signature (a filesystem UUID for
 # ID_FS_UUID, as activate.bats uses with ext4, written without M mkfs runs)
-make_images() {
-	python3 - "$work/img" "$1" <<'P'
-import os, struct, sys, uuid
-d, m = sys.argv[1], int(sys.argv[2])
-os.makedirs(d, exist_ok=True)
-for i in range(m):
-    page = bytearray(4096)
-    # swap header v1: version, last_page, nr_badpages, uuid; magic at the end
-    struct.pack_into("<III", page, 1024, 1, 1023, 0)
-    page[1036:1052] = uuid.UUID("5b1e2c3d-0000-4000-8000-%012d" % i).bytes
-    page[4086:4096] = b"SWAPSPACE2"
-    with open(f"{d}/{i}.img", "wb") as f:
-        f.write(page)
-        f.truncate(4 << 20)
-P
-}
+make_images() { python3 "$top/test/tools/swap-images.py" "$work/img" "$1"; }
 
 # attach_all M: attach the M images at once, as disks appearing together
 attach_all() {
@@ -446,6 +432,16 @@ EOF
 	python3 "$here/acct.py" off
 	acct_sum "$work/acct.storm" "$m" storm
 	row storm "$m" storm log.errors "$(grep -c 'vmapctl:' /run/vmapctl/activate.log 2>/dev/null || true)"
+	# what they were (the log goes with the VM)
+	grep 'vmapctl:' /run/vmapctl/activate.log 2>/dev/null | sort | uniq -c | sort -rn | head -n 5 |
+		sed "s/^/bench: storm of $m: /" >&2 || true
+	# the activations' own count: devices announced and the runners'
+	# rounds (each a whole run), reconcile/exec/handover.h
+	local gen=NA rounds=NA
+	[ -e /run/vmapctl/activate.state ] && read -r gen rounds _ </run/vmapctl/activate.state
+	row storm "$m" storm announced "$gen"
+	row storm "$m" storm rounds "$rounds"
+	row storm "$m" storm handed.over "$(grep -c '^handed over' /run/vmapctl/activate.log 2>/dev/null || true)"
 	cp /run/vmapctl/activate.log "$work/activate-$m.log" 2>/dev/null || true
 
 	udevadm settle --timeout=900

@@ -1,5 +1,6 @@
 /* cmd_activate.c: `vmapctl activate --device DEV`: the boot and udev entry
- * point; creates the volumes whose devices are all present. */
+ * point; creates the volumes whose devices are all present, or hands the
+ * device to the activation already running. */
 #include "cli.h"
 #include "run_print.h"
 #include "vmapctl.h"
@@ -7,10 +8,10 @@
 int cmd_activate(struct vmap_cli *cli, struct vmap_errlist *errs)
 {
 	struct vmapctl_opts o;
-	struct vmapctl_run run;
+	struct vmapctl_activation a;
 	run_opts(cli, RUN_ACTIVATE, &o);
-	vmapctl_activate(&o, &run, errs);
-	int rc = run_finish(cli, RUN_ACTIVATE, &run, errs);
-	vmapctl_run_free(&run);
+	vmapctl_activate(&o, &a, errs);
+	int rc = activate_finish(cli, &a, errs);
+	vmapctl_activation_free(&a);
 	return rc;
 }

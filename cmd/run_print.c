@@ -201,6 +201,63 @@ static void print_activation(const struct vmap_cli *cli, const struct vmap_plan 
 	}
 }
 
+/* plan (null when the run stopped before it) and result (when steps ran) */
+static json_object *run_to_json(const struct vmapctl_run *run)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "plan", run->planned ? plan_to_json(&run->plan) : NULL);
+	if (run->applied)
+		json_object_object_add(o, "result", result_to_json(&run->plan, &run->result, run->ok));
+	return o;
+}
+
+int activate_finish(const struct vmap_cli *cli, const struct vmapctl_activation *a,
+		    struct vmap_errlist *errs)
+{
+	run_progress_end();
+	bool changes = false;
+	for (size_t i = 0; i < a->n_rounds; i++) {
+		eventlog_recovered(cli, &a->rounds[i].recovered);
+		print_recovered(cli, &a->rounds[i]);
+		changes = changes || a->rounds[i].plan.n_changes;
+	}
+	if (cli->json) {
+		/* the first round (the only one, mostly) where apply has its
+		 * run; the runner's later rounds after it */
+		static const struct vmapctl_run none;
+		json_object *o = run_to_json(a->n_rounds ? &a->rounds[0] : &none);
+		json_object_object_add(o, "errors", errors_to_json(errs));
+		json_object_object_add(o, "handedOver", json_object_new_boolean(a->handed_over));
+		json_object_object_add(o, "runnerPid", a->handed_over && a->runner_pid
+								   ? json_object_new_int64(a->runner_pid)
+								   : NULL);
+		json_object *later = json_object_new_array();
+		for (size_t i = 1; i < a->n_rounds; i++)
+			json_object_array_add(later, run_to_json(&a->rounds[i]));
+		json_object_object_add(o, "laterRounds", later);
+		vmap_print_json(o);
+	} else if (a->handed_over && !cli->quiet) {
+		/* not an error: the device is in the hands of the running
+		 * activation, whose next round sees it */
+		if (a->runner_pid)
+			printf("handed over to the activation running as pid %ld\n", a->runner_pid);
+		else
+			printf("handed over to the activation running\n");
+	} else {
+		for (size_t i = 0; i < a->n_rounds; i++)
+			if (a->rounds[i].planned)
+				print_activation(cli, &a->rounds[i].plan,
+						 a->rounds[i].applied && a->rounds[i].ok);
+		if (cli->verbose && a->n_rounds > 1 && !cli->quiet)
+			printf("rounds    %zu (for disks that appeared while this activation ran)\n",
+			       a->n_rounds);
+	}
+	fflush(stdout);
+	if (errs->n)
+		return vmap_report_errors(cli, errs);
+	return changes && cli->detailed_exitcode ? EXIT_CHANGES : EXIT_OK;
+}
+
 int run_finish(const struct vmap_cli *cli, enum run_kind kind, const struct vmapctl_run *run,
 	       struct vmap_errlist *errs)
 {
@@ -213,15 +270,9 @@ int run_finish(const struct vmap_cli *cli, enum run_kind kind, const struct vmap
 	if (cli->json) {
 		/* one object on stdout, also when the run stopped before there
 		 * was a plan (a bad spec, the lock, no device-mapper) */
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "plan", run->planned ? plan_to_json(&run->plan) : NULL);
-		if (run->applied)
-			json_object_object_add(o, "result", result_to_json(&run->plan, &run->result,
-									   run->ok));
+		json_object *o = run_to_json(run);
 		json_object_object_add(o, "errors", errors_to_json(errs));
 		vmap_print_json(o);
-	} else if (run->planned && kind == RUN_ACTIVATE) {
-		print_activation(cli, &run->plan, run->applied && run->ok);
 	} else if (run->planned && !run->applied && !cli->quiet) {
 		print_plan_human(stdout, cli, &run->plan);
 	} else if (run->applied) {

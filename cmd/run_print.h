@@ -25,4 +25,9 @@ json_object *migrations_to_json(const struct vmap_migrate_result *m, size_t n);
 int run_finish(const struct vmap_cli *cli, enum run_kind kind, const struct vmapctl_run *run,
 	       struct vmap_errlist *errs);
 
+/* activate's: each round's activations, or the handover (human or JSON);
+ * its exit code. */
+int activate_finish(const struct vmap_cli *cli, const struct vmapctl_activation *a,
+		    struct vmap_errlist *errs);
+
 #endif

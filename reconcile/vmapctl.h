@@ -106,10 +106,25 @@ int vmapctl_plan(const struct vmapctl_opts *o, struct vmapctl_run *run,
 /* apply: load, lock, recover, capture, plan, apply (rollback on failure). */
 int vmapctl_apply(const struct vmapctl_opts *o, struct vmapctl_run *run,
 		  struct vmap_errlist *errs);
-/* activate --device: wait for udev to finish with the device, then create
- * the volumes whose devices are all present; never reloads or removes. */
-int vmapctl_activate(const struct vmapctl_opts *o, struct vmapctl_run *run,
+/* activate [--device DEV]: create the volumes whose devices are all
+ * present; never reloads or removes.  Without a device, one run.  With
+ * one (udev's entry point), wait for udev to finish with the device, then
+ * announce it: when another activation is running, hand it over (that
+ * one's next round sees the device) and return 0 at once; else become the
+ * runner and make rounds, each a whole create-only run, until no device
+ * was announced during the last one (exec/handover.h: at most
+ * VMAP_HANDOVER_MAX_ROUNDS).  So disks appearing together cost a few runs,
+ * not one each. */
+struct vmapctl_activation {
+	struct vmapctl_run *rounds;   /* each round's run, in order */
+	size_t n_rounds;
+	bool handed_over;             /* another activation brings the volumes up */
+	long runner_pid;              /* ...this one (0: unknown) */
+};
+
+int vmapctl_activate(const struct vmapctl_opts *o, struct vmapctl_activation *a,
 		     struct vmap_errlist *errs);
+void vmapctl_activation_free(struct vmapctl_activation *a);
 /* destroy NAME...: remove managed volumes (only managed ones). */
 int vmapctl_destroy(const struct vmapctl_opts *o, struct vmapctl_run *run,
 		    struct vmap_errlist *errs);

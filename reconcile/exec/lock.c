@@ -42,6 +42,16 @@ static long holder_pid(int fd)
 	return pid > 0 && (*end == '\n' || *end == '\0') ? pid : 0;
 }
 
+long vmap_lock_holder_pid(const char *path)
+{
+	int fd = open(path ? path : VMAP_LOCK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	long pid = holder_pid(fd);
+	close(fd);
+	return pid;
+}
+
 static void record_pid(int fd)
 {
 	char buf[32];

@@ -26,6 +26,10 @@ struct vmap_lock {
 int vmap_lock_acquire(struct vmap_lock *lk, const char *path, double timeout_s,
 		      struct vmap_errlist *errs);
 
+/* The pid the holder of the lock on `path` wrote, or 0 (none, unknown, or
+ * not written yet: the holder writes it just after taking the lock). */
+long vmap_lock_holder_pid(const char *path);
+
 /* Release (no-op when not held). */
 void vmap_lock_release(struct vmap_lock *lk);
 

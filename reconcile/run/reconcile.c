@@ -1,9 +1,11 @@
 /* reconcile.c: plan, apply, activate, destroy and recover (vmapctl.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
 #include "dm.h"
 #include "exec/apply.h"
+#include "exec/handover.h"
 #include "exec/signals.h"
 #include "live/udev_ready.h"
 #include "run/common.h"
@@ -32,12 +34,6 @@ static int run(const struct vmapctl_opts *o, struct vmap_plan_opts *po, bool app
 			goto out;
 		r->spec_loaded = true;
 	}
-	/* activate: udev ran us for this device; its properties (which a
-	 * spec may match on) are recorded once udev is done with it; waited
-	 * for before taking the lock, so other runs are not held up */
-	if (po->create_only && o->device &&
-	    vmap_udev_wait_ready(o->device, o->udev_timeout, errs) < 0)
-		goto out;
 	if (apply && run_lock(o, &lock, errs) < 0)
 		goto out;
 	/* An interrupted run is finished before anything is planned, so the
@@ -99,11 +95,72 @@ int vmapctl_apply(const struct vmapctl_opts *o, struct vmapctl_run *r, struct vm
 	return errs->n ? -1 : rc;
 }
 
-int vmapctl_activate(const struct vmapctl_opts *o, struct vmapctl_run *r,
-		     struct vmap_errlist *errs)
+/* One round of an activation: a whole create-only run, appended to `a`. */
+static int activate_round(const struct vmapctl_opts *o, struct vmapctl_activation *a,
+			  struct vmap_errlist *errs)
 {
 	struct vmap_plan_opts po = {.create_only = true, .skip_predict = o->hook_skip_predict};
+	a->rounds = xrealloc(a->rounds, (a->n_rounds + 1) * sizeof(*a->rounds));
+	struct vmapctl_run *r = &a->rounds[a->n_rounds++];
 	return run(o, &po, true, r, errs);
+}
+
+/* The errors from `from` on include one of the spec (or the usage). */
+static bool round_spec_error(const struct vmap_errlist *errs, size_t from)
+{
+	for (size_t i = from; i < errs->n; i++)
+		if (errs->v[i].kind == VMAP_E_SPEC || errs->v[i].kind == VMAP_E_USAGE)
+			return true;
+	return false;
+}
+
+int vmapctl_activate(const struct vmapctl_opts *o, struct vmapctl_activation *a,
+		     struct vmap_errlist *errs)
+{
+	memset(a, 0, sizeof(*a));
+	/* without a device (boot: vmapctl.service, the initramfs scripts) one
+	 * run, waiting for the lock as any run: it is run once, not per disk,
+	 * and its callers read what it reports */
+	if (!o->device)
+		return activate_round(o, a, errs);
+	/* udev ran us for this device; its properties (which a spec may match
+	 * on) are recorded once udev is done with it.  Waited for before the
+	 * announcement, so that whichever round covers the announcement sees
+	 * the device as udev left it (handover.h). */
+	if (vmap_udev_wait_ready(o->device, o->udev_timeout, errs) < 0)
+		return -1;
+	struct vmap_handover h;
+	int r = vmap_handover_enter(&h, o->run_dir, o->lock_timeout, &a->runner_pid, errs);
+	a->handed_over = r == 0;
+	/* the runner: rounds until no disk was announced during the last one
+	 * (at most VMAP_HANDOVER_MAX_ROUNDS) */
+	while (r == 1) {
+		if (vmap_handover_round(&h, errs) < 0) {
+			r = -1;
+			break;
+		}
+		size_t before = errs->n;
+		activate_round(o, a, errs);
+		/* A round that failed (udev too slow for the batch, an apply
+		 * holding the run lock past --lock-timeout) does not end the
+		 * runner: the devices handed to it since still need their
+		 * round, and their activations have exited 0.  Its errors stay
+		 * for the exit status.  A spec that does not load fails every
+		 * round the same way, and a signal means stop. */
+		if (vmap_signal_caught() || round_spec_error(errs, before))
+			break;
+		r = vmap_handover_again(&h, errs) ? 1 : 0;
+	}
+	vmap_handover_end(&h);
+	return errs->n ? -1 : 0;
+}
+
+void vmapctl_activation_free(struct vmapctl_activation *a)
+{
+	for (size_t i = 0; i < a->n_rounds; i++)
+		vmapctl_run_free(&a->rounds[i]);
+	free(a->rounds);
+	memset(a, 0, sizeof(*a));
 }
 
 int vmapctl_destroy(const struct vmapctl_opts *o, struct vmapctl_run *r,

@@ -11,14 +11,8 @@ setup() {
 	# The rule and its helper as `make install` puts them, vmapctl on the
 	# PATH the helper uses, and the default spec directory, which is what
 	# a udev-started vmapctl reads.
-	cp "$TOP/udev/69-vmapctl.rules" "$TOP/udev/09-vmapctl-dm.rules" /etc/udev/rules.d/
-	cp "$TOP/udev/vmapctl-udev-activate" /usr/lib/udev/
-	mkdir -p /usr/local/sbin
+	install_activation_rules
 	ln -sf "$VMAPCTL_BIN" /usr/local/sbin/vmapctl
-	unset VMAPCTL_SPEC_DIR
-	SPECS=/etc/vmapctl/volumes.d
-	rm -rf "$SPECS"
-	mkdir -p "$SPECS"
 	udevadm control --reload
 }
 

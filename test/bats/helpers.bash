@@ -153,6 +153,20 @@ assert_no_udev_cookies() {
 		fail "udev cookies left behind: $output"
 }
 
+# install_activation_rules: the udev rules and their helper as `make
+# install` puts them, and the default spec directory ($SPECS, emptied),
+# which is what a udev-started vmapctl reads.  The caller puts vmapctl on
+# the helper's PATH (/usr/local/sbin) and reloads udev's rules.
+install_activation_rules() {
+	cp "$TOP/udev/69-vmapctl.rules" "$TOP/udev/09-vmapctl-dm.rules" /etc/udev/rules.d/
+	cp "$TOP/udev/vmapctl-udev-activate" /usr/lib/udev/
+	mkdir -p /usr/local/sbin
+	unset VMAPCTL_SPEC_DIR
+	SPECS=/etc/vmapctl/volumes.d
+	rm -rf "$SPECS"
+	mkdir -p "$SPECS"
+}
+
 # start_udevd: start systemd-udevd again after a test stopped it.  Without
 # any of our descriptors: a daemon holding bats' output pipe (fd 3 and the
 # others bats keeps open) makes bats wait for it forever after the last

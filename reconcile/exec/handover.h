@@ -1,0 +1,89 @@
+/* handover.h: concurrent activations hand their devices to one runner.
+ *
+ * When many disks appear at once, udev starts one `activate --device` per
+ * disk.  Each used to take the run lock in turn and make a whole run
+ * (load, capture, plan, create), so M disks cost M runs in series and most
+ * waiters gave up on the lock.  Instead, each activation announces its
+ * device by bumping a generation counter, then tries the runner lock
+ * without waiting: the one that gets it is the runner, the others hand
+ * over and end.  The runner makes rounds (each a whole create-only run,
+ * under the run lock as before) until, after letting the runner lock go,
+ * no activation announced itself since its last round began.
+ *
+ * In the run directory (journal.h: /run/vmapctl or $VMAPCTL_RUN_DIR):
+ *   activate.lock   the runner lock (flock; the runner's pid inside)
+ *   activate.state  "GENERATION ROUNDS CLOSING\n", read and written under
+ *                   its own short flock: the generation, the rounds every
+ *                   runner made (for tests and benchmarks), and the pid of
+ *                   a runner in its last round (0 when none)
+ *
+ * Why nothing is lost: an activation bumps at time t, then fails to take
+ * the runner lock because H holds it.  H lets go after t and re-reads the
+ * generation: unchanged means H's last round began after t (so its capture
+ * saw the device, udev being done with it before the bump); changed means
+ * H takes the lock again for another round, or fails to because a newer
+ * runner took it after t and will begin its round after that.
+ *
+ * The bound: a runner makes at most VMAP_HANDOVER_MAX_ROUNDS rounds, so a
+ * steady trickle of disks cannot keep it forever.  Its last round is
+ * announced in the state file in the same critical section that reads the
+ * generation it covers: an activation that bumped before is covered by
+ * that round; one that bumps after sees the runner closing and, when the
+ * lock is still held, waits for it (--lock-timeout) and becomes the next
+ * runner instead of handing over.  The mark is taken away once that round
+ * is over and the lock let go. */
+#ifndef VMAP_HANDOVER_H
+#define VMAP_HANDOVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "exec/lock.h"
+
+#define VMAP_HANDOVER_MAX_ROUNDS 8
+
+struct vmap_handover_state {
+	uint64_t generation; /* activations announced, ever (since the run directory was made) */
+	uint64_t rounds;     /* rounds runners made */
+	long closing;        /* pid of a runner in its last round, or 0 */
+};
+
+struct vmap_handover {
+	struct vmap_lock runner; /* held while this process is the runner */
+	char *state_path;
+	uint64_t covered;        /* the generation the current round began at */
+	unsigned rounds;         /* rounds this runner began */
+	bool last;               /* the current round is this runner's last */
+};
+
+/* Announce a device and try to become the runner.  1: this process is the
+ * runner (h->runner held); 0: handed over to the runner, whose pid is in
+ * *holder (0 when unknown); -1: error (VMAP_E_LOCK when a closing runner
+ * was waited for `wait_s` seconds in vain). */
+int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, double wait_s,
+			long *holder, struct vmap_errlist *errs);
+
+/* Begin a round: note the generation it covers (everything announced so
+ * far) and count it; the last round the bound allows is announced as
+ * closing.  Call before the round reads anything. */
+int vmap_handover_round(struct vmap_handover *h, struct vmap_errlist *errs);
+
+/* After a round: let the runner lock go and decide.  true: announcements
+ * came in since the round began and this process took the lock again (make
+ * another round); false: nothing came in, or another runner took over, or
+ * that was the last round (the lock is released either way). */
+bool vmap_handover_again(struct vmap_handover *h, struct vmap_errlist *errs);
+
+/* Release whatever is still held (idempotent). */
+void vmap_handover_end(struct vmap_handover *h);
+
+/* Read the state (all zero when there is no state file yet). */
+int vmap_handover_read(const char *run_dir, struct vmap_handover_state *st,
+		       struct vmap_errlist *errs);
+
+/* The decision of vmap_handover_again, pure: another round is due when the
+ * round was not the last and the generation moved since it began. */
+bool vmap_handover_due(uint64_t covered, uint64_t now, bool last);
+
+#endif

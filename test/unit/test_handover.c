@@ -1,0 +1,216 @@
+/* test_handover.c: concurrent activations hand their devices to one
+ * runner (exec/handover.h): the first to announce runs, the others hand
+ * over naming it; the runner makes another round exactly when a device was
+ * announced since its round began; its last round (the bound) makes
+ * later announcers wait and run themselves instead of handing over. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "unit.h"
+
+#include "base/util.h"
+#include "exec/handover.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/vmap-handover-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	int r = system(cmd);
+	free(cmd);
+	return r == 0 ? 0 : -1;
+}
+
+static struct vmap_handover_state read_state(void)
+{
+	struct vmap_handover_state st;
+	struct vmap_errlist errs = {0};
+	assert_int_equal(vmap_handover_read(dir, &st, &errs), 0);
+	assert_int_equal(errs.n, 0);
+	return st;
+}
+
+static void a_round_is_due_only_when_the_generation_moved_and_it_was_not_the_last(void **state)
+{
+	(void)state;
+	assert_false(vmap_handover_due(5, 5, false));
+	assert_true(vmap_handover_due(5, 6, false));
+	assert_true(vmap_handover_due(5, 9, false));
+	/* the last round: announcers after it run themselves */
+	assert_false(vmap_handover_due(5, 6, true));
+}
+
+/* flock conflicts between two open files even in one process, so one
+ * process can play several activations. */
+static void the_first_runs_the_next_hands_over_and_its_device_gets_a_round(void **state)
+{
+	(void)state;
+	struct vmap_errlist errs = {0};
+	struct vmap_handover a, b, c;
+	long holder = -1;
+	assert_int_equal(read_state().generation, 0); /* no file yet */
+	assert_int_equal(vmap_handover_enter(&a, dir, 0, &holder, &errs), 1);
+	assert_int_equal(holder, 0);
+	assert_int_equal(vmap_handover_round(&a, &errs), 0);
+	assert_int_equal(a.covered, 1);
+
+	/* a disk appears during a's round: handed over, naming a */
+	assert_int_equal(vmap_handover_enter(&b, dir, 0, &holder, &errs), 0);
+	assert_int_equal(holder, (long)getpid());
+	vmap_handover_end(&b);
+	assert_int_equal(read_state().generation, 2);
+
+	/* a looks again after letting go: b's device needs a round */
+	assert_true(vmap_handover_again(&a, &errs));
+	assert_int_equal(vmap_handover_round(&a, &errs), 0);
+	assert_int_equal(a.covered, 2);
+	/* nothing came in: done, the runner lock is free */
+	assert_false(vmap_handover_again(&a, &errs));
+	assert_int_equal(a.runner.fd, -1);
+	vmap_handover_end(&a);
+	struct vmap_handover_state st = read_state();
+	assert_int_equal(st.generation, 2);
+	assert_int_equal(st.rounds, 2);
+	assert_int_equal(st.closing, 0);
+
+	/* the next disk finds nobody running: it runs */
+	assert_int_equal(vmap_handover_enter(&c, dir, 0, &holder, &errs), 1);
+	vmap_handover_end(&c);
+	assert_int_equal(errs.n, 0);
+}
+
+/* b announces while a still holds the lock, and a newer runner c takes the
+ * lock between a's release and a's try: a stops, c's round covers b. */
+static void a_runner_that_loses_the_lock_leaves_the_round_to_the_new_runner(void **state)
+{
+	(void)state;
+	struct vmap_errlist errs = {0};
+	struct vmap_handover a, b, c;
+	long holder;
+	assert_int_equal(vmap_handover_enter(&a, dir, 0, &holder, &errs), 1);
+	assert_int_equal(vmap_handover_round(&a, &errs), 0);
+	assert_int_equal(vmap_handover_enter(&b, dir, 0, &holder, &errs), 0);
+	vmap_handover_end(&b);
+	/* a lets go (played by hand here), c comes in and takes the lock */
+	char *lock = xstrdup(a.runner.path);
+	vmap_lock_release(&a.runner);
+	assert_int_equal(vmap_handover_enter(&c, dir, 0, &holder, &errs), 1);
+	a.runner.path = lock;
+	assert_int_equal(a.runner.fd, -1);
+	/* what again() does after its release: the try fails */
+	struct vmap_lock retry;
+	struct vmap_errlist tries = {0};
+	assert_int_equal(vmap_lock_acquire(&retry, lock, 0, &tries), -1);
+	vmap_errlist_clear(&tries);
+	free(lock);
+	a.runner.path = NULL;
+	vmap_handover_end(&a);
+	/* c's round began after b's announcement */
+	assert_int_equal(vmap_handover_round(&c, &errs), 0);
+	assert_int_equal(c.covered, 3);
+	assert_false(vmap_handover_again(&c, &errs));
+	vmap_handover_end(&c);
+	assert_int_equal(errs.n, 0);
+}
+
+/* After VMAP_HANDOVER_MAX_ROUNDS rounds the runner stops, even with
+ * announcements coming; one that comes during the last round waits for the
+ * lock and runs itself. */
+static void the_bound_ends_the_runner_and_a_late_device_runs_itself(void **state)
+{
+	(void)state;
+	struct vmap_errlist errs = {0};
+	struct vmap_handover a, b;
+	long holder;
+	assert_int_equal(vmap_handover_enter(&a, dir, 0, &holder, &errs), 1);
+	for (unsigned i = 1; i < VMAP_HANDOVER_MAX_ROUNDS; i++) {
+		assert_int_equal(vmap_handover_round(&a, &errs), 0);
+		assert_false(a.last);
+		/* a trickle: one disk every round */
+		assert_int_equal(vmap_handover_enter(&b, dir, 0, &holder, &errs), 0);
+		vmap_handover_end(&b);
+		assert_true(vmap_handover_again(&a, &errs));
+	}
+	assert_int_equal(vmap_handover_round(&a, &errs), 0);
+	assert_true(a.last);
+	assert_int_equal(read_state().closing, (long)getpid());
+
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct vmap_handover h;
+		struct vmap_errlist e = {0};
+		long who;
+		if (write(ready[1], "x", 1) != 1)
+			_exit(9);
+		int r = vmap_handover_enter(&h, dir, 10, &who, &e);
+		/* the runner now: its first round clears the closing mark */
+		if (r == 1 && vmap_handover_round(&h, &e) == 0 && !vmap_handover_again(&h, &e))
+			_exit(h.rounds == 1 && h.covered == VMAP_HANDOVER_MAX_ROUNDS + 1 ? 1 : 8);
+		_exit(r == 0 ? 0 : 7);
+	}
+	char x;
+	assert_int_equal(read(ready[0], &x, 1), 1);
+	/* the child announces and finds the lock held by a closing runner */
+	for (int i = 0; i < 200 && read_state().generation < VMAP_HANDOVER_MAX_ROUNDS + 1; i++)
+		usleep(10000);
+	usleep(100000);
+	/* announced after the last round began: not a's, although it moved */
+	assert_false(vmap_handover_again(&a, &errs));
+	vmap_handover_end(&a);
+	/* a's mark is gone once it let go: later announcers hand over again */
+	assert_int_not_equal(read_state().closing, (long)getpid());
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 1); /* it ran, its round covered itself */
+	assert_int_equal(read_state().closing, 0);
+	assert_int_equal(read_state().rounds, VMAP_HANDOVER_MAX_ROUNDS + 1);
+	assert_int_equal(errs.n, 0);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+static void a_planted_state_symlink_is_refused(void **state)
+{
+	(void)state;
+	char *p = xasprintf("%s/activate.state", dir);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	struct vmap_errlist errs = {0};
+	struct vmap_handover h;
+	long holder;
+	assert_int_equal(vmap_handover_enter(&h, dir, 0, &holder, &errs), -1);
+	vmap_handover_end(&h);
+	assert_true(errs.n >= 1);
+	assert_int_equal(errs.v[0].kind, VMAP_E_FAILED);
+	vmap_errlist_clear(&errs);
+	unlink(p);
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_round_is_due_only_when_the_generation_moved_and_it_was_not_the_last),
+		cmocka_unit_test_setup_teardown(the_first_runs_the_next_hands_over_and_its_device_gets_a_round, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_runner_that_loses_the_lock_leaves_the_round_to_the_new_runner, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_bound_ends_the_runner_and_a_late_device_runs_itself, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_planted_state_symlink_is_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
