@@ -73,6 +73,9 @@ struct vmap_dmdev {
 	unsigned *dep_major, *dep_minor;
 	size_t n_deps;
 	bool request_based;  /* /sys/block/dm-N/mq exists */
+	/* only name, uuid and number are known (from the LIST): a device
+	 * vmapctl does not manage, which the run had no need to read */
+	bool listed_only;
 	struct vmap_limits limits;
 };
 

@@ -29,7 +29,7 @@ static void add_ref(const struct vmap_devref *ref, void *arg)
 		VEC_PUSH(r->v, r->n, r->cap, ref);
 }
 
-int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set, bool dm_limits,
+int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set, bool full,
 	     struct vmap_live *live, struct vmap_errlist *errs)
 {
 	memset(live, 0, sizeof(*live));
@@ -48,7 +48,7 @@ int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set, bool 
 			vmap_target_foreach_ref(&set->vols[i].targets[t], add_ref, &refs);
 			VEC_PUSH(types, n_types, types_cap, set->vols[i].targets[t].kernel_name);
 		}
-	struct vmap_capture_req req = {refs.v, refs.n, types, n_types, dm_limits};
+	struct vmap_capture_req req = {refs.v, refs.n, types, n_types, full};
 	int r = vmap_live_capture(live, &req, errs);
 	free(refs.v);
 	free(types);
