@@ -336,6 +336,7 @@ int vmap_live_capture(struct vmap_live *out, const struct vmap_capture_req *req,
 	}
 	if (out->n_devs)
 		qsort(out->devs, out->n_devs, sizeof(*out->devs), cmp_dev_name);
+	vmap_live_note_order(out);
 	if (full || types_missing(out, req))
 		vmap_capture_loadable(out, req);
 	vmap_capture_resolutions(out, req);
