@@ -251,21 +251,36 @@ static bool held_by_others(const struct vmap_live *l, const struct vmap_dmdev *m
  * the order of removals): it is then among what holds that volume open,
  * so when a managed device is open beyond the managed devices stacked on
  * it, the other devices' tables are read too. */
-static int capture_lean(struct vmap_live *out, struct vmap_errlist *errs)
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int capture_lean(struct vmap_live *out, const struct vmap_capture_req *req,
+			struct vmap_errlist *errs)
 {
 	struct vmap_dm_name *names = NULL;
 	size_t n = 0, cap = 0;
 	bool have_uuids;
 	if (vmap_dm_names(&names, &n, &have_uuids, errs) < 0)
 		return -1;
+	/* the names asked for, sorted to be looked up */
+	size_t nw = req ? req->n_names : 0;
+	const char **want = xcalloc(nw + 1, sizeof(char *));
+	for (size_t i = 0; i < nw; i++)
+		want[i] = req->names[i];
+	if (nw)
+		qsort(want, nw, sizeof(*want), cmp_str);
 	bool *later = xcalloc(n + 1, sizeof(bool));
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		struct vmap_dmdev d = {0};
 		bool found = true;
+		const char *nm = names[i].name;
 		/* without uuids in the list, each device's TABLE tells them */
-		if (have_uuids && strncmp(names[i].uuid, VMAP_UUID_PREFIX,
-					  strlen(VMAP_UUID_PREFIX))) {
+		if (have_uuids &&
+		    strncmp(names[i].uuid, VMAP_UUID_PREFIX, strlen(VMAP_UUID_PREFIX)) &&
+		    !(nw && bsearch(&nm, want, nw, sizeof(*want), cmp_str))) {
 			later[i] = true;
 			continue;
 		}
@@ -295,6 +310,7 @@ static int capture_lean(struct vmap_live *out, struct vmap_errlist *errs)
 			VEC_PUSH(out->devs, out->n_devs, cap, d);
 	}
 	free(later);
+	free(want);
 	vmap_dm_names_free(names, n);
 	return r;
 }
@@ -320,7 +336,7 @@ int vmap_live_capture(struct vmap_live *out, const struct vmap_capture_req *req,
 	if (vmap_dm_available(errs) < 0 ||
 	    vmap_dm_driver_version(&drv, out->driver_version, errs) < 0 ||
 	    vmap_dm_targets(&out->targets, &out->n_targets, errs) < 0 ||
-	    (full ? vmap_dm_list(&out->devs, &out->n_devs, errs) : capture_lean(out, errs)) < 0) {
+	    (full ? vmap_dm_list(&out->devs, &out->n_devs, errs) : capture_lean(out, req, errs)) < 0) {
 		free(drv);
 		vmap_live_free(out);
 		return -1;

@@ -27,6 +27,11 @@ struct vmap_capture_req {
 	 * checked for a module that provides them (loadable_targets). */
 	const char *const *types;
 	size_t n_types;
+	/* Devices read whatever their uuid, by name: the set's volumes and
+	 * the names a command was given (a plan shows the table of a device
+	 * that is in a volume's way). */
+	const char *const *names;
+	size_t n_names;
 	/* Everything (status, snapshots): every dm device's tables, DEPS,
 	 * device kind and queue limits, the block device of every component,
 	 * and the modules index for every type vmapctl knows.  Without it
