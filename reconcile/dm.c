@@ -269,6 +269,12 @@ out:
 
 int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_errlist *errs)
 {
+	return vmap_dm_targets_driver(out, n, NULL, errs);
+}
+
+int vmap_dm_targets_driver(struct vmap_target_version **out, size_t *n, unsigned driver[3],
+			   struct vmap_errlist *errs)
+{
 	capture_reset();
 	*out = NULL;
 	*n = 0;
@@ -290,6 +296,11 @@ int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_err
 			break;
 		v = (struct dm_versions *)((char *)v + v->next);
 	}
+	/* every reply carries the interface's version: no VERSION of its own */
+	char dv[64];
+	if (driver && (!dm_task_get_driver_version(dmt, dv, sizeof(dv)) ||
+		       sscanf(dv, "%u.%u.%u", &driver[0], &driver[1], &driver[2]) != 3))
+		driver[0] = driver[1] = driver[2] = 0;
 	r = 0;
 out:
 	dm_task_destroy(dmt);

@@ -29,6 +29,10 @@ int vmap_dm_driver_version(char **out, unsigned v[3], struct vmap_errlist *errs)
 
 /* Registered target types with their versions. */
 int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_errlist *errs);
+/* The same, and the dm ioctl interface's version from the same reply
+ * (`driver` as vmap_dm_driver_version gives it; zeros if unreadable). */
+int vmap_dm_targets_driver(struct vmap_target_version **out, size_t *n, unsigned driver[3],
+			   struct vmap_errlist *errs);
 
 /* Every dm device: name, uuid, info, deps, and the live and inactive
  * tables with params exactly as the kernel reports them (they may hold

@@ -332,16 +332,12 @@ int vmap_live_capture(struct vmap_live *out, const struct vmap_capture_req *req,
 	struct utsname u;
 	out->kernel_release = xstrdup(uname(&u) == 0 ? u.release : "");
 	bool full = !req || req->full;
-	char *drv = NULL;
 	if (vmap_dm_available(errs) < 0 ||
-	    vmap_dm_driver_version(&drv, out->driver_version, errs) < 0 ||
-	    vmap_dm_targets(&out->targets, &out->n_targets, errs) < 0 ||
+	    vmap_dm_targets_driver(&out->targets, &out->n_targets, out->driver_version, errs) < 0 ||
 	    (full ? vmap_dm_list(&out->devs, &out->n_devs, errs) : capture_lean(out, req, errs)) < 0) {
-		free(drv);
 		vmap_live_free(out);
 		return -1;
 	}
-	free(drv);
 	for (size_t i = 0; full && i < out->n_devs; i++) {
 		struct vmap_dmdev *d = &out->devs[i];
 		canon_tables(d);
