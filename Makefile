@@ -13,10 +13,11 @@ DESTDIR ?=
 
 CC      ?= cc
 # The core of the library (spec, model, targets, plan, export) needs only
-# these; the system part adds libdevmapper and libudev, and the program
-# libsystemd (sd-journal: the log of the changes a run makes, cmd/eventlog.c).
+# these; the system part adds libdevmapper and libudev.  The program loads
+# libsystemd (sd-journal: the log of the changes a run makes) only when it
+# logs one (cmd/eventlog.c), so a converged run never loads it.
 PKGS_CORE := yaml-0.1 json-c libcrypto
-PKGS    := $(PKGS_CORE) devmapper libudev libsystemd
+PKGS    := $(PKGS_CORE) devmapper libudev
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings \
            -Wformat=2 -Wformat-security -Wvla -Wshadow -Wpointer-arith -Wundef \

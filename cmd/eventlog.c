@@ -10,6 +10,7 @@
  * entry is written exactly once. */
 #include "eventlog.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,6 @@
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
-
-#include <systemd/sd-journal.h>
 
 #include "base/util.h"
 
@@ -57,6 +56,26 @@ static bool journald_runs(void)
 	return runs;
 }
 
+/* sd_journal_sendv, from libsystemd loaded the first time a run logs a
+ * change: libsystemd and the six libraries it pulls in are most of what
+ * the dynamic loader does at startup, and a converged run, the one a
+ * fleet makes every few minutes, logs nothing.  NULL without libsystemd
+ * (then stderr has the entries). */
+typedef int (*journal_sendv_fn)(const struct iovec *iov, int n);
+static journal_sendv_fn journal_sendv(void)
+{
+	static bool tried;
+	static journal_sendv_fn fn;
+	if (!tried) {
+		tried = true;
+		void *h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+		/* POSIX's way from a data pointer to a function pointer */
+		if (h)
+			*(void **)&fn = dlsym(h, "sd_journal_sendv");
+	}
+	return fn;
+}
+
 static void log_one(const struct vmap_cli *cli, enum log_kind kind,
 		    const struct vmap_apply_event *ev)
 {
@@ -87,7 +106,8 @@ static void log_one(const struct vmap_cli *cli, enum log_kind kind,
 		iov[i] = (struct iovec){fields[i], strlen(fields[i])};
 	/* as journalctl shows it: a log line, not an error ("vmapctl: ..."),
 	 * and concurrent runs (activations) told apart */
-	if ((!journald_runs() || sd_journal_sendv(iov, N) < 0) && !cli->quiet)
+	journal_sendv_fn sendv = journald_runs() ? journal_sendv() : NULL;
+	if ((!sendv || sendv(iov, N) < 0) && !cli->quiet)
 		fprintf(stderr, "vmapctl[%d]: %s\n", (int)getpid(), msg);
 	for (size_t i = 0; i < N; i++)
 		free(fields[i]);

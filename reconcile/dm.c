@@ -10,6 +10,7 @@
 #include <sys/sem.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -268,6 +269,12 @@ out:
 
 int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_errlist *errs)
 {
+	return vmap_dm_targets_driver(out, n, NULL, errs);
+}
+
+int vmap_dm_targets_driver(struct vmap_target_version **out, size_t *n, unsigned driver[3],
+			   struct vmap_errlist *errs)
+{
 	capture_reset();
 	*out = NULL;
 	*n = 0;
@@ -289,6 +296,11 @@ int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_err
 			break;
 		v = (struct dm_versions *)((char *)v + v->next);
 	}
+	/* every reply carries the interface's version: no VERSION of its own */
+	char dv[64];
+	if (driver && (!dm_task_get_driver_version(dmt, dv, sizeof(dv)) ||
+		       sscanf(dv, "%u.%u.%u", &driver[0], &driver[1], &driver[2]) != 3))
+		driver[0] = driver[1] = driver[2] = 0;
 	r = 0;
 out:
 	dm_task_destroy(dmt);
@@ -419,7 +431,7 @@ int vmap_dm_status(const char *name, char ***out, size_t *n, struct vmap_errlist
 	return 0;
 }
 
-static int get_one(const char *name, struct vmap_dmdev *out, bool *found,
+static int get_one(const char *name, bool deps, struct vmap_dmdev *out, bool *found,
 		   struct vmap_errlist *errs)
 {
 	memset(out, 0, sizeof(*out));
@@ -462,7 +474,7 @@ static int get_one(const char *name, struct vmap_dmdev *out, bool *found,
 		copy_table(dmt, &out->inactive);
 		dm_task_destroy(dmt);
 	}
-	if (out->live_table) {
+	if (deps && out->live_table) {
 		if (read_deps(name, out, &gone, errs) < 0)
 			goto fail;
 		if (gone)
@@ -483,7 +495,163 @@ int vmap_dm_get(const char *name, struct vmap_dmdev *out, bool *found, struct vm
 	capture_reset();
 	if (check_name(name, errs) < 0)
 		return -1;
-	return get_one(name, out, found, errs);
+	return get_one(name, true, out, found, errs);
+}
+
+int vmap_dm_read(const char *name, struct vmap_dmdev *out, bool *found, struct vmap_errlist *errs)
+{
+	capture_reset();
+	if (check_name(name, errs) < 0)
+		return -1;
+	return get_one(name, false, out, found, errs);
+}
+
+int vmap_dm_deps(struct vmap_dmdev *d, bool *gone, struct vmap_errlist *errs)
+{
+	capture_reset();
+	free(d->dep_major);
+	free(d->dep_minor);
+	d->dep_major = d->dep_minor = NULL;
+	d->n_deps = 0;
+	return read_deps(d->name, d, gone, errs);
+}
+
+/* ---- the list with uuids ----
+ *
+ * Since kernel 5.13 (dm ioctl 4.45) DM_LIST_DEVICES reports each device's
+ * uuid when asked with DM_UUID_FLAG, so the devices a run need not look
+ * into cost nothing beyond the list.  libdevmapper asks for it only from
+ * 1.02.198 on (dm_task_get_device_list); older ones, like Debian 12's
+ * 1.02.185, cannot set the flag, so the list is read here with the ioctl
+ * itself, the way libdm lays it out.  Where that is not possible (no
+ * control node yet, an older kernel) the caller falls back to libdm's list
+ * and one TABLE per device for the uuids. */
+
+static void *align8(const void *p)
+{
+	return (void *)(((uintptr_t)p + 7) & ~(uintptr_t)7);
+}
+
+/* Parse a DM_LIST_DEVICES reply; false when it does not carry uuids. */
+static bool parse_list(const struct dm_ioctl *io, struct vmap_dm_name **out, size_t *n)
+{
+	const char *base = (const char *)io, *end = base + io->data_size;
+	if (io->data_start < sizeof(*io) || io->data_start > io->data_size)
+		return false;
+	const char *p = base + io->data_start;
+	size_t cap = 0;
+	for (;;) {
+		const struct dm_name_list *nl = (const void *)p;
+		if (p + sizeof(*nl) > end)
+			return false;
+		if (!nl->dev) /* dev 0: the list is empty */
+			return true;
+		const char *name = nl->name;
+		size_t nlen = strnlen(name, (size_t)(end - name));
+		const uint32_t *ev = align8(name + nlen + 1);
+		if ((const char *)(ev + 2) > end)
+			return false;
+		/* exactly one of the two flags, or this is an older kernel's
+		 * padding (zero: the buffer went in zeroed) */
+		if (ev[1] != DM_NAME_LIST_FLAG_HAS_UUID &&
+		    ev[1] != DM_NAME_LIST_FLAG_DOESNT_HAVE_UUID)
+			return false;
+		const char *uuid = "";
+		if (ev[1] & DM_NAME_LIST_FLAG_HAS_UUID) {
+			uuid = align8(ev + 2);
+			if (uuid >= end || !memchr(uuid, '\0', (size_t)(end - uuid)))
+				return false;
+		}
+		struct vmap_dm_name d = {.name = xstrndup(name, nlen), .uuid = xstrdup(uuid)};
+		decode_dev(nl->dev, &d.major, &d.minor);
+		VEC_PUSH(*out, *n, cap, d);
+		if (!nl->next)
+			return true;
+		p += nl->next;
+	}
+}
+
+/* 1 with the list, 0 when it carries no uuids or cannot be had this way
+ * (the caller falls back), -1 with an error when the kernel refused. */
+static int list_with_uuids(struct vmap_dm_name **out, size_t *n, struct vmap_errlist *errs)
+{
+	int fd = open(VMAP_DM_CONTROL, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int r = 0;
+	/* about 200 devices fit in the first buffer; the kernel says when
+	 * the list did not fit, and it is asked again with four times more */
+	for (size_t size = 32 * 1024; size <= ((size_t)1 << 30); size *= 4) {
+		struct dm_ioctl *io = xcalloc(1, size);
+		io->version[0] = 4; /* the oldest interface of major 4 will do */
+		io->data_size = (uint32_t)size;
+		io->data_start = sizeof(*io);
+		io->flags = DM_UUID_FLAG;
+		if (ioctl(fd, DM_LIST_DEVICES, io) < 0) {
+			vmap_err(errs, VMAP_E_FAILED, errno, NULL, NULL,
+				 "cannot list device-mapper devices");
+			free(io);
+			r = -1;
+			break;
+		}
+		if (io->flags & DM_BUFFER_FULL_FLAG) {
+			free(io);
+			continue;
+		}
+		r = parse_list(io, out, n) ? 1 : 0;
+		free(io);
+		break;
+	}
+	close(fd);
+	if (r != 1) {
+		vmap_dm_names_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return r;
+}
+
+void vmap_dm_names_free(struct vmap_dm_name *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].uuid);
+	}
+	free(v);
+}
+
+int vmap_dm_names(struct vmap_dm_name **out, size_t *n, bool *have_uuids,
+		  struct vmap_errlist *errs)
+{
+	capture_reset();
+	*out = NULL;
+	*n = 0;
+	*have_uuids = false;
+	int r = list_with_uuids(out, n, errs);
+	if (r != 0) {
+		*have_uuids = r == 1;
+		return r == 1 ? 0 : -1;
+	}
+	struct dm_task *dmt = task_new(DM_DEVICE_LIST, NULL, errs);
+	if (!dmt)
+		return -1;
+	struct dm_names *names;
+	if (!dm_task_run(dmt) || !(names = dm_task_get_names(dmt))) {
+		task_fail(errs, dmt, NULL, NULL, "cannot list device-mapper devices");
+		dm_task_destroy(dmt);
+		return -1;
+	}
+	size_t cap = 0;
+	while (names->dev) { /* dev 0: the list is empty */
+		struct vmap_dm_name d = {.name = xstrdup(names->name), .uuid = xstrdup("")};
+		decode_dev(names->dev, &d.major, &d.minor);
+		VEC_PUSH(*out, *n, cap, d);
+		if (!names->next)
+			break;
+		names = (struct dm_names *)((char *)names + names->next);
+	}
+	dm_task_destroy(dmt);
+	return 0;
 }
 
 int vmap_dm_list(struct vmap_dmdev **out, size_t *n, struct vmap_errlist *errs)
@@ -505,7 +673,7 @@ int vmap_dm_list(struct vmap_dmdev **out, size_t *n, struct vmap_errlist *errs)
 	while (names->dev) {
 		struct vmap_dmdev d;
 		bool found;
-		if (get_one(names->name, &d, &found, errs) < 0)
+		if (get_one(names->name, true, &d, &found, errs) < 0)
 			goto fail;
 		/* a device removed since LIST is simply not there */
 		if (found)
@@ -809,6 +977,13 @@ int vmap_dm_create(const char *name, const char *uuid, const struct vmap_dm_line
 		   size_t n, unsigned flags, struct vmap_udev_batch *udev,
 		   struct vmap_errlist *errs)
 {
+	return vmap_dm_create_dev(name, uuid, lines, n, flags, udev, NULL, NULL, errs);
+}
+
+int vmap_dm_create_dev(const char *name, const char *uuid, const struct vmap_dm_line *lines,
+		       size_t n, unsigned flags, struct vmap_udev_batch *udev, unsigned *major,
+		       unsigned *minor, struct vmap_errlist *errs)
+{
 	capture_reset();
 	if (check_name(name, errs) < 0 || check_uuid(name, uuid, errs) < 0)
 		return -1;
@@ -828,6 +1003,14 @@ int vmap_dm_create(const char *name, const char *uuid, const struct vmap_dm_line
 		task_fail(errs, dmt, &kw, name, "cannot create");
 		dm_task_destroy(dmt);
 		goto out;
+	}
+	/* the reply carries the new device's number: no TABLE to ask it */
+	struct dm_info info;
+	if ((major || minor) && dm_task_get_info(dmt, &info)) {
+		if (major)
+			*major = info.major;
+		if (minor)
+			*minor = info.minor;
 	}
 	dm_task_destroy(dmt);
 	if (n == 0) {

@@ -29,6 +29,10 @@ int vmap_dm_driver_version(char **out, unsigned v[3], struct vmap_errlist *errs)
 
 /* Registered target types with their versions. */
 int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_errlist *errs);
+/* The same, and the dm ioctl interface's version from the same reply
+ * (`driver` as vmap_dm_driver_version gives it; zeros if unreadable). */
+int vmap_dm_targets_driver(struct vmap_target_version **out, size_t *n, unsigned driver[3],
+			   struct vmap_errlist *errs);
 
 /* Every dm device: name, uuid, info, deps, and the live and inactive
  * tables with params exactly as the kernel reports them (they may hold
@@ -38,6 +42,24 @@ int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_err
  * only when there is a live table.  A device removed meanwhile is left
  * out.  Deps are those of the live table. */
 int vmap_dm_list(struct vmap_dmdev **out, size_t *n, struct vmap_errlist *errs);
+/* The name, uuid and number of every dm device from one LIST.  The uuid
+ * comes with the list since kernel 5.13; *have_uuids is false where it
+ * does not (every uuid is then "": read them with vmap_dm_read). */
+struct vmap_dm_name {
+	char *name;
+	char *uuid;
+	unsigned major, minor;
+};
+int vmap_dm_names(struct vmap_dm_name **out, size_t *n, bool *have_uuids,
+		  struct vmap_errlist *errs);
+void vmap_dm_names_free(struct vmap_dm_name *v, size_t n);
+/* One device as vmap_dm_get reads it, without DEPS: one TABLE (info and
+ * live table), and a TABLE of the inactive slot only when there is one.
+ * The caller tells the dependencies from the table text, or asks: */
+int vmap_dm_read(const char *name, struct vmap_dmdev *out, bool *found,
+		 struct vmap_errlist *errs);
+/* DEPS of `d` (its live table) into d->dep_*; *gone when it went away. */
+int vmap_dm_deps(struct vmap_dmdev *d, bool *gone, struct vmap_errlist *errs);
 /* The status text (STATUS) of each line of `name`'s live table, in table
  * order (allocated; *n 0 when the device went away). */
 int vmap_dm_status(const char *name, char ***out, size_t *n, struct vmap_errlist *errs);
@@ -78,6 +100,11 @@ struct vmap_udev_batch {
 int vmap_dm_create(const char *name, const char *uuid, const struct vmap_dm_line *lines,
 		   size_t n, unsigned flags, struct vmap_udev_batch *udev,
 		   struct vmap_errlist *errs);
+/* The same, with the new device's number from CREATE's reply (left as
+ * it is when the reply does not carry one). */
+int vmap_dm_create_dev(const char *name, const char *uuid, const struct vmap_dm_line *lines,
+		       size_t n, unsigned flags, struct vmap_udev_batch *udev, unsigned *major,
+		       unsigned *minor, struct vmap_errlist *errs);
 /* RELOAD into the inactive slot.  No uevent, no cookie.  A table the
  * kernel refuses gives EINVAL with the kernel's reason (read from its log,
  * /dev/kmsg) as the error's kmsg. */

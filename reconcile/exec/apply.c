@@ -228,7 +228,10 @@ static int do_create(struct exec *x, size_t v, unsigned flags)
 	if (d->vol->read_only)
 		flags |= VMAP_DM_READONLY;
 	double t0 = now_ms();
-	r = vmap_dm_create(vp->name, d->vol->uuid, lines, d->n_lines, flags, &x->batch, x->errs);
+	/* volumes stacked on it need its device number: CREATE's reply has it */
+	unsigned maj = 0, min = 0;
+	r = vmap_dm_create_dev(vp->name, d->vol->uuid, lines, d->n_lines, flags, &x->batch, &maj,
+			       &min, x->errs);
 	event(x, VMAP_STEP_CREATE, v, r == 0, false, now_ms() - t0);
 	if (r < 0)
 		goto out;
@@ -236,18 +239,24 @@ static int do_create(struct exec *x, size_t v, unsigned flags)
 	x->st[v] |= ST_CREATED;
 	x->st[v] &= ~ST_REMOVED;
 	x->created_order[x->n_created++] = v;
-	/* volumes stacked on it need its device number */
-	struct vmap_dmdev info = {0};
-	bool found = false;
-	if (vmap_dm_get(vp->name, &info, &found, x->errs) < 0 || !found) {
-		if (!found)
-			vmap_fail(x->errs, 0, vp->name, "device vanished right after it was created");
-		r = -1;
-	} else if (vp->vol >= 0) {
-		x->cmaj[vp->vol] = info.major;
-		x->cmin[vp->vol] = info.minor;
+	if (!maj && !min) {
+		/* a reply without the number (never seen): ask the kernel */
+		struct vmap_dmdev info = {0};
+		bool found = false;
+		if (vmap_dm_get(vp->name, &info, &found, x->errs) < 0 || !found) {
+			if (!found)
+				vmap_fail(x->errs, 0, vp->name,
+					  "device vanished right after it was created");
+			r = -1;
+		}
+		maj = info.major;
+		min = info.minor;
+		vmap_dmdev_free(&info);
 	}
-	vmap_dmdev_free(&info);
+	if (r == 0 && vp->vol >= 0) {
+		x->cmaj[vp->vol] = maj;
+		x->cmin[vp->vol] = min;
+	}
 out:
 	table_free(d, lines, params);
 	return r;

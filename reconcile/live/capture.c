@@ -25,13 +25,15 @@ static int cmp_devnum(const void *a, const void *b)
 	return x->minor < y->minor ? -1 : x->minor > y->minor;
 }
 
-/* Every device the request resolved to and every component of every dm
- * device, each once, ordered by number. */
-static void capture_blockdevs(struct vmap_live *l)
+/* Every device the request resolved to (their sizes and block sizes are
+ * the planner's), and with `components` every component of every dm
+ * device read (queue limits for status, LUNs where multipath is
+ * involved), each once, ordered by number. */
+static void capture_blockdevs(struct vmap_live *l, bool components)
 {
 	struct devnum *v = NULL;
 	size_t n = 0, cap = 0;
-	for (size_t i = 0; i < l->n_devs; i++)
+	for (size_t i = 0; components && i < l->n_devs; i++)
 		for (size_t j = 0; j < l->devs[i].n_deps; j++) {
 			struct devnum d = {l->devs[i].dep_major[j], l->devs[i].dep_minor[j]};
 			VEC_PUSH(v, n, cap, d);
@@ -85,6 +87,91 @@ static void capture_status(struct vmap_dmdev *d)
 	vmap_errlist_clear(&ignore);
 }
 
+/* ---- dependencies from the table text ----
+ *
+ * The kernel lists a table's devices (DEPS) newest first: each device is
+ * put at the head of the table's list the first time a target's
+ * constructor opens it, and the constructors open them in the order
+ * their text names them.  Every line's type already read its devices
+ * (canon.c), so the list is the text's device references, each once,
+ * last first; DEPS is asked only of a device with a line whose type
+ * cannot tell (an opaque target: a type vmapctl does not know, or text
+ * its parser does not take). */
+
+struct depwalk {
+	struct vmap_dmdev *d;
+	size_t cap;
+	bool unknown;
+};
+
+static void dep_note(const struct vmap_devref *ref, void *arg)
+{
+	struct depwalk *w = arg;
+	if (ref->kind != VMAP_DEV_MAJMIN) {
+		w->unknown = true; /* the kernel reports numbers: not its text */
+		return;
+	}
+	struct vmap_dmdev *d = w->d;
+	for (size_t i = 0; i < d->n_deps; i++)
+		if (d->dep_major[i] == ref->major && d->dep_minor[i] == ref->minor)
+			return;
+	if (d->n_deps == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 4;
+		d->dep_major = xrealloc(d->dep_major, w->cap * sizeof(unsigned));
+		d->dep_minor = xrealloc(d->dep_minor, w->cap * sizeof(unsigned));
+	}
+	d->dep_major[d->n_deps] = ref->major;
+	d->dep_minor[d->n_deps++] = ref->minor;
+}
+
+static void clear_deps(struct vmap_dmdev *d)
+{
+	free(d->dep_major);
+	free(d->dep_minor);
+	d->dep_major = d->dep_minor = NULL;
+	d->n_deps = 0;
+}
+
+/* The dependencies of `d`'s live table from its text; false when a line
+ * cannot tell them (d's deps are left empty). */
+static bool deps_from_text(struct vmap_dmdev *d)
+{
+	struct depwalk w = {d, 0, false};
+	for (size_t k = 0; k < d->live.n && !w.unknown; k++) {
+		const struct vmap_target *t = &d->live.lines[k].target;
+		if (t->opaque || !t->tt)
+			w.unknown = true;
+		else
+			vmap_target_foreach_ref(t, dep_note, &w);
+	}
+	if (w.unknown) {
+		clear_deps(d);
+		return false;
+	}
+	for (size_t i = 0, j = d->n_deps; i + 1 < j; i++, j--) {
+		unsigned a = d->dep_major[i], b = d->dep_minor[i];
+		d->dep_major[i] = d->dep_major[j - 1];
+		d->dep_minor[i] = d->dep_minor[j - 1];
+		d->dep_major[j - 1] = a;
+		d->dep_minor[j - 1] = b;
+	}
+	return true;
+}
+
+/* Request-based or not, from the live table when a line tells (one does
+ * for every table but those of error lines or unknown types alone);
+ * else from sysfs, as the kernel keeps the kind the first table set. */
+static bool request_based(const struct vmap_dmdev *d)
+{
+	int kind = -1;
+	for (size_t k = 0; k < d->live.n && kind != 1; k++) {
+		int r = vmap_target_request_based(&d->live.lines[k].target);
+		if (r >= 0)
+			kind = r;
+	}
+	return kind >= 0 ? kind == 1 : vmap_sysfs_request_based(d->major, d->minor);
+}
+
 /* Is multipath involved (a live table or the spec set uses it)? Then the
  * LUN behind each block device is part of the data's identity. */
 static bool multipath_involved(const struct vmap_live *l, const struct vmap_capture_req *req)
@@ -99,9 +186,143 @@ static bool multipath_involved(const struct vmap_live *l, const struct vmap_capt
 	return false;
 }
 
+static void canon_tables(struct vmap_dmdev *d)
+{
+	for (size_t k = 0; k < d->live.n; k++)
+		vmap_live_line_canon(&d->live.lines[k]);
+	for (size_t k = 0; k < d->inactive.n; k++)
+		vmap_live_line_canon(&d->inactive.lines[k]);
+}
+
 static int cmp_dev_name(const void *a, const void *b)
 {
 	return strcmp(((const struct vmap_dmdev *)a)->name, ((const struct vmap_dmdev *)b)->name);
+}
+
+/* Read the tables of one device the run looks into, as the full capture
+ * does but without DEPS where the text tells the dependencies.  0 with
+ * *found false when it went away meanwhile. */
+static int read_dev(const char *name, struct vmap_dmdev *d, bool *found,
+		    struct vmap_errlist *errs)
+{
+	if (vmap_dm_read(name, d, found, errs) < 0)
+		return -1;
+	if (!*found)
+		return 0;
+	canon_tables(d);
+	if (d->live_table && !deps_from_text(d)) {
+		bool gone = false;
+		if (vmap_dm_deps(d, &gone, errs) < 0 || gone) {
+			vmap_dmdev_free(d);
+			*found = false;
+			return gone ? 0 : -1;
+		}
+	}
+	if (d->live_table)
+		d->request_based = request_based(d);
+	capture_status(d);
+	return 0;
+}
+
+/* Something besides the devices read holds managed device `m` open: a
+ * device outside the ones read may be stacked on it (every table that
+ * uses a device holds it open once, live and inactive slot together). */
+static bool held_by_others(const struct vmap_live *l, const struct vmap_dmdev *m)
+{
+	if (m->open_count <= 0)
+		return false;
+	int known = 0;
+	for (size_t i = 0; i < l->n_devs; i++) {
+		const struct vmap_dmdev *up = &l->devs[i];
+		for (size_t k = 0; k < up->n_deps; k++)
+			if (up->dep_major[k] == m->major && up->dep_minor[k] == m->minor) {
+				known++;
+				break;
+			}
+	}
+	return m->open_count > known;
+}
+
+/* The devices of a plan, apply, export: every device by name, uuid and
+ * number from one LIST, and the tables of the managed ones only (one
+ * TABLE each).  What is decided about a device vmapctl does not manage
+ * needs no more (its name and uuid: a name taken, a uuid in use), except
+ * whether it is stacked on a managed volume (removal and shrink gates,
+ * the order of removals): it is then among what holds that volume open,
+ * so when a managed device is open beyond the managed devices stacked on
+ * it, the other devices' tables are read too. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int capture_lean(struct vmap_live *out, const struct vmap_capture_req *req,
+			struct vmap_errlist *errs)
+{
+	struct vmap_dm_name *names = NULL;
+	size_t n = 0, cap = 0;
+	bool have_uuids;
+	if (vmap_dm_names(&names, &n, &have_uuids, errs) < 0)
+		return -1;
+	/* the names asked for, sorted to be looked up */
+	size_t nw = req ? req->n_names : 0;
+	const char **want = xcalloc(nw + 1, sizeof(char *));
+	for (size_t i = 0; i < nw; i++)
+		want[i] = req->names[i];
+	if (nw)
+		qsort(want, nw, sizeof(*want), cmp_str);
+	bool *later = xcalloc(n + 1, sizeof(bool));
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct vmap_dmdev d = {0};
+		bool found = true;
+		const char *nm = names[i].name;
+		/* without uuids in the list, each device's TABLE tells them */
+		if (have_uuids &&
+		    strncmp(names[i].uuid, VMAP_UUID_PREFIX, strlen(VMAP_UUID_PREFIX)) &&
+		    !(nw && bsearch(&nm, want, nw, sizeof(*want), cmp_str))) {
+			later[i] = true;
+			continue;
+		}
+		r = read_dev(names[i].name, &d, &found, errs);
+		if (r == 0 && found)
+			VEC_PUSH(out->devs, out->n_devs, cap, d);
+	}
+	bool others = false;
+	for (size_t i = 0; i < out->n_devs && r == 0 && !others; i++)
+		others = vmap_dmdev_managed(&out->devs[i]) && held_by_others(out, &out->devs[i]);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (!later[i])
+			continue;
+		struct vmap_dmdev d = {0};
+		bool found = true;
+		if (others) {
+			r = read_dev(names[i].name, &d, &found, errs);
+		} else {
+			d.name = names[i].name;
+			d.uuid = names[i].uuid;
+			d.major = names[i].major;
+			d.minor = names[i].minor;
+			d.listed_only = true;
+			names[i].name = names[i].uuid = NULL;
+		}
+		if (r == 0 && found)
+			VEC_PUSH(out->devs, out->n_devs, cap, d);
+	}
+	free(later);
+	free(want);
+	vmap_dm_names_free(names, n);
+	return r;
+}
+
+/* Target types the set uses that the kernel has not registered (a module
+ * may provide them: the modules index is read only then). */
+static bool types_missing(const struct vmap_live *l, const struct vmap_capture_req *req)
+{
+	for (size_t i = 0; req && i < req->n_types; i++)
+		if (req->types[i] && *req->types[i] && !vmap_live_has_target(l, req->types[i]))
+			return true;
+	return false;
 }
 
 int vmap_live_capture(struct vmap_live *out, const struct vmap_capture_req *req,
@@ -110,34 +331,30 @@ int vmap_live_capture(struct vmap_live *out, const struct vmap_capture_req *req,
 	memset(out, 0, sizeof(*out));
 	struct utsname u;
 	out->kernel_release = xstrdup(uname(&u) == 0 ? u.release : "");
-	char *drv = NULL;
+	bool full = !req || req->full;
 	if (vmap_dm_available(errs) < 0 ||
-	    vmap_dm_driver_version(&drv, out->driver_version, errs) < 0 ||
-	    vmap_dm_targets(&out->targets, &out->n_targets, errs) < 0 ||
-	    vmap_dm_list(&out->devs, &out->n_devs, errs) < 0) {
-		free(drv);
+	    vmap_dm_targets_driver(&out->targets, &out->n_targets, out->driver_version, errs) < 0 ||
+	    (full ? vmap_dm_list(&out->devs, &out->n_devs, errs) : capture_lean(out, req, errs)) < 0) {
 		vmap_live_free(out);
 		return -1;
 	}
-	free(drv);
-	for (size_t i = 0; i < out->n_devs; i++) {
+	for (size_t i = 0; full && i < out->n_devs; i++) {
 		struct vmap_dmdev *d = &out->devs[i];
-		for (size_t k = 0; k < d->live.n; k++)
-			vmap_live_line_canon(&d->live.lines[k]);
-		for (size_t k = 0; k < d->inactive.n; k++)
-			vmap_live_line_canon(&d->inactive.lines[k]);
+		canon_tables(d);
 		/* the device type is decided by the first table it gets */
 		d->request_based = vmap_sysfs_request_based(d->major, d->minor);
-		if (req && req->dm_limits)
-			vmap_sysfs_limits(d->major, d->minor, &d->limits);
+		vmap_sysfs_limits(d->major, d->minor, &d->limits);
 		capture_status(d);
 	}
 	if (out->n_devs)
 		qsort(out->devs, out->n_devs, sizeof(*out->devs), cmp_dev_name);
-	vmap_capture_loadable(out, req);
+	vmap_live_note_order(out);
+	if (full || types_missing(out, req))
+		vmap_capture_loadable(out, req);
 	vmap_capture_resolutions(out, req);
-	capture_blockdevs(out);
-	if (multipath_involved(out, req))
+	bool mp = multipath_involved(out, req);
+	capture_blockdevs(out, full || mp);
+	if (mp)
 		vmap_capture_luns(out);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* capture.h: capturing the live state (struct vmap_live, live.h).
  *
  * One pass over the system that changes nothing: device-mapper (through
- * dm.c: one LIST, then TABLE/DEPS per device), sysfs for sizes, limits and
+ * dm.c: one LIST, then TABLE per device it looks into), sysfs for sizes, limits and
  * device types, /lib/modules for target types a module could provide, and
  * libudev for udev-property references.  Table params are canonicalised
  * as soon as they are read (keys become digests) and the raw text is
@@ -27,11 +27,22 @@ struct vmap_capture_req {
 	 * checked for a module that provides them (loadable_targets). */
 	const char *const *types;
 	size_t n_types;
-	/* Read the queue limits of every dm device too (status, snapshots).
-	 * plan and apply need only those of component devices (alignment):
-	 * with hundreds of volumes the seven sysfs files a device are most
-	 * of a converged run's time. */
-	bool dm_limits;
+	/* Devices read whatever their uuid, by name: the set's volumes and
+	 * the names a command was given (a plan shows the table of a device
+	 * that is in a volume's way). */
+	const char *const *names;
+	size_t n_names;
+	/* Everything (status, snapshots): every dm device's tables, DEPS,
+	 * device kind and queue limits, the block device of every component,
+	 * and the modules index for every type vmapctl knows.  Without it
+	 * (plan, apply, export) the capture reads what their decisions need:
+	 * the tables of the managed devices (those of the others only when
+	 * one may be stacked on a managed one), dependencies from the table
+	 * text, the device kind from sysfs only where the table cannot tell
+	 * it, the block devices the set refers to, and the modules index only
+	 * when a type the set uses is not registered.  With hundreds of
+	 * volumes a converged run is mostly this reading. */
+	bool full;
 };
 
 /* Fill `out` (zero-initialised by the caller; free with vmap_live_free).

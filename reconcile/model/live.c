@@ -7,8 +7,30 @@
 
 #include "base/util.h"
 
+void vmap_live_note_order(struct vmap_live *l)
+{
+	l->devs_by_name = true;
+	for (size_t i = 0; i < l->n_devs && l->devs_by_name; i++)
+		l->devs_by_name = l->devs[i].name &&
+				  (!i || strcmp(l->devs[i - 1].name, l->devs[i].name) < 0);
+}
+
 const struct vmap_dmdev *vmap_live_find_dev(const struct vmap_live *l, const char *name)
 {
+	if (l->devs_by_name) {
+		size_t lo = 0, hi = l->n_devs;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = strcmp(l->devs[mid].name, name);
+			if (!c)
+				return &l->devs[mid];
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < l->n_devs; i++)
 		if (l->devs[i].name && !strcmp(l->devs[i].name, name))
 			return &l->devs[i];

@@ -73,6 +73,9 @@ struct vmap_dmdev {
 	unsigned *dep_major, *dep_minor;
 	size_t n_deps;
 	bool request_based;  /* /sys/block/dm-N/mq exists */
+	/* only name, uuid and number are known (from the LIST): a device
+	 * vmapctl does not manage, which the run had no need to read */
+	bool listed_only;
 	struct vmap_limits limits;
 };
 
@@ -102,6 +105,10 @@ struct vmap_live {
 	size_t n_loadable;
 	struct vmap_dmdev *devs;     /* every dm device, managed or not */
 	size_t n_devs;
+	/* devs are in strcmp order of their names (vmap_live_note_order):
+	 * the planner looks each volume up, several times, so with thousands
+	 * of devices a lookup must bisect, not scan */
+	bool devs_by_name;
 	struct vmap_blockdev *blockdevs; /* every block device referenced or used */
 	size_t n_blockdevs;
 	struct vmap_resolution *res; /* every device reference of the spec set */
@@ -109,6 +116,9 @@ struct vmap_live {
 };
 
 const struct vmap_dmdev *vmap_live_find_dev(const struct vmap_live *l, const char *name);
+/* Set devs_by_name when devs are in name order (capture sorts them; a
+ * snapshot keeps the order it was written in). */
+void vmap_live_note_order(struct vmap_live *l);
 const struct vmap_dmdev *vmap_live_find_devnum(const struct vmap_live *l, unsigned major,
 					       unsigned minor);
 const struct vmap_blockdev *vmap_live_find_blockdev(const struct vmap_live *l, unsigned major,

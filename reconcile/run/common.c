@@ -29,7 +29,7 @@ static void add_ref(const struct vmap_devref *ref, void *arg)
 		VEC_PUSH(r->v, r->n, r->cap, ref);
 }
 
-int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set, bool dm_limits,
+int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set, bool full,
 	     struct vmap_live *live, struct vmap_errlist *errs)
 {
 	memset(live, 0, sizeof(*live));
@@ -48,10 +48,19 @@ int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set, bool 
 			vmap_target_foreach_ref(&set->vols[i].targets[t], add_ref, &refs);
 			VEC_PUSH(types, n_types, types_cap, set->vols[i].targets[t].kernel_name);
 		}
-	struct vmap_capture_req req = {refs.v, refs.n, types, n_types, dm_limits};
+	/* the devices in the way of a volume, or named (destroy, export),
+	 * are read whoever manages them */
+	const char **names = NULL;
+	size_t n_names = 0, names_cap = 0;
+	for (size_t i = 0; set && i < set->n_vols; i++)
+		VEC_PUSH(names, n_names, names_cap, set->vols[i].name);
+	for (size_t i = 0; i < o->n_names; i++)
+		VEC_PUSH(names, n_names, names_cap, o->names[i]);
+	struct vmap_capture_req req = {refs.v, refs.n, types, n_types, names, n_names, full};
 	int r = vmap_live_capture(live, &req, errs);
 	free(refs.v);
 	free(types);
+	free(names);
 	return r;
 }
 

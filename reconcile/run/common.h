@@ -15,9 +15,9 @@ int run_load_specs(const struct vmapctl_opts *o, struct vmap_specset *set,
 		   struct vmap_errlist *errs);
 
 /* The live state for `set` (NULL: devices only): from the snapshot
- * o->live_state when given, else captured from this host.  `dm_limits`:
- * read the queue limits of every dm device too (status). */
-int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set, bool dm_limits,
+ * o->live_state when given, else captured from this host.  `full`:
+ * everything about every device (status: see vmap_capture_req.full). */
+int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set, bool full,
 	     struct vmap_live *live, struct vmap_errlist *errs);
 
 /* The run lock (o->lock_file, o->lock_timeout). */

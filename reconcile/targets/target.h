@@ -118,6 +118,9 @@ void vmap_target_identity(const struct vmap_target *t, struct vmap_ident_ctx *ct
 #define VMAP_TT_SECRET 0x8u    /* carries key material: load with secure data */
 #define VMAP_TT_DM_INIT 0x10u  /* the kernel creates it from dm-mod.create= at boot */
 #define VMAP_TT_READONLY 0x20u /* the kernel takes it only in a read-only device */
+/* the kernel takes it in a bio-based and a request-based device alike (its
+ * wildcard, error): a table of it alone cannot tell the device's kind */
+#define VMAP_TT_ANY_QUEUE 0x40u
 
 /* Does `ref` name the device in question?  (extents, below) */
 typedef bool (*vmap_ref_match)(const struct vmap_devref *ref, void *arg);
@@ -224,6 +227,13 @@ int vmap_target_emit(const struct vmap_target *t, struct vmap_emit_ctx *ctx, str
  * belong to `t` and live as long as it does. */
 void vmap_target_foreach_ref(const struct vmap_target *t,
 			     void (*fn)(const struct vmap_devref *ref, void *arg), void *arg);
+
+/* What a live table line tells of its device's kind: 1 request-based
+ * (the type's request_based hook says so), 0 bio-based, -1 it cannot
+ * tell (an opaque target, or a VMAP_TT_ANY_QUEUE type).  A device is
+ * request-based when one of its lines says 1, bio-based when one says 0
+ * (the kernel takes no mix). */
+int vmap_target_request_based(const struct vmap_target *t);
 
 /* Replace every key in `t`'s arguments by its digest placeholder, wiping
  * the key: what a live table keeps once it is read (no key material

@@ -137,6 +137,13 @@ void vmap_target_foreach_ref(const struct vmap_target *t,
 		fn(&t->opaque->refs[i], arg);
 }
 
+int vmap_target_request_based(const struct vmap_target *t)
+{
+	if (t->opaque || !t->tt || (t->tt->flags & VMAP_TT_ANY_QUEUE))
+		return -1;
+	return t->tt->request_based && t->tt->request_based(&t->args);
+}
+
 static void hide_obj(struct vmap_obj *o)
 {
 	for (size_t i = 0; o->v && i < o->type->n_fields; i++) {

@@ -42,6 +42,7 @@ const struct vmap_target_type vmap_tt_zero = {
 
 const struct vmap_target_type vmap_tt_error = {
 	.name = "error",
+	.flags = VMAP_TT_ANY_QUEUE,
 	.args = {"error", NULL, 0, "every I/O fails"},
 	.parse = parse_none,
 	.emit = emit_none,

@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 		}
 	}
 	/* the whole picture, limits of dm devices included (as status takes it) */
-	struct vmap_capture_req req = {(const struct vmap_devref *const *)refs, nr, types, nt, true};
+	struct vmap_capture_req req = {(const struct vmap_devref *const *)refs, nr, types, nt,
+				       .full = true};
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = vmap_live_capture(&l, &req, &errs);

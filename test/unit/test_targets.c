@@ -648,6 +648,8 @@ static void type_flags_match_the_kernel(void **state)
 		{"delay", VMAP_TT_DM_INIT},
 		{"snapshot-origin", VMAP_TT_DM_INIT},
 		{"zero", 0},
+		/* DM_TARGET_WILDCARD: taken by a request-based device too */
+		{"error", VMAP_TT_ANY_QUEUE},
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_int_equal(vmap_target_type_find(want[i].name)->flags, want[i].flags);
@@ -660,6 +662,34 @@ static void type_flags_match_the_kernel(void **state)
 	qm->s = xstrdup("bio");
 	assert_false(mp->request_based(&o));
 	vmap_obj_free(&o);
+}
+
+/* The kind of a device (bio- or request-based) from one live line: told
+ * by a line of a known type, not by error (the kernel's wildcard) nor by a
+ * type vmapctl does not know (capture then asks sysfs). */
+static int live_kind(const char *type, const char *text)
+{
+	struct vmap_target t = {0};
+	struct vmap_errlist e = {0};
+	if (vmap_target_read_text(&t, type, text, VMAP_FORM_LIVE, NULL, &e) < 0) {
+		vmap_target_free(&t);
+		vmap_target_read_opaque(&t, type, text, VMAP_FORM_LIVE, NULL);
+	}
+	int r = vmap_target_request_based(&t);
+	vmap_target_free(&t);
+	vmap_errlist_clear(&e);
+	return r;
+}
+
+static void a_live_line_tells_the_device_kind_unless_error_or_unknown(void **state)
+{
+	(void)state;
+	assert_int_equal(live_kind("linear", "7:0 0"), 0);
+	assert_int_equal(live_kind("multipath", "0 0 1 1 round-robin 0 2 1 7:0 1 7:1 1"), 1);
+	assert_int_equal(live_kind("multipath", "3 retain_attached_hw_handler queue_mode bio 0 1 1 "
+						"round-robin 0 1 1 7:0 1"), 0);
+	assert_int_equal(live_kind("error", ""), -1);
+	assert_int_equal(live_kind("era", "7:1 7:0 4096"), -1);
 }
 
 int main(void)
@@ -681,6 +711,7 @@ int main(void)
 		cmocka_unit_test(every_type_is_registered_in_the_contracts_order),
 		cmocka_unit_test(every_field_is_camel_case_and_documented),
 		cmocka_unit_test(type_flags_match_the_kernel),
+		cmocka_unit_test(a_live_line_tells_the_device_kind_unless_error_or_unknown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# scale.bats: what vmapctl asks of the kernel per volume, counted with strace
+# (contract section 9).  A converged apply is what every host pays every few
+# minutes: one table read per managed volume, nothing of the devices it does
+# not manage, nothing that changes state.  Creating volumes costs no more
+# device ioctls than dmsetup's own CREATE, LOAD and RESUME.  The ioctls are
+# told apart by bench/strace-summary.awk (strace's decoding of the dm_ioctl:
+# a table read and a status read are one ioctl number with another flag).
+
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+N=20
+
+# spec_n LOOP: N linear volumes v0..v(N-1), 1 MiB slices of LOOP
+spec_n() {
+	local i
+	{
+		echo "apiVersion: vmapctl/v1"
+		echo "volumes:"
+		for ((i = 0; i < N; i++)); do
+			echo "  - {name: v$i, targets: [{type: linear, size: 2048, device: $1, offset: $((i * 2048))}]}"
+		done
+	} | write_spec scale.yaml
+}
+
+# traced FILE CMD...: run CMD under strace, its dm ioctls counted into FILE
+# ("KEY COUNT" lines: dm.TABLE_STATUS.table, dm.DEV_CREATE, ...)
+traced() {
+	local out=$1
+	shift
+	strace -f -qq -o "$BATS_TEST_TMPDIR/strace.log" "$@"
+	awk -f "$TOP/bench/strace-summary.awk" "$BATS_TEST_TMPDIR/strace.log" >"$out"
+}
+
+# count FILE KEY...: the sum of the counts of KEYs (0 when absent)
+count() {
+	local f=$1
+	shift
+	awk -v keys=" $* " 'index(keys, " " $1 " ") { s += $2 } END { print s + 0 }' "$f"
+}
+
+# every dm ioctl that changes state, by strace's name
+CHANGES="dm.DEV_CREATE dm.TABLE_LOAD dm.DEV_SUSPEND.suspend dm.DEV_SUSPEND.resume dm.DEV_REMOVE
+dm.REMOVE_ALL dm.DEV_RENAME dm.TABLE_CLEAR dm.TARGET_MSG dm.DEV_SET_GEOMETRY"
+# the ones that name no device: one each per run, whatever the number of volumes
+LISTS="dm.VERSION dm.LIST_DEVICES dm.LIST_VERSIONS"
+
+# no ioctl of device-mapper's was left undecoded (those would escape the counts)
+assert_all_decoded() {
+	if grep -q '^dm\.0x' "$1"; then
+		fail "undecoded dm ioctls: $(grep '^dm\.0x' "$1")"
+	fi
+}
+
+@test "a converged apply reads one table per managed volume, none of the others, no DEPS of linear volumes, and changes nothing" {
+	loop=$(make_loop 32M)
+	spec_n "$loop"
+	vmapctl apply
+	# two devices vmapctl does not manage: it has no need to read them
+	dmsetup create other-lin --table "0 2048 linear $loop $((N * 2048))"
+	dmsetup create other-zero --table "0 2048 zero"
+	udevadm settle
+	traced "$BATS_TEST_TMPDIR/noop" "$VMAPCTL_BIN" apply
+	c=$BATS_TEST_TMPDIR/noop
+	assert_all_decoded "$c"
+	[ "$(count "$c" dm.TABLE_STATUS.table)" -eq "$N" ] ||
+		fail "table reads: $(count "$c" dm.TABLE_STATUS.table), expected $N: $(grep ^dm "$c")"
+	[ "$(count "$c" dm.TABLE_DEPS)" -eq 0 ] || fail "DEPS read: $(grep ^dm "$c")"
+	[ "$(count "$c" dm.TABLE_STATUS.status)" -eq 0 ] || fail "STATUS read: $(grep ^dm "$c")"
+	# shellcheck disable=SC2086
+	[ "$(count "$c" $CHANGES)" -eq 0 ] || fail "state changed: $(grep ^dm "$c")"
+	# nothing else: the lists and the tables are all
+	# shellcheck disable=SC2086
+	[ "$(count "$c" $LISTS dm.TABLE_STATUS.table)" -eq "$(count "$c" dm)" ] ||
+		fail "other dm ioctls: $(grep ^dm "$c")"
+	# the module index is not read: every type the set uses is registered
+	[ "$(count "$c" path.modules)" -eq 0 ] || fail "modules read: $(grep modules "$c")"
+	run vmapctl plan --detailed-exitcode
+	assert_success
+}
+
+@test "a device outside the set stacked on a managed volume is still seen: destroy refuses the volume under it" {
+	loop=$(make_loop 32M)
+	# a few volumes do: the point is the device stacked on one
+	N=4 spec_n "$loop"
+	vmapctl apply
+	dmsetup create theirs --table "0 1024 linear /dev/mapper/v3 0"
+	run vmapctl destroy v3
+	assert_failure 3
+	assert_output --partial "device 'theirs' is stacked on it"
+	dmsetup info v3
+}
+
+@test "apply creating volumes issues no more dm ioctls per device than dmsetup create --concise" {
+	loop=$(make_loop 32M)
+	dn=$(devnum "$loop")
+	spec_n "$loop"
+	concise='' sep=''
+	for ((i = 0; i < N; i++)); do
+		concise+="${sep}d$i,P$i,,rw,0 2048 linear $dn $((i * 2048))"
+		sep=';'
+	done
+	traced "$BATS_TEST_TMPDIR/dmsetup" dmsetup create --concise "$concise"
+	traced "$BATS_TEST_TMPDIR/vmapctl" "$VMAPCTL_BIN" apply
+	d=$BATS_TEST_TMPDIR/dmsetup v=$BATS_TEST_TMPDIR/vmapctl
+	assert_all_decoded "$d"
+	assert_all_decoded "$v"
+	for k in dm.DEV_CREATE dm.TABLE_LOAD dm.DEV_SUSPEND.resume; do
+		[ "$(count "$v" $k)" -eq "$N" ] || fail "$k: $(count "$v" $k), expected $N: $(grep ^dm "$v")"
+	done
+	# per device: every dm ioctl but the lists and the version
+	# shellcheck disable=SC2086
+	per_v=$(($(count "$v" dm) - $(count "$v" $LISTS)))
+	# shellcheck disable=SC2086
+	per_d=$(($(count "$d" dm) - $(count "$d" $LISTS)))
+	[ "$per_v" -le "$per_d" ] ||
+		fail "vmapctl: $per_v device ioctls for $N volumes, dmsetup: $per_d ($(grep ^dm "$v" | tr '\n' ' '))"
+	# and one of each list at most (the live state is read once)
+	for k in $LISTS; do
+		[ "$(count "$v" "$k")" -le 1 ] || fail "$k: $(count "$v" "$k") times"
+	done
+}
