@@ -86,7 +86,9 @@ EOF
 		cat /run/vmapctl/activate.log >&2 || true
 		false
 	}
-	[ -b /dev/mapper/data ]
+	# udev makes the nodes; on a loaded machine one may come a little
+	# after the other
+	wait_for /dev/mapper/data
 	[ "$(blockdev --getsz /dev/mapper/data)" = 32768 ]
 	[ "$(blockdev --getsz /dev/mapper/data-top)" = 32760 ]
 	[ "$(dmsetup info -c --noheadings -o uuid data-top)" = "VMAP-data-top" ]
