@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -19,6 +20,46 @@ bool vmap_handover_due(uint64_t covered, uint64_t now, bool last)
 	/* a counter only grows: any difference is an announcement the round
 	 * may have missed */
 	return !last && now != covered;
+}
+
+size_t vmap_handover_parse_devices(const char *text, dev_t **out)
+{
+	dev_t *v = NULL;
+	size_t n = 0, cap = 0;
+	for (const char *p = text; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		unsigned maj, min;
+		int used = 0;
+		/* a whole line of MAJ:MIN and nothing else (a line cut short
+		 * by a full disk is not a device) */
+		if (eol && sscanf(p, "%u:%u%n", &maj, &min, &used) == 2 && (size_t)used == len) {
+			dev_t d = makedev(maj, min);
+			bool seen = false;
+			/* a storm is a few hundred devices, announced about twice
+			 * each (add, change): a linear look is fine */
+			for (size_t i = 0; i < n && !seen; i++)
+				seen = v[i] == d;
+			if (!seen) {
+				if (n == cap) {
+					cap = cap ? 2 * cap : 16;
+					v = xrealloc(v, cap * sizeof(*v));
+				}
+				v[n++] = d;
+			}
+		}
+		p += len + (eol ? 1 : 0);
+	}
+	*out = v;
+	return n;
+}
+
+static char *devices_path(const char *state)
+{
+	/* next to the state file */
+	const char *slash = strrchr(state, '/');
+	int dir = slash ? (int)(slash - state) : 0;
+	return slash ? xasprintf("%.*s/activate.devices", dir, state) : xstrdup("activate.devices");
 }
 
 static char *state_path(const char *run_dir)
@@ -44,18 +85,11 @@ static void parse_state(const char *buf, struct vmap_handover_state *st)
 	}
 }
 
-/* Open the state file (made when missing) and lock it for a short
- * read-modify-write.  Like the run lock, never follow a symlink nor use a
- * file someone else made. */
-static int state_open(const char *path, const char *dir, struct vmap_errlist *errs)
+/* Open a file of the run directory, made when missing, refusing a symlink
+ * or a file someone else made. */
+static int open_owned(const char *path, int flags, struct vmap_errlist *errs)
 {
-	/* the journal's directory, made as the journal makes it (when
-	 * announcing: later calls find it there) */
-	if (dir && mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		vmap_fail(errs, errno, NULL, "cannot create the run directory '%s'", dir);
-		return -1;
-	}
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = open(path, flags | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		vmap_fail(errs, errno, NULL, "cannot open '%s'", path);
 		return -1;
@@ -67,6 +101,23 @@ static int state_open(const char *path, const char *dir, struct vmap_errlist *er
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+/* Open the state file (made when missing) and lock it for a short
+ * read-modify-write.  Like the run lock, never follow a symlink nor use a
+ * file someone else made. */
+static int state_open(const char *path, const char *dir, struct vmap_errlist *errs)
+{
+	/* the journal's directory, made as the journal makes it (when
+	 * announcing: later calls find it there) */
+	if (dir && mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		vmap_fail(errs, errno, NULL, "cannot create the run directory '%s'", dir);
+		return -1;
+	}
+	int fd = open_owned(path, O_RDWR, errs);
+	if (fd < 0)
+		return -1;
 	/* held for a few syscalls only: a blocking wait is fine */
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
@@ -100,11 +151,57 @@ static int state_put(int fd, const struct vmap_handover_state *st)
 	return 0;
 }
 
+/* Under the state's flock: record `dev` for the round that covers this
+ * announcement. */
+static int devices_add(const char *state, dev_t dev, struct vmap_errlist *errs)
+{
+	char *path = devices_path(state);
+	int fd = open_owned(path, O_WRONLY | O_APPEND, errs);
+	int r = -1;
+	if (fd >= 0) {
+		char line[32];
+		int n = snprintf(line, sizeof(line), "%u:%u\n", major(dev), minor(dev));
+		r = write(fd, line, (size_t)n) == n ? 0 : -1;
+		if (r < 0)
+			vmap_fail(errs, errno, NULL, "cannot update '%s'", path);
+		close(fd);
+	}
+	free(path);
+	return r;
+}
+
+/* Under the state's flock: take every device recorded so far (the file is
+ * emptied: they are this round's). */
+static int devices_take(struct vmap_handover *h, struct vmap_errlist *errs)
+{
+	char *path = devices_path(h->state_path);
+	int fd = open_owned(path, O_RDWR, errs);
+	int r = -1;
+	if (fd >= 0) {
+		struct sbuf text = {0};
+		char buf[4096];
+		ssize_t got;
+		while ((got = read(fd, buf, sizeof(buf))) > 0)
+			sbuf_addn(&text, buf, (size_t)got);
+		if (got == 0 && ftruncate(fd, 0) == 0) {
+			free(h->devs);
+			h->n_devs = vmap_handover_parse_devices(text.s ? text.s : "", &h->devs);
+			r = 0;
+		} else {
+			vmap_fail(errs, errno, NULL, "cannot read '%s'", path);
+		}
+		sbuf_free(&text);
+		close(fd);
+	}
+	free(path);
+	return r;
+}
+
 /* What each caller does to the state under its flock. */
 enum state_op { OP_READ, OP_ANNOUNCE, OP_ROUND, OP_LEFT };
 
 static int state_update(struct vmap_handover *h, const char *path, const char *dir,
-			enum state_op op, struct vmap_handover_state *out,
+			enum state_op op, dev_t dev, struct vmap_handover_state *out,
 			struct vmap_errlist *errs)
 {
 	int fd = state_open(path, dir, errs);
@@ -114,6 +211,11 @@ static int state_update(struct vmap_handover *h, const char *path, const char *d
 	int r = state_get(fd, &st);
 	if (r == 0 && op != OP_READ) {
 		if (op == OP_ANNOUNCE) {
+			/* the device first: a round that sees the generation
+			 * moved finds it (a failed append leaves the
+			 * generation as it was, and the activation fails) */
+			if (devices_add(path, dev, errs) < 0)
+				goto failed;
 			st.generation++;
 		} else if (op == OP_LEFT) {
 			/* the last round is over and the lock let go: whoever
@@ -126,6 +228,8 @@ static int state_update(struct vmap_handover *h, const char *path, const char *d
 			/* the generation this round covers and, in the same
 			 * critical section, whether it is the last: see the
 			 * bound in handover.h */
+			if (devices_take(h, errs) < 0)
+				goto failed;
 			h->rounds++;
 			h->last = h->rounds >= VMAP_HANDOVER_MAX_ROUNDS;
 			h->covered = st.generation;
@@ -140,6 +244,9 @@ static int state_update(struct vmap_handover *h, const char *path, const char *d
 		*out = st;
 	close(fd); /* lets the flock go */
 	return r;
+failed:
+	close(fd);
+	return -1;
 }
 
 int vmap_handover_read(const char *run_dir, struct vmap_handover_state *st,
@@ -149,7 +256,7 @@ int vmap_handover_read(const char *run_dir, struct vmap_handover_state *st,
 	char *path = state_path(run_dir);
 	int r = 0;
 	if (access(path, F_OK) == 0)
-		r = state_update(NULL, path, NULL, OP_READ, st, errs);
+		r = state_update(NULL, path, NULL, OP_READ, 0, st, errs);
 	free(path);
 	return r;
 }
@@ -168,8 +275,8 @@ static int try_runner(struct vmap_handover *h, const char *path, struct vmap_err
 	return held ? 0 : -1;
 }
 
-int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, double wait_s,
-			long *holder, struct vmap_errlist *errs)
+int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
+			double wait_s, long *holder, struct vmap_errlist *errs)
 {
 	memset(h, 0, sizeof(*h));
 	h->runner.fd = -1;
@@ -178,7 +285,7 @@ int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, double wai
 	char *lock_path = runner_path(run_dir);
 	struct vmap_handover_state st;
 	int r = -1;
-	if (state_update(h, h->state_path, vmap_run_dir(run_dir), OP_ANNOUNCE, &st, errs) < 0)
+	if (state_update(h, h->state_path, vmap_run_dir(run_dir), OP_ANNOUNCE, dev, &st, errs) < 0)
 		goto out;
 	r = try_runner(h, lock_path, errs);
 	if (r != 0)
@@ -197,7 +304,7 @@ out:
 
 int vmap_handover_round(struct vmap_handover *h, struct vmap_errlist *errs)
 {
-	return state_update(h, h->state_path, NULL, OP_ROUND, NULL, errs);
+	return state_update(h, h->state_path, NULL, OP_ROUND, 0, NULL, errs);
 }
 
 bool vmap_handover_again(struct vmap_handover *h, struct vmap_errlist *errs)
@@ -209,8 +316,8 @@ bool vmap_handover_again(struct vmap_handover *h, struct vmap_errlist *errs)
 	vmap_lock_release(&h->runner);
 	struct vmap_handover_state st;
 	if (h->last)
-		state_update(h, h->state_path, NULL, OP_LEFT, NULL, errs);
-	else if (state_update(h, h->state_path, NULL, OP_READ, &st, errs) == 0 &&
+		state_update(h, h->state_path, NULL, OP_LEFT, 0, NULL, errs);
+	else if (state_update(h, h->state_path, NULL, OP_READ, 0, &st, errs) == 0 &&
 		 vmap_handover_due(h->covered, st.generation, h->last))
 		again = try_runner(h, lock_path, errs) == 1;
 	free(lock_path);
@@ -222,4 +329,7 @@ void vmap_handover_end(struct vmap_handover *h)
 	vmap_lock_release(&h->runner);
 	free(h->state_path);
 	h->state_path = NULL;
+	free(h->devs);
+	h->devs = NULL;
+	h->n_devs = 0;
 }

@@ -4,9 +4,12 @@
  * disk.  Each used to take the run lock in turn and make a whole run
  * (load, capture, plan, create), so M disks cost M runs in series and most
  * waiters gave up on the lock.  Instead, each activation announces its
- * device by bumping a generation counter, then tries the runner lock
- * without waiting: the one that gets it is the runner, the others hand
- * over and end.  The runner makes rounds (each a whole create-only run,
+ * device by bumping a generation counter (and recording the device),
+ * then tries the runner lock without waiting: the one that gets it is the
+ * runner, the others hand over and end.  A handed-over activation costs
+ * its process start, a stat and two flocks: it waits for nothing, udev
+ * included; the runner waits for udev to be done with the devices each
+ * round covers (live/udev_ready.h) before the round reads anything.  The runner makes rounds (each a whole create-only run,
  * under the run lock as before) until, after letting the runner lock go,
  * no activation announced itself since its last round began.
  *
@@ -16,13 +19,17 @@
  *                   its own short flock: the generation, the rounds every
  *                   runner made (for tests and benchmarks), and the pid of
  *                   a runner in its last round (0 when none)
+ *   activate.devices  "MAJ:MIN\n" per announcement not yet covered by a
+ *                   round, appended and emptied under the state's flock
  *
  * Why nothing is lost: an activation bumps at time t, then fails to take
  * the runner lock because H holds it.  H lets go after t and re-reads the
- * generation: unchanged means H's last round began after t (so its capture
- * saw the device, udev being done with it before the bump); changed means
- * H takes the lock again for another round, or fails to because a newer
- * runner took it after t and will begin its round after that.
+ * generation: unchanged means H's last round began after t (so that round
+ * took the device from activate.devices, in the same critical section as
+ * the generation, and waited for udev to be done with it before its
+ * capture); changed means H takes the lock again for another round, or
+ * fails to because a newer runner took it after t and will begin its
+ * round after that.
  *
  * The bound: a runner makes at most VMAP_HANDOVER_MAX_ROUNDS rounds, so a
  * steady trickle of disks cannot keep it forever.  Its last round is
@@ -36,7 +43,9 @@
 #define VMAP_HANDOVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/error.h"
 #include "exec/lock.h"
@@ -55,18 +64,22 @@ struct vmap_handover {
 	uint64_t covered;        /* the generation the current round began at */
 	unsigned rounds;         /* rounds this runner began */
 	bool last;               /* the current round is this runner's last */
+	dev_t *devs;             /* the devices announced for the current round */
+	size_t n_devs;
 };
 
-/* Announce a device and try to become the runner.  1: this process is the
+/* Announce device `dev` and try to become the runner.  1: this process is the
  * runner (h->runner held); 0: handed over to the runner, whose pid is in
  * *holder (0 when unknown); -1: error (VMAP_E_LOCK when a closing runner
  * was waited for `wait_s` seconds in vain). */
-int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, double wait_s,
-			long *holder, struct vmap_errlist *errs);
+int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
+			double wait_s, long *holder, struct vmap_errlist *errs);
 
 /* Begin a round: note the generation it covers (everything announced so
- * far) and count it; the last round the bound allows is announced as
- * closing.  Call before the round reads anything. */
+ * far), take the devices announced so far into h->devs (each once) and
+ * count the round; the last round the bound allows is announced as
+ * closing.  Call before the round reads anything, then wait for udev to
+ * be done with h->devs. */
 int vmap_handover_round(struct vmap_handover *h, struct vmap_errlist *errs);
 
 /* After a round: let the runner lock go and decide.  true: announcements
@@ -85,5 +98,10 @@ int vmap_handover_read(const char *run_dir, struct vmap_handover_state *st,
 /* The decision of vmap_handover_again, pure: another round is due when the
  * round was not the last and the generation moved since it began. */
 bool vmap_handover_due(uint64_t covered, uint64_t now, bool last);
+
+/* The devices of activate.devices text `text`, each once, in the order
+ * first announced (lines that are not MAJ:MIN are skipped); pure.  Returns
+ * how many, the array in *out (free it). */
+size_t vmap_handover_parse_devices(const char *text, dev_t **out);
 
 #endif

@@ -123,14 +123,16 @@ int vmapctl_activate(const struct vmapctl_opts *o, struct vmapctl_activation *a,
 	 * and its callers read what it reports */
 	if (!o->device)
 		return activate_round(o, a, errs);
-	/* udev ran us for this device; its properties (which a spec may match
-	 * on) are recorded once udev is done with it.  Waited for before the
-	 * announcement, so that whichever round covers the announcement sees
-	 * the device as udev left it (handover.h). */
-	if (vmap_udev_wait_ready(o->device, o->udev_timeout, errs) < 0)
+	/* Announce first and wait for nothing: in a storm hundreds of
+	 * activations start at once, and each that hands over should cost
+	 * no more than its start, a stat and two flocks.  The device must
+	 * exist (else exit 1, as before); udev's work on it is the runner's
+	 * to wait for (below). */
+	dev_t dev;
+	if (vmap_udev_devnum(o->device, &dev, errs) < 0)
 		return -1;
 	struct vmap_handover h;
-	int r = vmap_handover_enter(&h, o->run_dir, o->lock_timeout, &a->runner_pid, errs);
+	int r = vmap_handover_enter(&h, o->run_dir, dev, o->lock_timeout, &a->runner_pid, errs);
 	a->handed_over = r == 0;
 	/* the runner: rounds until no disk was announced during the last one
 	 * (at most VMAP_HANDOVER_MAX_ROUNDS) */
@@ -139,6 +141,20 @@ int vmapctl_activate(const struct vmapctl_opts *o, struct vmapctl_activation *a,
 			r = -1;
 			break;
 		}
+		/* The devices this round covers may be named by udev
+		 * properties (a filesystem UUID, a serial) that udev records
+		 * once it has processed their events: wait for their database
+		 * entries, each device's own, not for udev's queue.  The
+		 * queue is never empty in a storm (the other disks' events,
+		 * and with the non-systemd helper the very events whose RUN
+		 * started these activations, queued until udev reaps them),
+		 * while udev writes a device's entry before it runs the
+		 * event's RUN programs and systemd starts the unit only after
+		 * the event, so for udev-started activations this is a read
+		 * per device; it waits only for a `vmapctl activate --device`
+		 * run by hand ahead of udev.  A device udev is too slow for is
+		 * an error of this round (exit 1), the others still come up. */
+		vmap_udev_wait_devices(h.devs, h.n_devs, o->udev_timeout, errs);
 		size_t before = errs->n;
 		activate_round(o, a, errs);
 		/* A round that failed (udev too slow for the batch, an apply

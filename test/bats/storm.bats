@@ -160,3 +160,42 @@ $log"
 	run python3 -c 'import json, sys; o = json.load(open(sys.argv[1])); r = [o] + o["laterRounds"]; sys.exit(not (o["handedOver"] is False and sorted(e["volume"] for x in r for e in x.get("result", {}).get("executed", []) if e["action"] == "create") == ["s0", "s1"]))' "$BATS_TEST_TMPDIR/runner.json"
 	assert_success
 }
+
+@test "a handed-over activation waits for nothing; the runner waits for udev's entry of each announced device, bounded by --udev-timeout" {
+	rm -f /etc/udev/rules.d/69-vmapctl.rules
+	udevadm control --reload
+	images 1
+	d0=$(attach 0)
+	udevadm settle --timeout=30
+	mm=$(lsblk -dno MAJ:MIN "$d0" | tr -d ' ')
+	# udev's entry gone: the device is not initialized, its ID_FS_UUID
+	# unknown, until udev processes an event of it again
+	rm -f "/run/udev/data/b$mm"
+	mkdir -p /run/vmapctl
+	exec {runner}>/run/vmapctl/activate.lock
+	flock -n "$runner"
+	echo 4242 >&"$runner"
+	SECONDS=0
+	run vmapctl activate --device "$d0" --udev-timeout 20
+	assert_success
+	assert_output "handed over to the activation running as pid 4242"
+	[ "$SECONDS" -lt 5 ] || fail "the handed-over activation took $SECONDS s"
+	exec {runner}>&-
+	: >/run/vmapctl/activate.lock
+	# the runner: its device's entry never comes within the bound
+	run vmapctl activate --device "$d0" --udev-timeout 2
+	assert_failure 1
+	assert_output --partial "udev did not finish processing '$mm'"
+	run dmsetup info s0
+	assert_failure
+	# the runner waits for the entry and then brings the volume up
+	"$VMAPCTL_BIN" activate --device "$d0" --udev-timeout 60 >"$BATS_TEST_TMPDIR/runner.out" 2>&1 &
+	pid=$!
+	sleep 2
+	kill -0 "$pid" || fail "the runner did not wait: $(cat "$BATS_TEST_TMPDIR/runner.out")"
+	run dmsetup info s0
+	assert_failure
+	udevadm trigger --action=change "$d0"
+	wait "$pid" || fail "the runner failed: $(cat "$BATS_TEST_TMPDIR/runner.out")"
+	[ "$(dmsetup table s0)" = "0 2048 linear $mm 2048" ]
+}

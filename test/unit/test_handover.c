@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,12 @@
 #include "exec/handover.h"
 
 static char dir[64];
+
+/* the devices the activations announce */
+#define DEV_A makedev(7, 0)
+#define DEV_B makedev(7, 1)
+#define DEV_C makedev(8, 16)
+#define DEV_H makedev(8, 32)
 
 static int setup(void **state)
 {
@@ -62,13 +69,16 @@ static void the_first_runs_the_next_hands_over_and_its_device_gets_a_round(void 
 	struct vmap_handover a, b, c;
 	long holder = -1;
 	assert_int_equal(read_state().generation, 0); /* no file yet */
-	assert_int_equal(vmap_handover_enter(&a, dir, 0, &holder, &errs), 1);
+	assert_int_equal(vmap_handover_enter(&a, dir, DEV_A, 0, &holder, &errs), 1);
 	assert_int_equal(holder, 0);
 	assert_int_equal(vmap_handover_round(&a, &errs), 0);
 	assert_int_equal(a.covered, 1);
+	/* its round waits for udev on its own device */
+	assert_int_equal(a.n_devs, 1);
+	assert_true(a.devs[0] == DEV_A);
 
 	/* a disk appears during a's round: handed over, naming a */
-	assert_int_equal(vmap_handover_enter(&b, dir, 0, &holder, &errs), 0);
+	assert_int_equal(vmap_handover_enter(&b, dir, DEV_B, 0, &holder, &errs), 0);
 	assert_int_equal(holder, (long)getpid());
 	vmap_handover_end(&b);
 	assert_int_equal(read_state().generation, 2);
@@ -77,6 +87,9 @@ static void the_first_runs_the_next_hands_over_and_its_device_gets_a_round(void 
 	assert_true(vmap_handover_again(&a, &errs));
 	assert_int_equal(vmap_handover_round(&a, &errs), 0);
 	assert_int_equal(a.covered, 2);
+	/* and that round waits for udev on b's device, not a's again */
+	assert_int_equal(a.n_devs, 1);
+	assert_true(a.devs[0] == DEV_B);
 	/* nothing came in: done, the runner lock is free */
 	assert_false(vmap_handover_again(&a, &errs));
 	assert_int_equal(a.runner.fd, -1);
@@ -87,7 +100,7 @@ static void the_first_runs_the_next_hands_over_and_its_device_gets_a_round(void 
 	assert_int_equal(st.closing, 0);
 
 	/* the next disk finds nobody running: it runs */
-	assert_int_equal(vmap_handover_enter(&c, dir, 0, &holder, &errs), 1);
+	assert_int_equal(vmap_handover_enter(&c, dir, DEV_C, 0, &holder, &errs), 1);
 	vmap_handover_end(&c);
 	assert_int_equal(errs.n, 0);
 }
@@ -100,14 +113,14 @@ static void a_runner_that_loses_the_lock_leaves_the_round_to_the_new_runner(void
 	struct vmap_errlist errs = {0};
 	struct vmap_handover a, b, c;
 	long holder;
-	assert_int_equal(vmap_handover_enter(&a, dir, 0, &holder, &errs), 1);
+	assert_int_equal(vmap_handover_enter(&a, dir, DEV_A, 0, &holder, &errs), 1);
 	assert_int_equal(vmap_handover_round(&a, &errs), 0);
-	assert_int_equal(vmap_handover_enter(&b, dir, 0, &holder, &errs), 0);
+	assert_int_equal(vmap_handover_enter(&b, dir, DEV_B, 0, &holder, &errs), 0);
 	vmap_handover_end(&b);
 	/* a lets go (played by hand here), c comes in and takes the lock */
 	char *lock = xstrdup(a.runner.path);
 	vmap_lock_release(&a.runner);
-	assert_int_equal(vmap_handover_enter(&c, dir, 0, &holder, &errs), 1);
+	assert_int_equal(vmap_handover_enter(&c, dir, DEV_C, 0, &holder, &errs), 1);
 	a.runner.path = lock;
 	assert_int_equal(a.runner.fd, -1);
 	/* what again() does after its release: the try fails */
@@ -135,12 +148,12 @@ static void the_bound_ends_the_runner_and_a_late_device_runs_itself(void **state
 	struct vmap_errlist errs = {0};
 	struct vmap_handover a, b;
 	long holder;
-	assert_int_equal(vmap_handover_enter(&a, dir, 0, &holder, &errs), 1);
+	assert_int_equal(vmap_handover_enter(&a, dir, DEV_A, 0, &holder, &errs), 1);
 	for (unsigned i = 1; i < VMAP_HANDOVER_MAX_ROUNDS; i++) {
 		assert_int_equal(vmap_handover_round(&a, &errs), 0);
 		assert_false(a.last);
 		/* a trickle: one disk every round */
-		assert_int_equal(vmap_handover_enter(&b, dir, 0, &holder, &errs), 0);
+		assert_int_equal(vmap_handover_enter(&b, dir, DEV_B, 0, &holder, &errs), 0);
 		vmap_handover_end(&b);
 		assert_true(vmap_handover_again(&a, &errs));
 	}
@@ -158,7 +171,7 @@ static void the_bound_ends_the_runner_and_a_late_device_runs_itself(void **state
 		long who;
 		if (write(ready[1], "x", 1) != 1)
 			_exit(9);
-		int r = vmap_handover_enter(&h, dir, 10, &who, &e);
+		int r = vmap_handover_enter(&h, dir, DEV_H, 10, &who, &e);
 		/* the runner now: its first round clears the closing mark */
 		if (r == 1 && vmap_handover_round(&h, &e) == 0 && !vmap_handover_again(&h, &e))
 			_exit(h.rounds == 1 && h.covered == VMAP_HANDOVER_MAX_ROUNDS + 1 ? 1 : 8);
@@ -186,6 +199,57 @@ static void the_bound_ends_the_runner_and_a_late_device_runs_itself(void **state
 	close(ready[1]);
 }
 
+static void announced_devices_are_read_once_each_in_order_and_torn_lines_skipped(void **state)
+{
+	(void)state;
+	dev_t *v;
+	size_t n = vmap_handover_parse_devices("7:1\n8:16\n7:1\n259:3\n", &v);
+	assert_int_equal(n, 3);
+	assert_true(v[0] == makedev(7, 1));
+	assert_true(v[1] == makedev(8, 16));
+	assert_true(v[2] == makedev(259, 3));
+	free(v);
+	/* junk, a line with more on it, and one cut short (no newline) */
+	n = vmap_handover_parse_devices("x\n7:2 \n\n7:3\n8:4", &v);
+	assert_int_equal(n, 1);
+	assert_true(v[0] == makedev(7, 3));
+	free(v);
+	assert_int_equal(vmap_handover_parse_devices("", &v), 0);
+	free(v);
+}
+
+/* A storm: many announce while the runner works (each disk twice: add,
+ * change); its next round takes each device once, and the one after only
+ * what came in since. */
+static void a_round_takes_every_device_announced_before_it_once(void **state)
+{
+	(void)state;
+	struct vmap_errlist errs = {0};
+	struct vmap_handover a, b;
+	long holder;
+	assert_int_equal(vmap_handover_enter(&a, dir, DEV_A, 0, &holder, &errs), 1);
+	assert_int_equal(vmap_handover_round(&a, &errs), 0);
+	for (unsigned i = 1; i <= 50; i++)
+		for (int ev = 0; ev < 2; ev++) {
+			assert_int_equal(vmap_handover_enter(&b, dir, makedev(7, i), 0, &holder, &errs), 0);
+			vmap_handover_end(&b);
+		}
+	assert_true(vmap_handover_again(&a, &errs));
+	assert_int_equal(vmap_handover_round(&a, &errs), 0);
+	assert_int_equal(a.n_devs, 50);
+	for (unsigned i = 0; i < 50; i++)
+		assert_true(a.devs[i] == makedev(7, i + 1));
+	assert_int_equal(vmap_handover_enter(&b, dir, DEV_C, 0, &holder, &errs), 0);
+	vmap_handover_end(&b);
+	assert_true(vmap_handover_again(&a, &errs));
+	assert_int_equal(vmap_handover_round(&a, &errs), 0);
+	assert_int_equal(a.n_devs, 1);
+	assert_true(a.devs[0] == DEV_C);
+	assert_false(vmap_handover_again(&a, &errs));
+	vmap_handover_end(&a);
+	assert_int_equal(errs.n, 0);
+}
+
 static void a_planted_state_symlink_is_refused(void **state)
 {
 	(void)state;
@@ -194,7 +258,7 @@ static void a_planted_state_symlink_is_refused(void **state)
 	struct vmap_errlist errs = {0};
 	struct vmap_handover h;
 	long holder;
-	assert_int_equal(vmap_handover_enter(&h, dir, 0, &holder, &errs), -1);
+	assert_int_equal(vmap_handover_enter(&h, dir, DEV_H, 0, &holder, &errs), -1);
 	vmap_handover_end(&h);
 	assert_true(errs.n >= 1);
 	assert_int_equal(errs.v[0].kind, VMAP_E_FAILED);
@@ -210,6 +274,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_first_runs_the_next_hands_over_and_its_device_gets_a_round, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_runner_that_loses_the_lock_leaves_the_round_to_the_new_runner, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_bound_ends_the_runner_and_a_late_device_runs_itself, setup, teardown),
+		cmocka_unit_test(announced_devices_are_read_once_each_in_order_and_torn_lines_skipped),
+		cmocka_unit_test_setup_teardown(a_round_takes_every_device_announced_before_it_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_planted_state_symlink_is_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
