@@ -64,13 +64,32 @@ out:
 	return r;
 }
 
+/* The udev cookies a run or a migration made, as a JSON array and back
+ * (both journals keep them the same way). */
+static void cookies_add(json_object *o, const uint32_t *cookies, size_t n)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_int64((int64_t)cookies[i]));
+	json_object_object_add(o, "udevCookies", a);
+}
+
+static void cookies_get(json_object *o, uint32_t **cookies, size_t *n)
+{
+	json_object *a;
+	if (!json_object_object_get_ex(o, "udevCookies", &a) || !json_object_is_type(a, json_type_array))
+		return;
+	size_t na = json_object_array_length(a);
+	*cookies = xcalloc(na ? na : 1, sizeof(**cookies));
+	for (size_t i = 0; i < na; i++) {
+		int64_t c = json_object_get_int64(json_object_array_get_idx(a, i));
+		if (c > 0 && c <= UINT32_MAX)
+			(*cookies)[(*n)++] = (uint32_t)c;
+	}
+}
+
 int vmap_journal_write(const char *run_dir, const struct vmap_journal *j, struct vmap_errlist *errs)
 {
-	const char *dir = vmap_run_dir(run_dir);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		vmap_fail(errs, errno, NULL, "cannot create the journal directory '%s'", dir);
-		return -1;
-	}
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "format", json_object_new_string("vmapctl-journal/1"));
 	json_object_object_add(o, "pid", json_object_new_int(j->pid));
@@ -87,40 +106,11 @@ int vmap_journal_write(const char *run_dir, const struct vmap_journal *j, struct
 		json_object_array_add(devs, d);
 	}
 	json_object_object_add(o, "devices", devs);
-	json_object *cookies = json_object_new_array();
-	for (size_t i = 0; i < j->n_cookies; i++)
-		json_object_array_add(cookies, json_object_new_int64((int64_t)j->cookies[i]));
-	json_object_object_add(o, "udevCookies", cookies);
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-
+	cookies_add(o, j->cookies, j->n_cookies);
 	char *path = journal_path(run_dir);
-	char *tmp = xasprintf("%s.tmp", path);
-	int r = -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		vmap_fail(errs, errno, NULL, "cannot write the journal '%s'", tmp);
-		goto out;
-	}
-	size_t len = strlen(text), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			vmap_fail(errs, errno, NULL, "cannot write the journal '%s'", tmp);
-			close(fd);
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-		vmap_fail(errs, errno, NULL, "cannot write the journal '%s'", path);
-		goto out;
-	}
-	r = 0;
-out:
+	int r = write_atomic(run_dir, path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY),
+			     errs);
 	json_object_put(o);
-	free(tmp);
 	free(path);
 	return r;
 }
@@ -168,17 +158,7 @@ int vmap_journal_read(const char *run_dir, struct vmap_journal *j, bool *found,
 			jd->dm_flags = (unsigned)json_object_get_int(v);
 		j->n_devs++;
 	}
-	json_object *cookies;
-	if (json_object_object_get_ex(o, "udevCookies", &cookies) &&
-	    json_object_is_type(cookies, json_type_array)) {
-		size_t nc = json_object_array_length(cookies);
-		j->cookies = xcalloc(nc ? nc : 1, sizeof(*j->cookies));
-		for (size_t i = 0; i < nc; i++) {
-			int64_t c = json_object_get_int64(json_object_array_get_idx(cookies, i));
-			if (c > 0 && c <= UINT32_MAX)
-				j->cookies[j->n_cookies++] = (uint32_t)c;
-		}
-	}
+	cookies_get(o, &j->cookies, &j->n_cookies);
 	*found = true;
 	r = 0;
 out:
@@ -237,10 +217,7 @@ int vmap_migration_write(const char *run_dir, const struct vmap_migration *m,
 	json_object_object_add(o, "phase", json_object_new_string(m->phase));
 	json_object_object_add(o, "pid", json_object_new_int(m->pid));
 	json_object_object_add(o, "started", json_object_new_int64(m->started));
-	json_object *cookies = json_object_new_array();
-	for (size_t i = 0; i < m->n_cookies; i++)
-		json_object_array_add(cookies, json_object_new_int64((int64_t)m->cookies[i]));
-	json_object_object_add(o, "udevCookies", cookies);
+	cookies_add(o, m->cookies, m->n_cookies);
 	char *path = migration_path(run_dir, m->volume);
 	int r = write_atomic(run_dir, path,
 			     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY), errs);
@@ -299,16 +276,7 @@ int vmap_migrations_read(const char *run_dir, struct vmap_migration **out, size_
 			json_object *v;
 			m.read_only = json_object_object_get_ex(o, "readOnly", &v) &&
 				      json_object_get_boolean(v);
-			if (json_object_object_get_ex(o, "udevCookies", &v) &&
-			    json_object_is_type(v, json_type_array)) {
-				size_t nc = json_object_array_length(v);
-				m.cookies = xcalloc(nc ? nc : 1, sizeof(*m.cookies));
-				for (size_t i = 0; i < nc; i++) {
-					int64_t c = json_object_get_int64(json_object_array_get_idx(v, i));
-					if (c > 0 && c <= UINT32_MAX)
-						m.cookies[m.n_cookies++] = (uint32_t)c;
-				}
-			}
+			cookies_get(o, &m.cookies, &m.n_cookies);
 			json_object_put(o);
 		}
 		if (!m.volume || !m.old_table || !m.new_table || !m.phase || !m.sectors) {
