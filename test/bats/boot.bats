@@ -109,11 +109,13 @@ assert_root_on_vmapctl() {
 	assert_root_on_vmapctl
 }
 
-@test "a disk never attached fails the boot within vmapctl.wait, naming the volume and the device" {
+@test "a disk never attached fails the boot once vmapctl.wait is over, naming the volume and the device" {
 	boot --no-disk --timeout 90 -- root=/dev/mapper/root vmapctl.wait=8
 	# panic=-1: the initramfs' panic reboots at once, and qemu (-no-reboot) ends
 	assert_success
-	grep -Eq "^vmapctl: gave up after ([89]|10) s \(vmapctl.wait=8\):" <<<"$console"
+	# not before the 8 s; how long after depends on how often the boot's
+	# loop comes round, which on an emulator sharing its CPUs is seconds
+	grep -Eq "^vmapctl: gave up after ([89]|1[0-9]|20) s \(vmapctl.wait=8\):" <<<"$console"
 	grep -q "^vmapctl:   still waiting: volume 'rootpart' is waiting for device 'udev:ID_SERIAL=vmapctl-boot'" <<<"$console"
 	grep -q "^vmapctl: the root file system /dev/mapper/root is vmapctl volume 'root', which could not be brought up" <<<"$console"
 	grep -q "^vmapctl: the root volume is missing its devices" <<<"$console"
@@ -167,12 +169,14 @@ assert_root_on_vmapctl() {
 	assert_root_on_vmapctl
 }
 
-@test "with dracut, a disk never attached stops the boot within vmapctl.wait, naming the volume and the device" {
+@test "with dracut, a disk never attached stops the boot once vmapctl.wait is over, naming the volume and the device" {
 	IMG=$B/dracut.img boot --no-disk --timeout 90 --until 'FATAL: vmapctl: the root volume is missing its devices' -- \
 		root=/dev/mapper/root vmapctl.wait=8 rd.shell=0
 	# dracut halts (no power-off): the run ends at the message
 	assert_success
-	grep -Eq "vmapctl: gave up after ([89]|10) s \(vmapctl.wait=8\):" <<<"$raw"
+	# not before the 8 s; how long after depends on how often the boot's
+	# loop comes round, which on an emulator sharing its CPUs is seconds
+	grep -Eq "vmapctl: gave up after ([89]|1[0-9]|20) s \(vmapctl.wait=8\):" <<<"$raw"
 	grep -q "vmapctl:   still waiting: volume 'rootpart' is waiting for device 'udev:ID_SERIAL=vmapctl-boot'" <<<"$raw"
 	! grep -q '^ROOT-INIT' <<<"$console" || false
 }
