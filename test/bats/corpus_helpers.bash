@@ -15,7 +15,8 @@
 source "$TOP/test/corpus/corpus.bash"
 
 # corpus_setup_file GROUP...: make the sets of these make-tables groups
-corpus_setup_file() {
+corpus_setup_file() { untraced _corpus_setup_file "$@"; }
+_corpus_setup_file() {
 	require_vm || return 1
 	export CORPUS=$BATS_FILE_TMPDIR/corpus
 	"$TOP/test/corpus/make-tables" "$CORPUS" "$@" >"$BATS_FILE_TMPDIR/make-tables.log" 2>&1 || {
@@ -90,7 +91,8 @@ put_keys() {
 }
 
 # check_set NAME: the whole round trip for one captured set
-check_set() {
+check_set() { untraced _check_set "$@"; }
+_check_set() {
 	d=$CORPUS/sets/$1
 	if [ ! -d "$d" ]; then
 		local why

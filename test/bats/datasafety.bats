@@ -28,7 +28,8 @@ sentinel() {
 	dd if="$BATS_TEST_TMPDIR/s.${3:-$(basename "$1")}" of="$1" bs=4096 seek=$(($2 / 8)) \
 		count=1 oflag=direct conv=notrunc status=none
 }
-sentinel_ok() {
+sentinel_ok() { untraced _sentinel_ok "$@"; }
+_sentinel_ok() {
 	local got
 	got=$(dd if="$1" bs=4096 skip=$(($2 / 8)) count=1 iflag=direct status=none | sha256sum)
 	[ "$got" = "$(sha256sum <"$BATS_TEST_TMPDIR/s.${3:-$(basename "$1")}")" ] ||
@@ -36,7 +37,8 @@ sentinel_ok() {
 }
 
 # nothing of NAMES is suspended or has an inactive table
-untouched() {
+untouched() { untraced _untouched "$@"; }
+_untouched() {
 	local n attr
 	for n in "$@"; do
 		attr=$(dmsetup info -c --noheadings -o attr "$n")

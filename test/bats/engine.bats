@@ -30,14 +30,16 @@ EOF
 
 # Everything the kernel says about the dm devices: tables, info (incl.
 # event counters), inactive tables.
-kernel_state() {
+kernel_state() { untraced _kernel_state "$@"; }
+_kernel_state() {
 	dmsetup table
 	dmsetup table --inactive
 	dmsetup info -c --noheadings -o name,attr,events,open,uuid
 }
 
 # The order of executed steps from apply --json, one "action:volume" per line.
-executed_steps() {
+executed_steps() { untraced _executed_steps "$@"; }
+_executed_steps() {
 	python3 -c 'import json,sys; r=json.load(sys.stdin)["result"]; print(" ".join(e["action"]+":"+e["volume"] for e in r["executed"] if not e["rollback"]))'
 }
 

@@ -43,7 +43,8 @@ EOF
 }
 
 # metric 'NAME{LABELS}' FILE: the sample's value, or nothing
-metric() {
+metric() { untraced _metric "$@"; }
+_metric() {
 	# through the environment: awk -v would take the label's \ escapes
 	k=$1 awk '$1 == ENVIRON["k"] { print $2 }' "$2"
 }
@@ -94,7 +95,8 @@ stop_journald() {
 
 # journal_entries N: the journal's vmapctl entries as JSON lines in
 # $OUT/journal.json, waiting (up to 10 s) until there are at least N
-journal_entries() {
+journal_entries() { untraced _journal_entries "$@"; }
+_journal_entries() {
 	local i
 	for i in $(seq 100); do
 		journalctl -o json --no-pager SYSLOG_IDENTIFIER=vmapctl >"$OUT/journal.json" 2>/dev/null || true

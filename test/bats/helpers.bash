@@ -28,7 +28,25 @@ for _f in /usr/lib/bats/bats-support/src/*.bash /usr/lib/bats/bats-assert/src/*.
 done
 unset _f
 
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# the top of the tree, without $(...): a fork costs tens of ms in the
+# emulated VM, and this file is read for every test
+_helpers_cwd=$PWD
+cd "${BASH_SOURCE[0]%/*}/../.." && TOP=$PWD
+cd "$_helpers_cwd" || exit 1
+unset _helpers_cwd
+# shellcheck source=test/bats/lib/untraced.bash
+source "$TOP/test/bats/lib/untraced.bash"
+# Called first in each test's setup, from this file: the exclusion of
+# lib/ is then in place before the first command there is traced (bats
+# resets it for every test), and a failure in a test's first helper or
+# `run` is reported at the test's line too.
+untraced_from_here() {
+	[[ " ${BATS_DEBUG_EXCLUDE_PATHS[*]-} " == *" $_UNTRACED_DIR "* ]] ||
+		bats_add_debug_exclude_path "$_UNTRACED_DIR" 2>/dev/null || true
+}
+untraced untrace_functions run fail assert refute assert_equal assert_not_equal \
+	assert_success assert_failure assert_output refute_output assert_line \
+	refute_line assert_regex refute_regex
 VMAPCTL_BIN=${VMAPCTL_BIN:-$TOP/vmapctl}
 export VMAPCTL_BIN
 
@@ -43,6 +61,7 @@ require_vm() {
 }
 
 host_setup() {
+	untraced_from_here
 	export VMAPCTL_SPEC_DIR=$BATS_TEST_TMPDIR/specs
 	mkdir -p "$VMAPCTL_SPEC_DIR"
 	# never the host's own run directory or lock
@@ -51,15 +70,30 @@ host_setup() {
 }
 host_teardown() { :; }
 
+# The helpers below run untraced (lib/untraced.bash): they loop over
+# every dm device, and bats' per-command trace made each test pay for it.
 common_setup() {
+	untraced_from_here
+	untraced _common_setup
+}
+_common_setup() {
 	require_vm || return 1
 	_LOOPS_FILE=$BATS_TEST_TMPDIR/.loops
 	: >"$_LOOPS_FILE"
 	# dm devices that existed before the test are not ours to remove
-	dmsetup ls 2>/dev/null | awk '$1 != "No" { print $1 }' | sort >"$BATS_TEST_TMPDIR/.dm-before"
+	_dm_names >"$BATS_TEST_TMPDIR/.dm-before"
 	export VMAPCTL_SPEC_DIR=$BATS_TEST_TMPDIR/specs
 	mkdir -p "$VMAPCTL_SPEC_DIR"
-	rm -rf /run/vmapctl
+	[ ! -e /run/vmapctl ] || rm -rf /run/vmapctl
+}
+
+# _dm_names: the names of all dm devices, one a line (one dmsetup, no
+# pipeline: each process costs tens of ms in the emulated VM)
+_dm_names() {
+	local n _
+	while read -r n _; do
+		[ "$n" = No ] || printf '%s\n' "$n"
+	done < <(dmsetup ls 2>/dev/null)
 }
 
 # Remove the dm devices this test created.  They may be stacked and some may
@@ -68,8 +102,11 @@ common_setup() {
 # without ever asking the kernel to remove a device in use: dmsetup's
 # --retry would spend five seconds on each such attempt.
 _test_dm_devices() {
-	comm -13 "$BATS_TEST_TMPDIR/.dm-before" \
-		<(dmsetup ls 2>/dev/null | awk '$1 != "No" { print $1 }' | sort)
+	local before n
+	before=$'\n'$(<"$BATS_TEST_TMPDIR/.dm-before")$'\n'
+	while read -r n; do
+		[[ $before == *$'\n'"$n"$'\n'* ]] || printf '%s\n' "$n"
+	done < <(_dm_names)
 }
 _remove_test_dm_devices() {
 	local names round n attr open mp
@@ -102,7 +139,8 @@ _remove_test_dm_devices() {
 	done
 }
 
-common_teardown() {
+common_teardown() { untraced _common_teardown; }
+_common_teardown() {
 	[ "${VMAPCTL_IN_VM:-}" = 1 ] || return 0
 	_remove_test_dm_devices
 	local dev
@@ -111,15 +149,18 @@ common_teardown() {
 			losetup -d "$dev" 2>/dev/null || true
 		done <"$_LOOPS_FILE"
 	fi
-	rm -rf /run/vmapctl
+	[ ! -e /run/vmapctl ] || rm -rf /run/vmapctl
 }
 
 # make_loop SIZE [BLOCK]: a loop device over a sparse file of SIZE (as
 # truncate takes it: 64M, 1G), with BLOCK-byte logical blocks (default 512).
 # Prints the device path; common_teardown detaches it.
-make_loop() {
-	local size=$1 block=${2:-512} file dev
-	file=$(mktemp "$BATS_TEST_TMPDIR/disk.XXXXXX")
+make_loop() { untraced _make_loop "$@"; }
+_make_loop() {
+	local size=$1 block=${2:-512} file dev n=0
+	# a name of this subshell's own, without a mktemp process
+	file=$BATS_TEST_TMPDIR/disk.$BASHPID
+	while [ -e "$file" ]; do file=$BATS_TEST_TMPDIR/disk.$BASHPID.$((++n)); done
 	truncate -s "$size" "$file"
 	if [ "$block" = 512 ]; then
 		dev=$(losetup -f --show "$file")

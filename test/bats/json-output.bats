@@ -30,7 +30,8 @@ keep() {
 	CHECKS+=("$SCHEMA/$schema.schema.json=$OUT/$name.json")
 }
 
-check_all() {
+check_all() { untraced _check_all "$@"; }
+_check_all() {
 	run /usr/bin/python3 "$TOP/test/tools/json-check.py" "${CHECKS[@]}"
 	[ "$status" -eq 0 ] || fail "output does not match its schema:
 $output"

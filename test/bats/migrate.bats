@@ -32,14 +32,16 @@ writer() {
 	nice -n 19 "$BW" write "$@" 3>&- 2>>"$BATS_TEST_TMPDIR/writer.err" &
 	WRITERS+=($!)
 }
-stop_writers() {
+stop_writers() { untraced _stop_writers "$@"; }
+_stop_writers() {
 	local p
 	for p in "${WRITERS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${WRITERS[@]}"; do wait "$p" 2>/dev/null || true; done
 	WRITERS=()
 }
 # verify DEV LOG: every block the writer logged reads back intact
-verify() {
+verify() { untraced _verify "$@"; }
+_verify() {
 	run "$BW" verify "$@"
 	[ "$status" -eq 0 ] || fail "blockwriter verify $1: $output"
 }
@@ -48,7 +50,8 @@ acked() { wc -l <"$1"; }
 
 # nothing of a migration is left: no temporary device, no journal, no
 # device suspended or with an inactive table
-clean_end() {
+clean_end() { untraced _clean_end "$@"; }
+_clean_end() {
 	local left n attr
 	left=$(dmsetup ls | awk '$1 ~ /^vmapctl-mig-/ { print $1 }')
 	[ -z "$left" ] || fail "temporary devices left: $left"

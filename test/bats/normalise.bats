@@ -16,7 +16,8 @@ norm() { "$VMAPCTL_TOOLS/vmap-normalise" "$@"; }
 
 # kernel_agrees NAME LINE...: the check described above.  KA_RO=1 loads
 # read-only (verity); KA_NO_RELOAD=1 skips the reload of the prediction.
-kernel_agrees() {
+kernel_agrees() { untraced _kernel_agrees "$@"; }
+_kernel_agrees() {
 	local name=$1
 	shift
 	local ro=() user want got canon_live canon_user

@@ -36,7 +36,8 @@ traced() {
 }
 
 # count FILE KEY...: the sum of the counts of KEYs (0 when absent)
-count() {
+count() { untraced _count "$@"; }
+_count() {
 	local f=$1
 	shift
 	awk -v keys=" $* " 'index(keys, " " $1 " ") { s += $2 } END { print s + 0 }' "$f"
@@ -49,7 +50,8 @@ dm.REMOVE_ALL dm.DEV_RENAME dm.TABLE_CLEAR dm.TARGET_MSG dm.DEV_SET_GEOMETRY"
 LISTS="dm.VERSION dm.LIST_DEVICES dm.LIST_VERSIONS"
 
 # no ioctl of device-mapper's was left undecoded (those would escape the counts)
-assert_all_decoded() {
+assert_all_decoded() { untraced _assert_all_decoded "$@"; }
+_assert_all_decoded() {
 	if grep -q '^dm\.0x' "$1"; then
 		fail "undecoded dm ioctls: $(grep '^dm\.0x' "$1")"
 	fi

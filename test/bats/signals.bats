@@ -51,7 +51,8 @@ EOF
 
 # run_paused HOOK CMD...: vmapctl CMD in the background with the test
 # hook; returns once the run paused there ($pid)
-run_paused() {
+run_paused() { untraced _run_paused "$@"; }
+_run_paused() {
 	local hook=$1 i
 	shift
 	rm -f /run/vmapctl/paused
@@ -69,7 +70,8 @@ run_paused() {
 }
 
 # signal_run SIG: send SIG to the run; it must end within 20 s ($rc, $out)
-signal_run() {
+signal_run() { untraced _signal_run "$@"; }
+_signal_run() {
 	local i
 	kill -s "$1" "$pid"
 	for i in $(seq 400); do
@@ -88,7 +90,8 @@ signal_run() {
 
 # nothing_left NAME...: no device suspended, no inactive table, no journal
 # and no udev cookie
-nothing_left() {
+nothing_left() { untraced _nothing_left "$@"; }
+_nothing_left() {
 	local n
 	for n in "$@"; do
 		[ "$(dm_state "$n")" = ACTIVE ] || fail "$n is left $(dm_state "$n"): $out"
