@@ -36,6 +36,7 @@ enum vmap_opt {
 	OPT_MIGRATE_RATE,  /* --migrate-rate KIB: the copy's limit, KiB/s */
 	OPT_NO_WAIT,       /* apply --no-wait: start migrations, do not wait for them */
 	OPT_WAIT,          /* recover --wait: wait for migrations still copying */
+	OPT_DETACH,        /* activate --detach: rounds in the background */
 	OPT_HELP,
 	OPT__COUNT
 };
@@ -51,7 +52,7 @@ struct vmap_cli {
 	const char **files;
 	size_t n_files;
 	bool json, detailed_exitcode, allow_recreate, allow_shrink, allow_remap, prune, dry_run;
-	bool migrate, no_wait, wait;
+	bool migrate, no_wait, wait, detach;
 	unsigned migrate_rate;   /* KiB/s, 0 = no limit */
 	double lock_timeout, udev_timeout, suspend_timeout;
 	int verbose;

@@ -31,6 +31,7 @@ const struct vmap_option_info vmap_options[OPT__COUNT] = {
 	[OPT_MIGRATE_RATE] = {"migrate-rate", 0, "KIB", "copy migrated data at up to KIB KiB/s (default 65536; 0: no limit)", NULL},
 	[OPT_NO_WAIT] = {"no-wait", 0, NULL, "start migrations and return; a later apply or recover finishes them", NULL},
 	[OPT_WAIT] = {"wait", 0, NULL, "wait for migrations still copying and finish them", NULL},
+	[OPT_DETACH] = {"detach", 0, NULL, "with --device: announce, then make any rounds in the background (for udev's RUN)", NULL},
 	[OPT_HELP] = {"help", 'h', NULL, "show help", NULL},
 };
 
@@ -55,7 +56,7 @@ const struct vmap_command vmap_commands[] = {
 	 O(OPT_DETAILED_EXITCODE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT), "NAME...",
 	 "remove managed volumes (and only managed ones)"},
 	{"activate", cmd_activate, 0, 0,
-	 O(OPT_FILE) | O(OPT_DEVICE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT) | O(OPT_ROOT), "",
+	 O(OPT_FILE) | O(OPT_DEVICE) | O(OPT_DETACH) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT) | O(OPT_ROOT), "",
 	 "boot/udev entry point: create the volumes whose devices are all present"},
 	{"recover", cmd_recover, 0, 0,
 	 O(OPT_DETAILED_EXITCODE) | O(OPT_LOCK_TIMEOUT) | O(OPT_UDEV_TIMEOUT) | O(OPT_WAIT), "",

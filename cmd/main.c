@@ -157,6 +157,7 @@ int main(int argc, char **argv)
 			case OPT_MIGRATE: cli.migrate = true; break;
 			case OPT_NO_WAIT: cli.no_wait = true; break;
 			case OPT_WAIT: cli.wait = true; break;
+			case OPT_DETACH: cli.detach = true; break;
 			case OPT_MIGRATE_RATE: {
 				char *end;
 				unsigned long long v = strtoull(optarg, &end, 10);

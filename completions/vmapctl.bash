@@ -24,7 +24,7 @@ _vmapctl_opts()
 	apply) opts="-f --file --json --detailed-exitcode --allow-recreate --allow-shrink --allow-remap --migrate --migrate-rate --no-wait --prune --dry-run --lock-timeout --udev-timeout --suspend-timeout -v --verbose -q --quiet --color --root -h --help" ;;
 	status) opts="-f --file --json --detailed-exitcode -v --verbose -q --quiet --color --live-state --live-state-out --root --format -h --help" ;;
 	destroy) opts="--json --detailed-exitcode --lock-timeout --udev-timeout -v --verbose -q --quiet --color -h --help" ;;
-	activate) opts="-f --file --json --lock-timeout --udev-timeout -v --verbose -q --quiet --color --device --root -h --help" ;;
+	activate) opts="-f --file --json --lock-timeout --udev-timeout -v --verbose -q --quiet --color --device --root --detach -h --help" ;;
 	recover) opts="--json --detailed-exitcode --lock-timeout --udev-timeout --wait -v --verbose -q --quiet --color -h --help" ;;
 	export) opts="--json -v --verbose -q --quiet --color --live-state --format -h --help" ;;
 	adopt) opts="--json --detailed-exitcode --lock-timeout --udev-timeout -v --verbose -q --quiet --color -h --help" ;;

@@ -121,6 +121,7 @@ complete -c vmapctl -n '__vmapctl_using apply' -l suspend-timeout -x -d 'give up
 complete -c vmapctl -n '__vmapctl_using plan status export' -l live-state -r -F -d 'read live state from a snapshot'
 complete -c vmapctl -n '__vmapctl_using status' -l live-state-out -r -F -d 'also write a live-state snapshot'
 complete -c vmapctl -n '__vmapctl_using activate' -l device -r -F -d 'the block device that appeared'
+complete -c vmapctl -n '__vmapctl_using activate' -l detach -d 'announce, then make any rounds in the background'
 complete -c vmapctl -n '__vmapctl_using export' -l format -x -a 'yaml\t"a spec" concise\t"dmsetup create --concise" dm-init\t"dm-mod.create= value"' -d 'output format'
 complete -c vmapctl -n '__vmapctl_using status' -l format -x -a 'table\t"one line per volume" prometheus\t"node_exporter textfile metrics"' -d 'output format'
 

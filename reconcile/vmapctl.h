@@ -52,6 +52,7 @@ struct vmapctl_opts {
 	const char *live_state;     /* read live state from this snapshot, not the host */
 	const char *live_state_out; /* status: also write a snapshot here */
 	const char *device;         /* activate: the block device that appeared */
+	bool detach;                /* activate --device: rounds in the background */
 	enum vmap_export_format format;
 	const char *run_dir;        /* $VMAPCTL_RUN_DIR (journal); NULL: /run/vmapctl */
 	const char *lock_file;      /* $VMAPCTL_LOCK_FILE; NULL: /run/lock/vmapctl.lock */
@@ -108,13 +109,16 @@ int vmapctl_apply(const struct vmapctl_opts *o, struct vmapctl_run *run,
 		  struct vmap_errlist *errs);
 /* activate [--device DEV]: create the volumes whose devices are all
  * present; never reloads or removes.  Without a device, one run.  With
- * one (udev's entry point), wait for udev to finish with the device, then
- * announce it: when another activation is running, hand it over (that
- * one's next round sees the device) and return 0 at once; else become the
- * runner and make rounds, each a whole create-only run, until no device
- * was announced during the last one (exec/handover.h: at most
- * VMAP_HANDOVER_MAX_ROUNDS).  So disks appearing together cost a few runs,
- * not one each. */
+ * one (udev's entry point), announce it first: when another activation is
+ * running, hand it over (that one's next round sees the device) and return
+ * 0 at once; else become the runner and make rounds, each a whole
+ * create-only run after waiting for udev to be done with the devices it
+ * covers, until no device was announced during the last one
+ * (exec/handover.h: at most VMAP_HANDOVER_MAX_ROUNDS).  So disks appearing
+ * together cost a few runs, not one each.  With o->detach, an activation
+ * that is to make rounds goes on in a child process in a session of its
+ * own, and this process exits 0 (vmap_handover_detach): udev's RUN
+ * program waits for the announcement only. */
 struct vmapctl_activation {
 	struct vmapctl_run *rounds;   /* each round's run, in order */
 	size_t n_rounds;

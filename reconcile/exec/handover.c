@@ -275,8 +275,34 @@ static int try_runner(struct vmap_handover *h, const char *path, struct vmap_err
 	return held ? 0 : -1;
 }
 
+int vmap_handover_detach(struct vmap_errlist *errs)
+{
+	/* nothing buffered may be written twice (by both processes) */
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		vmap_fail(errs, errno, NULL, "cannot continue in the background");
+		return -1;
+	}
+	/* the caller (udev's RUN program) waits for this process only: it
+	 * ends here, without exit handlers, which belong to the child now */
+	if (pid > 0)
+		_exit(0);
+	/* a session of its own, out of the caller's process group: what
+	 * kills udev's worker and its children does not reach the runner */
+	setsid();
+	return 0;
+}
+
 int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
 			double wait_s, long *holder, struct vmap_errlist *errs)
+{
+	return vmap_handover_enter_detach(h, run_dir, dev, wait_s, false, holder, errs);
+}
+
+int vmap_handover_enter_detach(struct vmap_handover *h, const char *run_dir, dev_t dev,
+			       double wait_s, bool detach, long *holder,
+			       struct vmap_errlist *errs)
 {
 	memset(h, 0, sizeof(*h));
 	h->runner.fd = -1;
@@ -288,15 +314,29 @@ int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
 	if (state_update(h, h->state_path, vmap_run_dir(run_dir), OP_ANNOUNCE, dev, &st, errs) < 0)
 		goto out;
 	r = try_runner(h, lock_path, errs);
+	/* the runner's rounds wait (for udev, for the run lock): not in
+	 * the caller's time (the lock, held by the open file, goes along) */
+	if (r == 1 && detach) {
+		if (vmap_handover_detach(errs) < 0)
+			r = -1;
+		else /* handed-over activations name the runner by it */
+			vmap_lock_record_holder(&h->runner);
+	}
 	if (r != 0)
 		goto out;
 	if (st.closing) {
 		/* the runner makes its last round, which may have begun before
-		 * our announcement: be the next runner instead */
+		 * our announcement: be the next runner instead (waiting for it
+		 * in the background, too) */
+		if (detach && vmap_handover_detach(errs) < 0)
+			goto out_err;
 		r = vmap_lock_acquire(&h->runner, lock_path, wait_s, errs) == 0 ? 1 : -1;
 		goto out;
 	}
 	*holder = vmap_lock_holder_pid(lock_path);
+	goto out;
+out_err:
+	r = -1;
 out:
 	free(lock_path);
 	return r;

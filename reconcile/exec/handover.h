@@ -75,6 +75,23 @@ struct vmap_handover {
 int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
 			double wait_s, long *holder, struct vmap_errlist *errs);
 
+/* vmap_handover_enter, and with `detach` an activation that is to make
+ * rounds (it became the runner, or waits for a closing one) goes on in a
+ * child in a session of its own (vmap_handover_detach) before it waits
+ * for anything; one that hands over never forks.  For udev's RUN, which
+ * waits for its program: the announcement is made before the program
+ * returns, and costs no process beyond it. */
+int vmap_handover_enter_detach(struct vmap_handover *h, const char *run_dir, dev_t dev,
+			       double wait_s, bool detach, long *holder,
+			       struct vmap_errlist *errs);
+
+/* Go on in the background: fork; the calling process exits 0 at once
+ * (_exit: no output, no exit handlers), the child, in a new session,
+ * returns 0 and keeps what the process held (a flock belongs to the open
+ * file, which the child shares).  -1 when fork fails (the caller goes
+ * on). */
+int vmap_handover_detach(struct vmap_errlist *errs);
+
 /* Begin a round: note the generation it covers (everything announced so
  * far), take the devices announced so far into h->devs (each once) and
  * count the round; the last round the bound allows is announced as

@@ -61,6 +61,12 @@ static void record_pid(int fd)
 		return;
 }
 
+void vmap_lock_record_holder(struct vmap_lock *lk)
+{
+	if (lk->fd >= 0)
+		record_pid(lk->fd);
+}
+
 int vmap_lock_acquire(struct vmap_lock *lk, const char *path, double timeout_s,
 		      struct vmap_errlist *errs)
 {

@@ -30,6 +30,10 @@ int vmap_lock_acquire(struct vmap_lock *lk, const char *path, double timeout_s,
  * not written yet: the holder writes it just after taking the lock). */
 long vmap_lock_holder_pid(const char *path);
 
+/* Write this process's pid into the held lock's file, as acquiring does:
+ * for a child that goes on holding the lock after a fork. */
+void vmap_lock_record_holder(struct vmap_lock *lk);
+
 /* Release (no-op when not held). */
 void vmap_lock_release(struct vmap_lock *lk);
 

@@ -74,8 +74,19 @@ state() {
 	case $1 in generation) echo "$g" ;; rounds) echo "$r" ;; esac
 }
 
-@test "30 disks attached at once: every volume comes up, no activation fails, and they cost far fewer runs than disks" {
-	m=30
+# one_disk_by_hand: no rule (the test starts activations itself), one
+# disk of one volume, s0; its path in d0, MAJ:MIN in mm
+one_disk_by_hand() {
+	rm -f /etc/udev/rules.d/69-vmapctl.rules
+	udevadm control --reload
+	images 1
+	d0=$(attach 0)
+	udevadm settle --timeout=30
+	mm=$(lsblk -dno MAJ:MIN "$d0" | tr -d ' ')
+}
+
+@test "20 disks attached at once: every volume comes up, no activation fails, and they cost far fewer runs than disks" {
+	m=20
 	images $m
 	for ((i = 0; i < m; i++)); do attach "$i" >/dev/null & done
 	wait
@@ -162,12 +173,7 @@ $log"
 }
 
 @test "a handed-over activation waits for nothing; the runner waits for udev's entry of each announced device, bounded by --udev-timeout" {
-	rm -f /etc/udev/rules.d/69-vmapctl.rules
-	udevadm control --reload
-	images 1
-	d0=$(attach 0)
-	udevadm settle --timeout=30
-	mm=$(lsblk -dno MAJ:MIN "$d0" | tr -d ' ')
+	one_disk_by_hand
 	# udev's entry gone: the device is not initialized, its ID_FS_UUID
 	# unknown, until udev processes an event of it again
 	rm -f "/run/udev/data/b$mm"
@@ -198,4 +204,31 @@ $log"
 	udevadm trigger --action=change "$d0"
 	wait "$pid" || fail "the runner failed: $(cat "$BATS_TEST_TMPDIR/runner.out")"
 	[ "$(dmsetup table s0)" = "0 2048 linear $mm 2048" ]
+}
+
+@test "the udev helper starts no activation for a disk whose announcement still waits for a living runner, and one when that runner is gone" {
+	one_disk_by_hand
+	# the disk's first announcement waits in activate.devices for the
+	# round of the runner named in activate.lock, which lives
+	mkdir -p /run/vmapctl
+	sleep 300 &
+	live=$!
+	echo "$live" >/run/vmapctl/activate.lock
+	printf '8:99\n%s\n' "$mm" >/run/vmapctl/activate.devices
+	run /usr/lib/udev/vmapctl-udev-activate "$mm"
+	assert_success
+	[ ! -s "$RCS" ] || fail "an activation ran: $(cat "$RCS")"
+	# the runner is gone (killed): the disk's next event runs one, which
+	# takes the line over and brings the volume up
+	kill "$live"
+	wait "$live" || true
+	run /usr/lib/udev/vmapctl-udev-activate "$mm"
+	assert_success
+	for _ in $(seq 150); do [ -b /dev/mapper/s0 ] && break; sleep 0.2; done
+	for _ in $(seq 150); do activations_running || break; sleep 0.2; done
+	[ "$(cat "$RCS")" = 0 ] || fail "activations: $(cat "$RCS"); log: $(cat /run/vmapctl/activate.log)"
+	[ "$(dmsetup table s0)" = "0 2048 linear $mm 2048" ]
+	[ ! -s /run/vmapctl/activate.devices ]
+	run grep 'vmapctl:' /run/vmapctl/activate.log
+	assert_failure
 }

@@ -267,6 +267,78 @@ static void a_planted_state_symlink_is_refused(void **state)
 	free(p);
 }
 
+/* --detach (udev's RUN waits for its program): the runner goes on in a
+ * child in a session of its own, holding the lock, while the process
+ * udev started exits 0; an activation that hands over forks nothing. */
+static void with_detach_the_runner_goes_on_in_its_own_session_and_a_hand_over_forks_nothing(void **state)
+{
+	(void)state;
+	int msg[2], go[2];
+	assert_int_equal(pipe(msg), 0);
+	assert_int_equal(pipe(go), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(msg[0]);
+		close(go[1]);
+		struct vmap_handover h;
+		struct vmap_errlist e = {0};
+		long who;
+		int r = vmap_handover_enter_detach(&h, dir, DEV_A, 0, true, &who, &e);
+		/* the runner's child only: where it runs and what it holds */
+		long out[3] = {getpid(), getsid(0), r};
+		if (write(msg[1], out, sizeof(out)) != sizeof(out))
+			_exit(9);
+		char x;
+		/* hold the runner lock until the test has handed over */
+		(void)read(go[0], &x, 1);
+		vmap_handover_end(&h);
+		_exit(0);
+	}
+	close(go[0]);
+	int status;
+	/* the process udev would wait for ends at once, with 0 */
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	long got[3];
+	assert_int_equal(read(msg[0], got, sizeof(got)), sizeof(got));
+	assert_int_equal(got[2], 1);            /* the runner */
+	assert_true(got[0] != (long)child);     /* ... in a child */
+	assert_int_equal(got[1], got[0]);       /* ... leading a session of its own */
+	long runner = got[0];
+	/* the next activation hands over in its own process, without a fork:
+	 * it reports its own pid and its own exit code */
+	pid_t next = fork();
+	assert_true(next >= 0);
+	if (next == 0) {
+		close(msg[0]);
+		struct vmap_handover h;
+		struct vmap_errlist e = {0};
+		long who = 0;
+		int r = vmap_handover_enter_detach(&h, dir, DEV_B, 0, true, &who, &e);
+		long out[3] = {getpid(), who, r};
+		if (write(msg[1], out, sizeof(out)) != sizeof(out))
+			_exit(9);
+		vmap_handover_end(&h);
+		_exit(3);
+	}
+	assert_int_equal(waitpid(next, &status, 0), next);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 3);
+	assert_int_equal(read(msg[0], got, sizeof(got)), sizeof(got));
+	assert_int_equal(got[0], (long)next);
+	assert_int_equal(got[2], 0);            /* handed over ... */
+	assert_int_equal(got[1], runner);       /* ... naming the runner's child */
+	close(msg[1]);
+	close(go[1]);                           /* ... and the runner ends */
+	char x;
+	/* EOF once the runner (not our child: it cannot be waited for) is gone */
+	assert_int_equal(read(msg[0], &x, 1), 0);
+	close(msg[0]);
+	assert_int_equal(read_state().generation, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +349,7 @@ int main(void)
 		cmocka_unit_test(announced_devices_are_read_once_each_in_order_and_torn_lines_skipped),
 		cmocka_unit_test_setup_teardown(a_round_takes_every_device_announced_before_it_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_planted_state_symlink_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(with_detach_the_runner_goes_on_in_its_own_session_and_a_hand_over_forks_nothing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
