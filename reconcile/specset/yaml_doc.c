@@ -389,7 +389,7 @@ static bool looks_numeric(const char *s)
 	static const char *const special[] = {".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN", NULL};
 	if (*s == '-' || *s == '+')
 		s++;
-	if (in(s, special))
+	if (*s == '.' && in(s, special))
 		return true;
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'o' || s[1] == 'b') && s[2]) {
 		const char *t = s + 2;
@@ -459,12 +459,17 @@ enum yscalar_type ynode_scalar_type(const struct ynode *n)
 	if (n->kind != YNODE_SCALAR || n->style != YSTYLE_PLAIN || n->tag_str)
 		return YS_STR;
 	const char *s = n->str;
-	if (in(s, nulls))
-		return YS_NULL;
-	if (in(s, bools))
-		return YS_BOOL;
-	if (in(s, bools11))
-		return YS_OTHER;
+	/* Every word of the three lists starts with one of these; most
+	 * values (names, paths, numbers) start with none, and the lists cost
+	 * 23 string compares a value. */
+	if (strchr("~nNtTfFyYoO", *s)) { /* also "": strchr finds the NUL */
+		if (in(s, nulls))
+			return YS_NULL;
+		if (in(s, bools))
+			return YS_BOOL;
+		if (in(s, bools11))
+			return YS_OTHER;
+	}
 	const char *d = s + (*s == '-' || *s == '+');
 	if (isdig(*d)) {
 		if (*d == '0' ? d[1] == '\0' : strspn(d, "0123456789") == strlen(d))

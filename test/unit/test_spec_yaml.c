@@ -45,6 +45,35 @@ static void plain_scalars_are_typed_like_every_yaml_reader_would(void **state)
 			fail_msg("'%s' should be YS_OTHER", *s);
 }
 
+/* Each word YAML gives a meaning, in every spelling, and words that only
+ * start like one: the typing looks at a value's first character before
+ * comparing it with the lists. */
+static void every_null_and_boolean_word_is_typed_and_near_misses_are_strings(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		enum yscalar_type want;
+	} cases[] = {
+		{"~", YS_NULL}, {"null", YS_NULL}, {"Null", YS_NULL}, {"NULL", YS_NULL},
+		{"true", YS_BOOL}, {"True", YS_BOOL}, {"TRUE", YS_BOOL},
+		{"false", YS_BOOL}, {"False", YS_BOOL}, {"FALSE", YS_BOOL},
+		{"yes", YS_OTHER}, {"Yes", YS_OTHER}, {"YES", YS_OTHER},
+		{"no", YS_OTHER}, {"No", YS_OTHER}, {"NO", YS_OTHER},
+		{"on", YS_OTHER}, {"On", YS_OTHER}, {"ON", YS_OTHER},
+		{"off", YS_OTHER}, {"Off", YS_OTHER}, {"OFF", YS_OTHER},
+		{".inf", YS_OTHER}, {"+.INF", YS_OTHER}, {".nan", YS_OTHER},
+		{"nul", YS_STR}, {"nULL", YS_STR}, {"tRUE", YS_STR}, {"truex", YS_STR},
+		{"fals", YS_STR}, {"y", YS_STR}, {"n", YS_STR}, {"offset", YS_STR},
+		{"one", YS_STR}, {"Ok", YS_STR}, {"~x", YS_STR}, {".info", YS_STR},
+		{"linear", YS_STR}, {"v0", YS_STR}, {"/dev/loop0", YS_STR}, {"2048", YS_INT},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (type_of(cases[i].text) != cases[i].want)
+			fail_msg("'%s' typed %d, want %d", cases[i].text, type_of(cases[i].text),
+				 cases[i].want);
+}
+
 static void positions_are_one_based_lines_and_columns(void **state)
 {
 	(void)state;
@@ -172,6 +201,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(plain_scalars_are_typed_like_every_yaml_reader_would),
+		cmocka_unit_test(every_null_and_boolean_word_is_typed_and_near_misses_are_strings),
 		cmocka_unit_test(positions_are_one_based_lines_and_columns),
 		cmocka_unit_test(syntax_errors_are_one_error_with_a_position),
 		cmocka_unit_test(one_document_per_file),
