@@ -90,6 +90,44 @@ static void positions_are_one_based_lines_and_columns(void **state)
 	ydoc_free(&doc);
 }
 
+/* Thousands of values (the nodes are allocated in blocks) keep their
+ * text, kinds and positions, an empty value is "", and a quoted value
+ * with an escaped NUL keeps its length. */
+static void many_values_keep_their_text_and_positions(void **state)
+{
+	(void)state;
+	struct sbuf y = {0};
+	enum { N = 5000 };
+	for (int i = 0; i < N; i++)
+		sbuf_printf(&y, "- {k%d: v%d, e: , q: \"a\\0b\"}\n", i, i);
+	struct ydoc doc;
+	struct vmap_errlist errs = {0};
+	assert_int_equal(ydoc_parse(&doc, "y", y.s, y.len, &errs), 0);
+	assert_int_equal(doc.root->kind, YNODE_SEQ);
+	assert_int_equal(doc.root->n_items, N);
+	assert_int_equal(doc.n_nodes, 1 + N * 7);
+	for (int i = 0; i < N; i++) {
+		const struct ynode *m = doc.root->items[i];
+		char want[32];
+		assert_int_equal(m->kind, YNODE_MAP);
+		assert_int_equal(m->n_pairs, 3);
+		assert_int_equal(m->loc.line, i + 1);
+		snprintf(want, sizeof(want), "k%d", i);
+		assert_string_equal(m->pairs[0].key->str, want);
+		snprintf(want, sizeof(want), "v%d", i);
+		assert_string_equal(m->pairs[0].value->str, want);
+		assert_int_equal(m->pairs[0].value->len, strlen(want));
+		assert_int_equal(m->pairs[0].value->loc.line, i + 1);
+		assert_int_equal(m->pairs[1].value->len, 0);
+		assert_string_equal(m->pairs[1].value->str, "");
+		assert_int_equal(ynode_scalar_type(m->pairs[1].value), YS_NULL);
+		assert_int_equal(m->pairs[2].value->len, 3);
+		assert_memory_equal(m->pairs[2].value->str, "a\0b", 4);
+	}
+	ydoc_free(&doc);
+	sbuf_free(&y);
+}
+
 static void syntax_errors_are_one_error_with_a_position(void **state)
 {
 	(void)state;
@@ -203,6 +241,7 @@ int main(void)
 		cmocka_unit_test(plain_scalars_are_typed_like_every_yaml_reader_would),
 		cmocka_unit_test(every_null_and_boolean_word_is_typed_and_near_misses_are_strings),
 		cmocka_unit_test(positions_are_one_based_lines_and_columns),
+		cmocka_unit_test(many_values_keep_their_text_and_positions),
 		cmocka_unit_test(syntax_errors_are_one_error_with_a_position),
 		cmocka_unit_test(one_document_per_file),
 		cmocka_unit_test(duplicate_keys_are_errors_at_every_level),
