@@ -1,4 +1,5 @@
 /* test_util.c: growable strings, word splitting, error formatting. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +8,34 @@
 #include "base/error.h"
 #include "base/util.h"
 #include "model/secret.h"
+
+/* Formatted appends land after what is there, whether they fit the room
+ * left or make the buffer grow, and read as plain appends would: an
+ * empty result still leaves a string, a %c NUL ends the text there. */
+static void sbuf_printf_appends_whether_or_not_it_fits(void **state)
+{
+	(void)state;
+	struct sbuf b = {0};
+	sbuf_printf(&b, "%s", "");
+	assert_non_null(b.s);
+	assert_int_equal(b.len, 0);
+	char want[8192] = "", piece[600];
+	size_t wl = 0;
+	for (int i = 0; i < 40; i++) {
+		int w = (i * 37) % 97;
+		snprintf(piece, sizeof(piece), "%u:%u [%*d] %s;", (unsigned)i, 7u * (unsigned)i, w, i,
+			 i % 5 ? "x" : "");
+		memcpy(want + wl, piece, strlen(piece) + 1);
+		wl += strlen(piece);
+		sbuf_printf(&b, "%u:%u [%*d] %s;", (unsigned)i, 7u * (unsigned)i, w, i, i % 5 ? "x" : "");
+		assert_int_equal(b.len, wl);
+		assert_string_equal(b.s, want);
+	}
+	sbuf_printf(&b, "a%cb", '\0');
+	assert_int_equal(b.len, wl + 1);
+	assert_string_equal(b.s + wl, "a");
+	sbuf_free(&b);
+}
 
 static void sbuf_grows_past_any_fixed_size(void **state)
 {
@@ -99,6 +128,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sbuf_grows_past_any_fixed_size),
+		cmocka_unit_test(sbuf_printf_appends_whether_or_not_it_fits),
 		cmocka_unit_test(key_digest_is_the_first_64_bits_of_sha256),
 		cmocka_unit_test(split_words_collapses_blanks),
 		cmocka_unit_test(parse_u64_rejects_junk_and_overflow),
