@@ -16,7 +16,7 @@ CC      ?= cc
 # these; the system part adds libdevmapper and libudev.  The program loads
 # libsystemd (sd-journal: the log of the changes a run makes) only when it
 # logs one (cmd/eventlog.c), so a converged run never loads it.
-PKGS_CORE := yaml-0.1 json-c libcrypto
+PKGS_CORE := yaml-0.1 json-c nettle
 PKGS    := $(PKGS_CORE) devmapper libudev
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings \

@@ -109,14 +109,30 @@ void sbuf_addc(struct sbuf *b, char c)
 	sbuf_addn(b, &c, 1);
 }
 
+/* Formatted straight into the buffer's spare room (and once more after
+ * growing it when that was too small): emitting a table formats every
+ * number and device this way, and a string of its own per call cost a
+ * malloc, a copy and a free each time. */
 void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, again;
 	va_start(ap, fmt);
-	char *s = xvasprintf(fmt, ap);
+	va_copy(again, ap);
+	/* room for the usual short piece (a number, a device), so that the
+	 * first try fits; a fresh buffer would otherwise format twice */
+	b->s = xgrow(b->s, &b->cap, b->len + 64, 1);
+	size_t room = b->cap - b->len;
+	int n = vsnprintf(b->s + b->len, room, fmt, ap);
 	va_end(ap);
-	sbuf_add(b, s);
-	free(s);
+	if (n < 0)
+		oom();
+	if ((size_t)n >= room) {
+		b->s = xgrow(b->s, &b->cap, b->len + (size_t)n + 1, 1);
+		vsnprintf(b->s + b->len, (size_t)n + 1, fmt, again);
+	}
+	va_end(again);
+	/* as sbuf_add of the text: up to a NUL that %c may have written */
+	b->len += strlen(b->s + b->len);
 }
 
 const char *sbuf_str(const struct sbuf *b)

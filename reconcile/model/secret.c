@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #define KEY_FILE_MAX 4096 /* no dm key is anywhere near this */
 #define DIGEST_PREFIX "<key:sha256:"
@@ -125,14 +125,12 @@ void vmap_key_hex(const unsigned char *key, size_t len, struct sbuf *out)
 
 void vmap_key_digest(const unsigned char *key, size_t len, struct sbuf *out)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (!EVP_Digest(key, len, md, &mdlen, EVP_sha256(), NULL) || mdlen < 8) {
-		/* cannot happen with a working libcrypto; never fall back to
-		 * printing the key */
-		sbuf_add(out, DIGEST_PREFIX "unavailable>");
-		return;
-	}
+	struct sha256_ctx ctx;
+	unsigned char md[SHA256_DIGEST_SIZE];
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, key);
+	sha256_digest(&ctx, sizeof(md), md);
+	explicit_bzero(&ctx, sizeof(ctx)); /* its buffer holds key bytes */
 	sbuf_add(out, DIGEST_PREFIX);
 	vmap_key_hex(md, 8, out);
 	sbuf_addc(out, '>');

@@ -4,7 +4,7 @@
  * (with libdm's secure-data flag, so the kernel wipes its copy).  Anywhere
  * else, in plans, status, export, logs, errors and the live-state snapshot,
  * a key appears only as a digest placeholder "<key:sha256:0123456789abcdef>"
- * (SHA-256 from OpenSSL's libcrypto, first 64 bits): enough to tell that a
+ * (SHA-256 from nettle, first 64 bits): enough to tell that a
  * live key differs from the desired one, nothing to recover it from. */
 #ifndef VMAP_SECRET_H
 #define VMAP_SECRET_H

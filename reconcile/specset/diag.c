@@ -3,6 +3,7 @@
 #include "specset/diag.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,18 @@ void bdups(struct spec_build *b, const struct ynode *m)
 	size_t n = m->n_pairs;
 	if (n < 2)
 		return;
+	/* A mapping of a spec has a handful of keys, each once: a few
+	 * compares tell that, with no allocation or sort; only a mapping
+	 * with a duplicate, or many keys, is sorted (which also orders the
+	 * messages by key). */
+	if (n <= 8) {
+		bool dup = false;
+		for (size_t i = 1; i < n && !dup; i++)
+			for (size_t j = 0; j < i && !dup; j++)
+				dup = !strcmp(m->pairs[i].key->str, m->pairs[j].key->str);
+		if (!dup)
+			return;
+	}
 	/* sorted, so that a mapping with many keys is not quadratic */
 	struct keyref *k = xmalloc(n * sizeof(*k));
 	for (size_t i = 0; i < n; i++)

@@ -138,9 +138,14 @@ static void build_target(struct spec_build *b, struct vmap_volume *v, const stru
 	t->loc = tp->key->loc;
 	t->size_loc = t->loc;
 	t->start = *end;
-	char *what = xasprintf("a %s target", tt->name);
-	bobject(b, tt == &vmap_tt_raw ? &raw : &t->args, &tt->args, n, extra, 2, ex, what);
-	free(what);
+	/* "a linear target", for messages: built for every target, and
+	 * printf costs more than the rest of a small target's reading */
+	struct sbuf what = {0};
+	sbuf_add(&what, "a ");
+	sbuf_add(&what, tt->name);
+	sbuf_add(&what, " target");
+	bobject(b, tt == &vmap_tt_raw ? &raw : &t->args, &tt->args, n, extra, 2, ex, what.s);
+	sbuf_free(&what);
 	if (ex[1]) {
 		t->size_loc = ex[1]->value->loc;
 		if (bsectors(b, ex[1]->value, "size", &t->size) && t->size == 0)

@@ -108,19 +108,44 @@ static struct ynode *anchor_get(struct parse *p, const char *name)
 	return a->name ? a->node : NULL;
 }
 
+/* Nodes come from blocks that double in size up to YNODE_BLOCK_MAX: a
+ * small spec allocates little, a big one one block per thousand values
+ * instead of one allocation per value. */
+#define YNODE_BLOCK_MIN 16
+#define YNODE_BLOCK_MAX 1024
+
+struct ynode_block {
+	struct ynode_block *next; /* the block filled before this one */
+	size_t used, cap;
+	struct ynode v[];
+};
+
 static struct ynode *new_node(struct parse *p, enum ynode_kind kind, yaml_mark_t m)
 {
-	if (p->doc->n_nodes >= YDOC_MAX_NODES) {
+	struct ydoc *doc = p->doc;
+	if (doc->n_nodes >= YDOC_MAX_NODES) {
 		struct vmap_loc loc = mark_loc(p, m);
 		fail(p, &loc, "more than %d YAML values in one file (split it into several files)",
 		     YDOC_MAX_NODES);
 		return NULL;
 	}
-	struct ynode *n = xcalloc(1, sizeof(*n));
+	struct ynode_block *bl = doc->blocks;
+	if (!bl || bl->used == bl->cap) {
+		size_t cap = bl ? bl->cap * 2 : YNODE_BLOCK_MIN;
+		if (cap > YNODE_BLOCK_MAX)
+			cap = YNODE_BLOCK_MAX;
+		struct ynode_block *nb = xmalloc(sizeof(*nb) + cap * sizeof(nb->v[0]));
+		nb->next = bl;
+		nb->used = 0;
+		nb->cap = cap;
+		doc->blocks = bl = nb;
+	}
+	struct ynode *n = &bl->v[bl->used++];
+	memset(n, 0, sizeof(*n));
 	n->kind = kind;
 	n->loc = mark_loc(p, m);
 	n->weight = 1;
-	VEC_PUSH(p->doc->nodes, p->doc->n_nodes, p->doc->cap_nodes, n);
+	doc->n_nodes++;
 	return n;
 }
 
@@ -153,16 +178,19 @@ static char *take_anchor(const yaml_char_t *a)
 	return a ? xstrdup((const char *)a) : NULL;
 }
 
-static void on_scalar(struct parse *p, const yaml_event_t *ev)
+static void on_scalar(struct parse *p, yaml_event_t *ev)
 {
 	struct ynode *n = new_node(p, YNODE_SCALAR, ev->start_mark);
 	if (!n)
 		return;
 	const char *tag = (const char *)ev->data.scalar.tag;
+	/* The node takes libyaml's text rather than a copy: libyaml
+	 * allocates it with malloc, NUL-terminated (its strings are zero
+	 * filled as they grow, and an empty value is a malloc'd ""), and
+	 * yaml_event_delete() skips a NULL value. */
 	n->len = ev->data.scalar.length;
-	n->str = xmalloc(n->len + 1);
-	memcpy(n->str, ev->data.scalar.value, n->len);
-	n->str[n->len] = '\0';
+	n->str = (char *)ev->data.scalar.value;
+	ev->data.scalar.value = NULL;
 	switch (ev->data.scalar.style) {
 	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
 	case YAML_DOUBLE_QUOTED_SCALAR_STYLE: n->style = YSTYLE_QUOTED; break;
@@ -340,19 +368,21 @@ int ydoc_parse(struct ydoc *doc, const char *file, const char *data, size_t len,
 
 void ydoc_free(struct ydoc *doc)
 {
-	for (size_t i = 0; i < doc->n_nodes; i++) {
-		struct ynode *n = doc->nodes[i];
-		switch (n->kind) {
-		case YNODE_SCALAR:
-			explicit_bzero(n->str, n->len);
-			free(n->str);
-			break;
-		case YNODE_MAP: free(n->pairs); break;
-		case YNODE_SEQ: free(n->items); break;
+	for (struct ynode_block *bl = doc->blocks, *next; bl; bl = next) {
+		for (size_t i = 0; i < bl->used; i++) {
+			struct ynode *n = &bl->v[i];
+			switch (n->kind) {
+			case YNODE_SCALAR:
+				explicit_bzero(n->str, n->len);
+				free(n->str);
+				break;
+			case YNODE_MAP: free(n->pairs); break;
+			case YNODE_SEQ: free(n->items); break;
+			}
 		}
-		free(n);
+		next = bl->next;
+		free(bl);
 	}
-	free(doc->nodes);
 	free(doc->line_starts);
 	memset(doc, 0, sizeof(*doc));
 }
@@ -389,7 +419,7 @@ static bool looks_numeric(const char *s)
 	static const char *const special[] = {".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN", NULL};
 	if (*s == '-' || *s == '+')
 		s++;
-	if (in(s, special))
+	if (*s == '.' && in(s, special))
 		return true;
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'o' || s[1] == 'b') && s[2]) {
 		const char *t = s + 2;
@@ -459,12 +489,17 @@ enum yscalar_type ynode_scalar_type(const struct ynode *n)
 	if (n->kind != YNODE_SCALAR || n->style != YSTYLE_PLAIN || n->tag_str)
 		return YS_STR;
 	const char *s = n->str;
-	if (in(s, nulls))
-		return YS_NULL;
-	if (in(s, bools))
-		return YS_BOOL;
-	if (in(s, bools11))
-		return YS_OTHER;
+	/* Every word of the three lists starts with one of these; most
+	 * values (names, paths, numbers) start with none, and the lists cost
+	 * 23 string compares a value. */
+	if (strchr("~nNtTfFyYoO", *s)) { /* also "": strchr finds the NUL */
+		if (in(s, nulls))
+			return YS_NULL;
+		if (in(s, bools))
+			return YS_BOOL;
+		if (in(s, bools11))
+			return YS_OTHER;
+	}
 	const char *d = s + (*s == '-' || *s == '+');
 	if (isdig(*d)) {
 		if (*d == '0' ? d[1] == '\0' : strspn(d, "0123456789") == strlen(d))

@@ -70,10 +70,14 @@ struct ynode {
 	};
 };
 
+struct ynode_block;
+
 struct ydoc {
 	struct ynode *root;        /* NULL: the stream had no document */
-	struct ynode **nodes;      /* every node, for freeing (aliases share) */
-	size_t n_nodes, cap_nodes;
+	/* every node, in blocks (one allocation for many nodes: a spec has
+	 * tens of thousands), for freeing (aliases share) */
+	struct ynode_block *blocks;
+	size_t n_nodes;
 	const char *src;           /* the parsed text (borrowed) */
 	size_t src_len;
 	size_t *line_starts;       /* byte offset of each line, built on demand */

@@ -45,6 +45,35 @@ static void plain_scalars_are_typed_like_every_yaml_reader_would(void **state)
 			fail_msg("'%s' should be YS_OTHER", *s);
 }
 
+/* Each word YAML gives a meaning, in every spelling, and words that only
+ * start like one: the typing looks at a value's first character before
+ * comparing it with the lists. */
+static void every_null_and_boolean_word_is_typed_and_near_misses_are_strings(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		enum yscalar_type want;
+	} cases[] = {
+		{"~", YS_NULL}, {"null", YS_NULL}, {"Null", YS_NULL}, {"NULL", YS_NULL},
+		{"true", YS_BOOL}, {"True", YS_BOOL}, {"TRUE", YS_BOOL},
+		{"false", YS_BOOL}, {"False", YS_BOOL}, {"FALSE", YS_BOOL},
+		{"yes", YS_OTHER}, {"Yes", YS_OTHER}, {"YES", YS_OTHER},
+		{"no", YS_OTHER}, {"No", YS_OTHER}, {"NO", YS_OTHER},
+		{"on", YS_OTHER}, {"On", YS_OTHER}, {"ON", YS_OTHER},
+		{"off", YS_OTHER}, {"Off", YS_OTHER}, {"OFF", YS_OTHER},
+		{".inf", YS_OTHER}, {"+.INF", YS_OTHER}, {".nan", YS_OTHER},
+		{"nul", YS_STR}, {"nULL", YS_STR}, {"tRUE", YS_STR}, {"truex", YS_STR},
+		{"fals", YS_STR}, {"y", YS_STR}, {"n", YS_STR}, {"offset", YS_STR},
+		{"one", YS_STR}, {"Ok", YS_STR}, {"~x", YS_STR}, {".info", YS_STR},
+		{"linear", YS_STR}, {"v0", YS_STR}, {"/dev/loop0", YS_STR}, {"2048", YS_INT},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (type_of(cases[i].text) != cases[i].want)
+			fail_msg("'%s' typed %d, want %d", cases[i].text, type_of(cases[i].text),
+				 cases[i].want);
+}
+
 static void positions_are_one_based_lines_and_columns(void **state)
 {
 	(void)state;
@@ -59,6 +88,44 @@ static void positions_are_one_based_lines_and_columns(void **state)
 	assert_int_equal(b->items[1]->pairs[0].value->loc.col, 9);
 	assert_int_equal(doc.root->pairs[0].key->loc.line, 1);
 	ydoc_free(&doc);
+}
+
+/* Thousands of values (the nodes are allocated in blocks) keep their
+ * text, kinds and positions, an empty value is "", and a quoted value
+ * with an escaped NUL keeps its length. */
+static void many_values_keep_their_text_and_positions(void **state)
+{
+	(void)state;
+	struct sbuf y = {0};
+	enum { N = 5000 };
+	for (int i = 0; i < N; i++)
+		sbuf_printf(&y, "- {k%d: v%d, e: , q: \"a\\0b\"}\n", i, i);
+	struct ydoc doc;
+	struct vmap_errlist errs = {0};
+	assert_int_equal(ydoc_parse(&doc, "y", y.s, y.len, &errs), 0);
+	assert_int_equal(doc.root->kind, YNODE_SEQ);
+	assert_int_equal(doc.root->n_items, N);
+	assert_int_equal(doc.n_nodes, 1 + N * 7);
+	for (int i = 0; i < N; i++) {
+		const struct ynode *m = doc.root->items[i];
+		char want[32];
+		assert_int_equal(m->kind, YNODE_MAP);
+		assert_int_equal(m->n_pairs, 3);
+		assert_int_equal(m->loc.line, i + 1);
+		snprintf(want, sizeof(want), "k%d", i);
+		assert_string_equal(m->pairs[0].key->str, want);
+		snprintf(want, sizeof(want), "v%d", i);
+		assert_string_equal(m->pairs[0].value->str, want);
+		assert_int_equal(m->pairs[0].value->len, strlen(want));
+		assert_int_equal(m->pairs[0].value->loc.line, i + 1);
+		assert_int_equal(m->pairs[1].value->len, 0);
+		assert_string_equal(m->pairs[1].value->str, "");
+		assert_int_equal(ynode_scalar_type(m->pairs[1].value), YS_NULL);
+		assert_int_equal(m->pairs[2].value->len, 3);
+		assert_memory_equal(m->pairs[2].value->str, "a\0b", 4);
+	}
+	ydoc_free(&doc);
+	sbuf_free(&y);
 }
 
 static void syntax_errors_are_one_error_with_a_position(void **state)
@@ -172,7 +239,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(plain_scalars_are_typed_like_every_yaml_reader_would),
+		cmocka_unit_test(every_null_and_boolean_word_is_typed_and_near_misses_are_strings),
 		cmocka_unit_test(positions_are_one_based_lines_and_columns),
+		cmocka_unit_test(many_values_keep_their_text_and_positions),
 		cmocka_unit_test(syntax_errors_are_one_error_with_a_position),
 		cmocka_unit_test(one_document_per_file),
 		cmocka_unit_test(duplicate_keys_are_errors_at_every_level),

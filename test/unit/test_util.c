@@ -1,4 +1,5 @@
 /* test_util.c: growable strings, word splitting, error formatting. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +7,35 @@
 
 #include "base/error.h"
 #include "base/util.h"
+#include "model/secret.h"
+
+/* Formatted appends land after what is there, whether they fit the room
+ * left or make the buffer grow, and read as plain appends would: an
+ * empty result still leaves a string, a %c NUL ends the text there. */
+static void sbuf_printf_appends_whether_or_not_it_fits(void **state)
+{
+	(void)state;
+	struct sbuf b = {0};
+	sbuf_printf(&b, "%s", "");
+	assert_non_null(b.s);
+	assert_int_equal(b.len, 0);
+	char want[8192] = "", piece[600];
+	size_t wl = 0;
+	for (int i = 0; i < 40; i++) {
+		int w = (i * 37) % 97;
+		snprintf(piece, sizeof(piece), "%u:%u [%*d] %s;", (unsigned)i, 7u * (unsigned)i, w, i,
+			 i % 5 ? "x" : "");
+		memcpy(want + wl, piece, strlen(piece) + 1);
+		wl += strlen(piece);
+		sbuf_printf(&b, "%u:%u [%*d] %s;", (unsigned)i, 7u * (unsigned)i, w, i, i % 5 ? "x" : "");
+		assert_int_equal(b.len, wl);
+		assert_string_equal(b.s, want);
+	}
+	sbuf_printf(&b, "a%cb", '\0');
+	assert_int_equal(b.len, wl + 1);
+	assert_string_equal(b.s + wl, "a");
+	sbuf_free(&b);
+}
 
 static void sbuf_grows_past_any_fixed_size(void **state)
 {
@@ -67,10 +97,39 @@ static void error_format_has_location_volume_and_errno(void **state)
 	vmap_errlist_clear(&el);
 }
 
+/* The digest placeholder is the first 64 bits of SHA-256: the published
+ * test vectors (FIPS 180-2), so a digest written by one build (a plan,
+ * a snapshot) compares equal with one made by another. */
+static void key_digest_is_the_first_64_bits_of_sha256(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *want;
+	} v[] = {
+		{"", "<key:sha256:e3b0c44298fc1c14>"},
+		{"abc", "<key:sha256:ba7816bf8f01cfea>"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		 "<key:sha256:248d6a61d20638b8>"},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct sbuf out = {0};
+		vmap_key_digest((const unsigned char *)v[i].in, strlen(v[i].in), &out);
+		assert_string_equal(sbuf_str(&out), v[i].want);
+		sbuf_free(&out);
+	}
+	/* hex text is digested as the bytes it spells: "616263" is "abc" */
+	struct sbuf out = {0};
+	vmap_key_text_digest("616263", 6, &out);
+	assert_string_equal(sbuf_str(&out), "<key:sha256:ba7816bf8f01cfea>");
+	sbuf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sbuf_grows_past_any_fixed_size),
+		cmocka_unit_test(sbuf_printf_appends_whether_or_not_it_fits),
+		cmocka_unit_test(key_digest_is_the_first_64_bits_of_sha256),
 		cmocka_unit_test(split_words_collapses_blanks),
 		cmocka_unit_test(parse_u64_rejects_junk_and_overflow),
 		cmocka_unit_test(error_format_has_location_volume_and_errno),
