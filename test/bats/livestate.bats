@@ -256,6 +256,16 @@ ext4_loop() {
 	assert_output --partial "$BATS_TEST_TMPDIR/garbage.json:"
 }
 
+# bulk_concise N MAJ:MIN: N linear devices bulk1..bulkN over MAJ:MIN, as
+# one `dmsetup create --concise` argument
+bulk_concise() {
+	local i spec=
+	for ((i = 1; i <= $1; i++)); do
+		spec+="${spec:+;}bulk$i,VMAP-bulk$i,,rw,0 2048 linear $2 $((i * 2048))"
+	done
+	printf '%s' "$spec"
+}
+
 @test "capture of 500 linear devices is quick (one LIST, then TABLE and DEPS per device)" {
 	a=$(make_loop 1G)
 	mm=$(devnum "$a")
@@ -265,10 +275,7 @@ ext4_loop() {
 	udevadm settle --timeout=60 || true
 	udevadm control --exit
 	for _ in $(seq 50); do pgrep -x systemd-udevd >/dev/null || break; sleep 0.1; done
-	spec=
-	for i in $(seq 1 500); do
-		spec+="${spec:+;}bulk$i,VMAP-bulk$i,,rw,0 2048 linear $mm $((i * 2048))"
-	done
+	spec=$(untraced bulk_concise 500 "$mm")
 	# --noudevsync: udevd's socket file stays behind, so dmsetup would
 	# otherwise wait for it
 	dmsetup --noudevsync create --concise "$spec"

@@ -120,7 +120,22 @@ tables() {
 	local n
 	for n in "${vols[@]}"; do printf '%s|' "$(dmsetup table "$n" 2>/dev/null)"; done
 }
-declare -A tab_a tab_b
+declare -A tab_a tab_b live
+# live_tables: every dm device's live table into live[NAME], as `dmsetup
+# table NAME` prints it, from one dmsetup for all (in the emulated VM each
+# process costs tens of ms, and every round looks at all the volumes);
+# a device without a live table has an empty entry, one gone none
+live_tables() {
+	local line n
+	live=()
+	while IFS= read -r line; do
+		[[ $line == *:* ]] || continue
+		n=${line%%:*}
+		line=${line#"$n":}
+		line=${line# }
+		live[$n]+="${live[$n]+$'\n'}$line"
+	done < <(dmsetup table 2>/dev/null)
+}
 record() { # record A|B: the clean tables of a state
 	local n
 	for n in "${vols[@]}"; do
@@ -161,13 +176,16 @@ broken=0 landed=0
 # check ROUND WHAT: what recover must leave; prints the problems found
 check() {
 	local problems=() n t attr
+	# attr: L(ive table), I(nactive table), s(uspended), r/w
 	while read -r n attr; do
 		[[ " ${vols[*]} " == *" $n "* ]] || continue
 		[[ $attr == ??s* ]] && problems+=("$n is suspended")
+		[[ $attr == ?I* ]] && problems+=("$n has an inactive table")
 	done < <(dmsetup info -c --noheadings --separator ' ' -o name,attr 2>/dev/null)
+	live_tables
 	for n in "${vols[@]}"; do
-		[ -z "$(dmsetup table --inactive "$n" 2>/dev/null)" ] || problems+=("$n has an inactive table")
-		t=$(dmsetup table "$n" 2>/dev/null) || { problems+=("$n is gone"); continue; }
+		[ -n "${live[$n]+set}" ] || { problems+=("$n is gone"); continue; }
+		t=${live[$n]}
 		[ "$t" = "${tab_a[$n]}" ] || [ "$t" = "${tab_b[$n]}" ] ||
 			problems+=("$n has neither its old nor its new table: $t")
 	done
@@ -195,8 +213,9 @@ repair() {
 # (a kill between two volumes' switches) -1
 live_state() {
 	local n a=0 b=0
+	live_tables
 	for n in "${vols[@]}"; do
-		t=$(dmsetup table "$n" 2>/dev/null) || true
+		t=${live[$n]-}
 		[ "$t" = "${tab_a[$n]}" ] && a=$((a + 1))
 		[ "$t" = "${tab_b[$n]}" ] && b=$((b + 1))
 	done
