@@ -295,14 +295,8 @@ int vmap_handover_detach(struct vmap_errlist *errs)
 }
 
 int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
-			double wait_s, long *holder, struct vmap_errlist *errs)
-{
-	return vmap_handover_enter_detach(h, run_dir, dev, wait_s, false, holder, errs);
-}
-
-int vmap_handover_enter_detach(struct vmap_handover *h, const char *run_dir, dev_t dev,
-			       double wait_s, bool detach, long *holder,
-			       struct vmap_errlist *errs)
+			double wait_s, bool detach, long *holder,
+			struct vmap_errlist *errs)
 {
 	memset(h, 0, sizeof(*h));
 	h->runner.fd = -1;
@@ -329,14 +323,12 @@ int vmap_handover_enter_detach(struct vmap_handover *h, const char *run_dir, dev
 		 * our announcement: be the next runner instead (waiting for it
 		 * in the background, too) */
 		if (detach && vmap_handover_detach(errs) < 0)
-			goto out_err;
-		r = vmap_lock_acquire(&h->runner, lock_path, wait_s, errs) == 0 ? 1 : -1;
+			r = -1;
+		else
+			r = vmap_lock_acquire(&h->runner, lock_path, wait_s, errs) == 0 ? 1 : -1;
 		goto out;
 	}
 	*holder = vmap_lock_holder_pid(lock_path);
-	goto out;
-out_err:
-	r = -1;
 out:
 	free(lock_path);
 	return r;

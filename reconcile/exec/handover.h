@@ -71,19 +71,15 @@ struct vmap_handover {
 /* Announce device `dev` and try to become the runner.  1: this process is the
  * runner (h->runner held); 0: handed over to the runner, whose pid is in
  * *holder (0 when unknown); -1: error (VMAP_E_LOCK when a closing runner
- * was waited for `wait_s` seconds in vain). */
+ * was waited for `wait_s` seconds in vain).  With `detach`, an activation
+ * that is to make rounds (it became the runner, or waits for a closing
+ * one) goes on in a child in a session of its own (vmap_handover_detach)
+ * before it waits for anything; one that hands over never forks.  For
+ * udev's RUN, which waits for its program: the announcement is made before
+ * the program returns, and costs no process beyond it. */
 int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
-			double wait_s, long *holder, struct vmap_errlist *errs);
-
-/* vmap_handover_enter, and with `detach` an activation that is to make
- * rounds (it became the runner, or waits for a closing one) goes on in a
- * child in a session of its own (vmap_handover_detach) before it waits
- * for anything; one that hands over never forks.  For udev's RUN, which
- * waits for its program: the announcement is made before the program
- * returns, and costs no process beyond it. */
-int vmap_handover_enter_detach(struct vmap_handover *h, const char *run_dir, dev_t dev,
-			       double wait_s, bool detach, long *holder,
-			       struct vmap_errlist *errs);
+			double wait_s, bool detach, long *holder,
+			struct vmap_errlist *errs);
 
 /* Go on in the background: fork; the calling process exits 0 at once
  * (_exit: no output, no exit handlers), the child, in a new session,
