@@ -156,6 +156,12 @@ def main():
     if "commit" in info:
         print(f"  commit {info['commit']}")
     print(f"  seconds; fastest of {runs} runs, except creates and removes from N={one} on: one run;")
+    quiet = int(info.get("quiet_from", "0") or 0)
+    if quiet and any(n >= quiet for n, _, _ in times):
+        print(f"  from N={quiet} on, the DM_DISABLE_UDEV=1 creates and all removes ran with systemd-udevd"
+              " stopped (both tools;")
+        print("  udev's work on their events is the same for both and costs hours in the emulator),"
+              " so no settle rows there")
     print("  ratio = vmapctl / dmsetup (< 1: vmapctl faster); absolute times are the emulator's,"
           " the ratios are the result")
 

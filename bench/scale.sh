@@ -32,12 +32,20 @@
 # and removes cost udev's work on every device (about 0.5 s a volume for
 # all of them in the emulated VM), so from N >= VMAPCTL_BENCH_ONE_RUN_FROM
 # (default 1000) they run once; the read-only commands always run 3 times.
+# From N >= VMAPCTL_BENCH_QUIET_FROM (default 1000) only the two creates
+# with udev sync on keep udev running: the DM_DISABLE_UDEV=1 creates and
+# every remove run (both tools, DM_DISABLE_UDEV=1) with systemd-udevd
+# stopped, so no settle follows them.  udev's work on those events is the
+# same for both tools and would add hours at 3,000 in the emulator; what
+# the tools themselves cost is what those rows compare.
 # The storm runs once.  The emulated VM's absolute times are noise; the
 # ratios are the result.  Settings (environment):
 #   VMAPCTL_BENCH_N="100 1000 3000"   volume counts (e.g. "100 300" for a quick run;
 #                                     "" with VMAPCTL_BENCH_M set: the storm alone)
 #   VMAPCTL_BENCH_M="50 200"          storm sizes ("" skips the storm)
 #   VMAPCTL_BENCH_RUNS=3  VMAPCTL_BENCH_ONE_RUN_FROM=1000
+#   VMAPCTL_BENCH_QUIET_FROM=1000     udevd stopped for the udev-off creates
+#                                     and the removes from this N on
 #   VMAPCTL_BENCH_TRACE=1             0 skips the strace/uevent pass
 #   VMAPCTL_BENCH_TRACE_HEAVY_BELOW=1000  trace creates/removes below this N
 #   VMAPCTL_BENCH_STORM_TIMEOUT=1200  seconds to wait for a storm's volumes
@@ -55,6 +63,7 @@ read -r -a NS <<<"${VMAPCTL_BENCH_N-100 1000 3000}"
 read -r -a MS <<<"${VMAPCTL_BENCH_M-50 200}"
 RUNS=${VMAPCTL_BENCH_RUNS:-3}
 ONE_RUN_FROM=${VMAPCTL_BENCH_ONE_RUN_FROM:-1000}
+QUIET_FROM=${VMAPCTL_BENCH_QUIET_FROM:-1000}
 TRACE=${VMAPCTL_BENCH_TRACE:-1}
 TRACE_HEAVY_BELOW=${VMAPCTL_BENCH_TRACE_HEAVY_BELOW:-1000}
 READS=3
@@ -138,6 +147,22 @@ timed() {
 	row time "$n" "$tool" "$op" "$run" "$wall" "$user" "$sys" "$rss"
 }
 settle() { timed "$1" "$2" "settle.$3" "$4" udevadm settle --timeout=900; }
+
+# udev_stop / udev_start: systemd-udevd out of the way for the quiet
+# operations (VMAPCTL_BENCH_QUIET_FROM); the events of devices made or
+# removed meanwhile go to no one (both tools run with DM_DISABLE_UDEV=1,
+# libdevmapper makes and removes the nodes)
+udev_stop() {
+	udevadm settle --timeout=900
+	udevadm control --exit || die "systemd-udevd did not stop"
+}
+udev_start() {
+	/lib/systemd/systemd-udevd --daemon >/dev/null 2>&1 || die "systemd-udevd did not start"
+	udevadm settle --timeout=900
+}
+# quiet N TOOL OP RUN CMD...: CMD timed with udevd stopped (the caller
+# stopped it), DM_DISABLE_UDEV=1
+quiet() { DM_DISABLE_UDEV=1 timed "$@"; }
 
 # traced N TOOL OP CMD...: the same command under strace, counted
 traced() {
@@ -230,6 +255,10 @@ reads() {
 # emulated machine's speed hits both
 cycle() {
 	local n=$1 r=$2 nreads=$3 s=$work/spec.yaml i
+	if [ "$n" -ge "$QUIET_FROM" ]; then
+		quiet_cycle "$@"
+		return
+	fi
 	# udev sync on
 	timed "$n" dmsetup create "$r" dmsetup create --concise "$concise"
 	settle "$n" dmsetup create "$r"
@@ -265,6 +294,40 @@ cycle() {
 	expect 0 "vmapctl apply --prune"
 }
 
+# quiet_cycle N RUN NREADS: cycle from VMAPCTL_BENCH_QUIET_FROM on: the
+# creates with udev sync on as above, the rest with udevd stopped
+quiet_cycle() {
+	local n=$1 r=$2 nreads=$3 s=$work/spec.yaml i
+	timed "$n" dmsetup create "$r" dmsetup create --concise "$concise"
+	settle "$n" dmsetup create "$r"
+	expect "$n" "dmsetup create"
+	udev_stop
+	quiet "$n" dmsetup remove "$r" dmsetup remove "${dnames[@]}"
+	expect 0 "dmsetup remove"
+	udev_start
+
+	timed "$n" vmapctl create "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
+	settle "$n" vmapctl create "$r"
+	expect "$n" "vmapctl apply"
+	for ((i = 0; i < nreads; i++)); do
+		reads "$n" $(((r - 1) * nreads + i + 1))
+	done
+	udev_stop
+	quiet "$n" vmapctl destroy "$r" "$vmapctl" destroy "${UT[@]}" -q "${vnames[@]}"
+	expect 0 "vmapctl destroy"
+
+	quiet "$n" dmsetup create.noudev "$r" dmsetup create --concise "$concise"
+	expect "$n" "dmsetup create (DM_DISABLE_UDEV=1)"
+	quiet "$n" dmsetup remove_all "$r" dmsetup remove_all
+	expect 0 "dmsetup remove_all"
+
+	quiet "$n" vmapctl create.noudev "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
+	expect "$n" "vmapctl apply (DM_DISABLE_UDEV=1)"
+	quiet "$n" vmapctl prune "$r" "$vmapctl" apply "${UT[@]}" -q --prune -f "$work/empty.yaml"
+	expect 0 "vmapctl apply --prune"
+	udev_start
+}
+
 # trace_cycle N HEAVY: the counting pass at N: strace on every command,
 # uevents on creates and removes; with HEAVY=0 only the reads (one create
 # and destroy to have devices, not traced)
@@ -280,6 +343,10 @@ trace_cycle() {
 		mon_start
 		traced "$n" vmapctl create "$vmapctl" apply "${UT[@]}" -q -f "$s"
 		mon_stop "$n" vmapctl create
+	elif [ "$n" -ge "$QUIET_FROM" ]; then
+		udev_stop
+		DM_DISABLE_UDEV=1 "$vmapctl" apply "${UT[@]}" -q -f "$s"
+		udev_start
 	else
 		"$vmapctl" apply "${UT[@]}" -q -f "$s"
 		udevadm settle --timeout=900
@@ -292,7 +359,13 @@ trace_cycle() {
 	traced "$n" vmapctl status "$vmapctl" status -f "$s"
 	traced "$n" dmsetup status dmsetup status
 	traced "$n" vmapctl validate "$vmapctl" validate -f "$s"
-	if [ "$heavy" != 1 ]; then
+	if [ "$heavy" != 1 ] && [ "$n" -ge "$QUIET_FROM" ]; then
+		udev_stop
+		DM_DISABLE_UDEV=1 "$vmapctl" destroy "${UT[@]}" -q "${vnames[@]}"
+		udev_start
+		expect 0 "the counting pass"
+		return
+	elif [ "$heavy" != 1 ]; then
 		"$vmapctl" destroy "${UT[@]}" -q "${vnames[@]}"
 		udevadm settle --timeout=900
 		expect 0 "the counting pass"
@@ -460,6 +533,7 @@ row info udev "$(udevadm --version)"
 row info vmapctl "$("$vmapctl" version | head -n 1)"
 row info runs "$RUNS"
 row info one_run_from "$ONE_RUN_FROM"
+row info quiet_from "$QUIET_FROM"
 [ -n "${VMAPCTL_BENCH_VALIDATE:-}" ] && row info validate10k "$VMAPCTL_BENCH_VALIDATE"
 [ -n "${VMAPCTL_BENCH_COMMIT:-}" ] && row info commit "$VMAPCTL_BENCH_COMMIT"
 
