@@ -220,6 +220,9 @@ struct vmap_spec_source {
 	size_t n_paths;
 	const char *spec_dir;  /* $VMAPCTL_SPEC_DIR, or NULL */
 	const char *root;      /* --root: prefixed to the default directories */
+	/* keep parsed files here and read them back while unchanged
+	 * (specset/ydoc_cache.h); NULL: parse every file */
+	const char *cache_dir;
 };
 
 /* Load a spec set.  Parses and validates everything offline (references,

@@ -6,14 +6,21 @@
 
 #include "base/util.h"
 #include "dm.h"
+#include "exec/journal.h"
 #include "live/capture.h"
 #include "live/snapshot.h"
+#include "specset/ydoc_cache.h"
 #include "targets/target.h"
 
-int run_load_specs(const struct vmapctl_opts *o, struct vmap_specset *set,
+int run_load_specs(const struct vmapctl_opts *o, struct vmap_specset *set, bool cached,
 		   struct vmap_errlist *errs)
 {
-	return vmap_specset_load(set, &o->specs, errs);
+	struct vmap_spec_source src = o->specs;
+	char *dir = cached ? ydoc_cache_dir(vmap_run_dir(o->run_dir)) : NULL;
+	src.cache_dir = dir;
+	int r = vmap_specset_load(set, &src, errs);
+	free(dir);
+	return r;
 }
 
 struct refs {

@@ -11,7 +11,11 @@
 #include "model/spec.h"
 #include "vmapctl.h"
 
-int run_load_specs(const struct vmapctl_opts *o, struct vmap_specset *set,
+/* `cached`: keep parsed files in the run directory and read them back
+ * while unchanged (specset/ydoc_cache.h): for the commands that run on
+ * the host's own state (apply, plan, status, activate); validate, which
+ * checks text anywhere, always parses. */
+int run_load_specs(const struct vmapctl_opts *o, struct vmap_specset *set, bool cached,
 		   struct vmap_errlist *errs);
 
 /* The live state for `set` (NULL: devices only): from the snapshot

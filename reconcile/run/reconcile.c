@@ -30,7 +30,7 @@ static int run(const struct vmapctl_opts *o, struct vmap_plan_opts *po, bool app
 	int rc = -1;
 	memset(r, 0, sizeof(*r));
 	if (!po->destroy) {
-		if (run_load_specs(o, &r->set, errs) < 0)
+		if (run_load_specs(o, &r->set, true, errs) < 0)
 			goto out;
 		r->spec_loaded = true;
 	}

@@ -121,7 +121,7 @@ int vmapctl_status(const struct vmapctl_opts *o, struct vmapctl_status *st,
 	memset(st, 0, sizeof(*st));
 	if (!o->live_state)
 		run_last_apply_read(o->run_dir, &st->last_apply);
-	r->spec_loaded = run_load_specs(o, &r->set, &st->spec_errs) == 0;
+	r->spec_loaded = run_load_specs(o, &r->set, true, &st->spec_errs) == 0;
 	if (run_live(o, r->spec_loaded ? &r->set : NULL, true, &r->live, errs) < 0)
 		return -1;
 	r->captured = true;

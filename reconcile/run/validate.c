@@ -46,7 +46,7 @@ int vmapctl_validate(const struct vmapctl_opts *o, struct vmapctl_validated *v,
 		     struct vmap_errlist *errs)
 {
 	memset(v, 0, sizeof(*v));
-	int r = run_load_specs(o, &v->set, errs);
+	int r = run_load_specs(o, &v->set, false, errs);
 	for (size_t i = 0; i < v->set.n_vols; i++)
 		for (size_t k = 0; k < v->set.vols[i].n_targets; k++) {
 			const struct vmap_target *t = &v->set.vols[i].targets[k];

@@ -3,6 +3,7 @@
 #include "specset/refs.h"
 #include "specset/targets.h"
 #include "specset/values.h"
+#include "specset/ydoc_cache.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -220,15 +221,23 @@ static void build_doc(struct spec_build *b, const struct ynode *root)
 void spec_build_text(struct spec_build *b, const char *file, const char *data, size_t len)
 {
 	struct ydoc doc;
+	uint8_t key[YDOC_CACHE_KEY];
 	b->file = file;
 	b->volume = NULL;
-	if (ydoc_parse(&doc, file, data, len, b->errs) < 0) {
+	bool cached = b->cache_dir && ydoc_cache_load(&doc, b->cache_dir, file, data, len, key);
+	if (!cached && ydoc_parse(&doc, file, data, len, b->errs) < 0) {
 		b->incomplete = true;
 		return;
 	}
+	size_t errs_before = b->errs->n;
+	b->saw_secret = false;
 	b->doc = &doc;
 	build_doc(b, doc.root);
 	b->doc = NULL;
+	/* only a file that builds cleanly: one with errors is about to be
+	 * edited, and its errors come from the builder either way */
+	if (b->cache_dir && !cached && b->errs->n == errs_before && !b->saw_secret)
+		ydoc_cache_store(&doc, b->cache_dir, file, key);
 	ydoc_free(&doc);
 }
 

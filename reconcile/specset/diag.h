@@ -46,6 +46,8 @@ struct spec_build {
 	struct ydoc *doc;
 	const char *file;
 	const char *volume;        /* for errors: the volume's name, when valid */
+	const char *cache_dir;     /* parsed files kept here (ydoc_cache.h), or NULL */
+	bool saw_secret;           /* the document names key material: not cached */
 };
 
 void spec_build_init(struct spec_build *b, struct vmap_specset *set, struct vmap_errlist *errs);

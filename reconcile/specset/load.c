@@ -271,6 +271,7 @@ int vmap_specset_load(struct vmap_specset *set, const struct vmap_spec_source *s
 	struct spec_build b;
 	struct seen seen = {0};
 	spec_build_init(&b, set, errs);
+	b.cache_dir = src->cache_dir;
 	if (src->n_paths) {
 		for (size_t i = 0; i < src->n_paths; i++)
 			load_path(&b, src->paths[i], "cannot read spec file", false, &seen);

@@ -274,6 +274,7 @@ static struct vmap_secret *bsecret(struct spec_build *b, const struct ynode *n, 
 {
 	static const char *const keys[] = {"file", "keyring", "hex"};
 	const struct ypair *kv[3];
+	b->saw_secret = true;
 	if (n->kind != YNODE_MAP) {
 		/* never echo the value: it may be the key itself */
 		berr(b, &n->loc, "'%s' must be a key: {file: PATH}, {keyring: \"logon:DESC\"} or "

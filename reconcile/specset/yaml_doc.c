@@ -366,8 +366,33 @@ int ydoc_parse(struct ydoc *doc, const char *file, const char *data, size_t len,
 	return 0;
 }
 
+struct ynode *ydoc_alloc_nodes(struct ydoc *doc, size_t n)
+{
+	struct ynode_block *nb = xcalloc(1, sizeof(*nb) + n * sizeof(nb->v[0]));
+	nb->next = doc->blocks;
+	nb->used = nb->cap = n;
+	doc->blocks = nb;
+	doc->n_nodes += n;
+	return nb->v;
+}
+
 void ydoc_free(struct ydoc *doc)
 {
+	if (doc->arena) {
+		/* a tree from the cache: its text, pairs and items live in
+		 * the arrays, not in the nodes */
+		explicit_bzero(doc->arena, doc->arena_len);
+		free(doc->arena);
+		free(doc->arena_pairs);
+		free(doc->arena_items);
+		for (struct ynode_block *bl = doc->blocks, *next; bl; bl = next) {
+			next = bl->next;
+			free(bl);
+		}
+		free(doc->line_starts);
+		memset(doc, 0, sizeof(*doc));
+		return;
+	}
 	for (struct ynode_block *bl = doc->blocks, *next; bl; bl = next) {
 		for (size_t i = 0; i < bl->used; i++) {
 			struct ynode *n = &bl->v[i];

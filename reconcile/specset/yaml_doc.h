@@ -50,6 +50,7 @@ struct ynode {
 	enum ynode_kind kind;
 	enum ynode_style style;    /* SCALAR */
 	bool tag_str;              /* SCALAR: explicit !!str or !: a string whatever it looks like */
+	uint32_t cache_id;         /* scratch of the cache writer (ydoc_cache.c); 0 elsewhere */
 	struct vmap_loc loc;       /* where the node starts */
 	/* nodes a walk of this subtree visits (aliases expanded), saturating */
 	uint64_t weight;
@@ -82,6 +83,13 @@ struct ydoc {
 	size_t src_len;
 	size_t *line_starts;       /* byte offset of each line, built on demand */
 	size_t n_lines;
+	/* a tree read from the cache (ydoc_cache.h) keeps its scalars' text
+	 * and its nodes' pairs and items in these three arrays, not in one
+	 * allocation each; NULL for a parsed tree */
+	char *arena;
+	size_t arena_len;
+	struct ypair *arena_pairs;
+	struct ynode **arena_items;
 };
 
 /* Parse `len` bytes of `data` (one YAML document) from file `file` (kept as
@@ -89,6 +97,8 @@ struct ydoc {
  * empty stream), or -1 with one VMAP_E_SPEC error. */
 int ydoc_parse(struct ydoc *doc, const char *file, const char *data, size_t len,
 	       struct vmap_errlist *errs);
+/* `n` zeroed nodes in one block of doc (the cache reader's). */
+struct ynode *ydoc_alloc_nodes(struct ydoc *doc, size_t n);
 /* Free the tree; scalar text is wiped first (it may hold key material). */
 void ydoc_free(struct ydoc *doc);
 
