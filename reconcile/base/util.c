@@ -135,6 +135,23 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 	b->len += strlen(b->s + b->len);
 }
 
+void sbuf_add_u64(struct sbuf *b, uint64_t v)
+{
+	char d[20]; /* UINT64_MAX has 20 digits */
+	size_t i = sizeof(d);
+	do
+		d[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	sbuf_addn(b, d + i, sizeof(d) - i);
+}
+
+void sbuf_add_devno(struct sbuf *b, unsigned major, unsigned minor)
+{
+	sbuf_add_u64(b, major);
+	sbuf_addc(b, ':');
+	sbuf_add_u64(b, minor);
+}
+
 const char *sbuf_str(const struct sbuf *b)
 {
 	return b->s ? b->s : "";

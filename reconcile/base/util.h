@@ -38,6 +38,10 @@ void sbuf_add(struct sbuf *b, const char *s);
 void sbuf_addn(struct sbuf *b, const char *s, size_t n);
 void sbuf_addc(struct sbuf *b, char c);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* `v` in decimal, and "MAJOR:MINOR": what every table line is made of, a
+ * few times per volume, without printf's cost (contract section 9). */
+void sbuf_add_u64(struct sbuf *b, uint64_t v);
+void sbuf_add_devno(struct sbuf *b, unsigned major, unsigned minor);
 /* The string so far ("" when nothing was added); stays owned by b. */
 const char *sbuf_str(const struct sbuf *b);
 /* Hand the string to the caller (never NULL) and reset b. */

@@ -16,7 +16,7 @@ static int live_device(struct vmap_emit_ctx *ctx, const struct vmap_devref *ref,
 	(void)ctx;
 	(void)errs;
 	if (ref->kind == VMAP_DEV_MAJMIN)
-		sbuf_printf(out, "%u:%u", ref->major, ref->minor);
+		sbuf_add_devno(out, ref->major, ref->minor);
 	else if (ref->kind == VMAP_DEV_PATH)
 		sbuf_add(out, ref->path);
 	else

@@ -103,7 +103,7 @@ static int rdevice(struct vmap_emit_ctx *ctx, const struct vmap_devref *ref, str
 	int vi = vmap_devref_volume(env->set, ref);
 	if (vi >= 0) {
 		if (volume_devnum(env, (size_t)vi, &maj, &min)) {
-			sbuf_printf(out, "%u:%u", maj, min);
+			sbuf_add_devno(out, maj, min);
 		} else {
 			sbuf_printf(out, "<volume:%s>", env->set->vols[vi].name);
 			ctx->pending = true;
@@ -112,7 +112,7 @@ static int rdevice(struct vmap_emit_ctx *ctx, const struct vmap_devref *ref, str
 	}
 	const struct vmap_resolution *res;
 	if (ref_devnum(env, ref, &maj, &min, &res)) {
-		sbuf_printf(out, "%u:%u", maj, min);
+		sbuf_add_devno(out, maj, min);
 		return 0;
 	}
 	char *key = vmap_devref_key(ref);

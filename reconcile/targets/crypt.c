@@ -158,7 +158,8 @@ static int emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf
 	sbuf_printf(out, " %llu ", ULL(vmap_obj_u64(o, "ivOffset", 0)));
 	if (temit_device(o, "device", ctx, out, errs) < 0)
 		return -1;
-	sbuf_printf(out, " %llu", ULL(vmap_obj_u64(o, "offset", 0)));
+	sbuf_addc(out, ' ');
+	sbuf_add_u64(out, vmap_obj_u64(o, "offset", 0));
 
 	uint64_t ss = vmap_obj_u64(o, "sectorSize", 512);
 	const char *integ = vmap_obj_str(o, "integrity", NULL);

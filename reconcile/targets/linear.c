@@ -24,7 +24,8 @@ static int emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf
 {
 	if (temit_device(o, "device", ctx, out, errs) < 0)
 		return -1;
-	sbuf_printf(out, " %llu", (unsigned long long)vmap_obj_u64(o, "offset", 0));
+	sbuf_addc(out, ' ');
+	sbuf_add_u64(out, vmap_obj_u64(o, "offset", 0));
 	return 0;
 }
 

@@ -131,7 +131,8 @@ static int emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf
 		sbuf_addc(out, ' ');
 		if (temit_device(&legs->items[l], "device", ctx, out, errs) < 0)
 			return -1;
-		sbuf_printf(out, " %llu", ULL(vmap_obj_u64(&legs->items[l], "offset", 0)));
+		sbuf_addc(out, ' ');
+		sbuf_add_u64(out, vmap_obj_u64(&legs->items[l], "offset", 0));
 	}
 	bool he = vmap_obj_bool(o, "handleErrors"), kl = vmap_obj_bool(o, "keepLog");
 	if (he || kl)

@@ -47,7 +47,8 @@ static int emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct sbuf
 		sbuf_addc(out, ' ');
 		if (temit_device(&st->items[i], "device", ctx, out, errs) < 0)
 			return -1;
-		sbuf_printf(out, " %llu", (unsigned long long)vmap_obj_u64(&st->items[i], "offset", 0));
+		sbuf_addc(out, ' ');
+		sbuf_add_u64(out, vmap_obj_u64(&st->items[i], "offset", 0));
 	}
 	return 0;
 }

@@ -168,7 +168,8 @@ static int thin_emit(const struct vmap_obj *o, struct vmap_emit_ctx *ctx, struct
 		return -1;
 	if (!vmap_obj_has(o, "deviceId"))
 		return temit_missing(o, "deviceId", "thin", errs);
-	sbuf_printf(out, " %llu", ULL(vmap_obj_u64(o, "deviceId", 0)));
+	sbuf_addc(out, ' ');
+	sbuf_add_u64(out, vmap_obj_u64(o, "deviceId", 0));
 	if (vmap_obj_has(o, "externalOrigin")) {
 		sbuf_addc(out, ' ');
 		if (temit_device(o, "externalOrigin", ctx, out, errs) < 0)

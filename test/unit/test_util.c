@@ -37,6 +37,26 @@ static void sbuf_printf_appends_whether_or_not_it_fits(void **state)
 	sbuf_free(&b);
 }
 
+/* Numbers as printf writes them, appended, at both ends of the range. */
+static void sbuf_add_u64_and_devno_write_what_printf_would(void **state)
+{
+	(void)state;
+	static const uint64_t v[] = {0, 7, 10, 2048, 4294967295u, 18446744073709551615u};
+	struct sbuf b = {0}, want = {0};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		sbuf_add_u64(&b, v[i]);
+		sbuf_addc(&b, ' ');
+		sbuf_printf(&want, "%llu ", (unsigned long long)v[i]);
+	}
+	sbuf_add_devno(&b, 253, 0);
+	sbuf_add_devno(&b, 4095, 1048575);
+	sbuf_printf(&want, "%u:%u%u:%u", 253u, 0u, 4095u, 1048575u);
+	assert_string_equal(sbuf_str(&b), sbuf_str(&want));
+	assert_int_equal(b.len, want.len);
+	sbuf_free(&b);
+	sbuf_free(&want);
+}
+
 static void sbuf_grows_past_any_fixed_size(void **state)
 {
 	(void)state;
@@ -128,6 +148,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sbuf_grows_past_any_fixed_size),
+		cmocka_unit_test(sbuf_add_u64_and_devno_write_what_printf_would),
 		cmocka_unit_test(sbuf_printf_appends_whether_or_not_it_fits),
 		cmocka_unit_test(key_digest_is_the_first_64_bits_of_sha256),
 		cmocka_unit_test(split_words_collapses_blanks),
