@@ -15,6 +15,6 @@ int cmd_apply(struct vmap_cli *cli, struct vmap_errlist *errs)
 	else
 		vmapctl_apply(&o, &run, errs);
 	int rc = run_finish(cli, kind, &run, errs);
-	vmapctl_run_free(&run);
+	run_done(&run);
 	return rc;
 }

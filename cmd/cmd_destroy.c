@@ -11,6 +11,6 @@ int cmd_destroy(struct vmap_cli *cli, struct vmap_errlist *errs)
 	run_opts(cli, RUN_APPLY, &o);
 	vmapctl_destroy(&o, &run, errs);
 	int rc = run_finish(cli, RUN_APPLY, &run, errs);
-	vmapctl_run_free(&run);
+	run_done(&run);
 	return rc;
 }

@@ -11,6 +11,6 @@ int cmd_plan(struct vmap_cli *cli, struct vmap_errlist *errs)
 	run_opts(cli, RUN_PLAN, &o);
 	vmapctl_plan(&o, &run, errs);
 	int rc = run_finish(cli, RUN_PLAN, &run, errs);
-	vmapctl_run_free(&run);
+	run_done(&run);
 	return rc;
 }

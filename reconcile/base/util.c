@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,35 @@ bool parse_u64(const char *s, uint64_t *out)
 	if (errno || *end)
 		return false;
 	*out = v;
+	return true;
+}
+
+/* Decimal digits up to `stop`, at most UINT_MAX; the end in *end. */
+static bool dec_unsigned(const char *s, char stop, unsigned *out, const char **end)
+{
+	uint64_t v = 0;
+	if (!isdigit((unsigned char)*s))
+		return false;
+	for (; isdigit((unsigned char)*s); s++) {
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT_MAX)
+			return false;
+	}
+	if (*s != stop)
+		return false;
+	*out = (unsigned)v;
+	*end = s;
+	return true;
+}
+
+bool parse_devno(const char *s, unsigned *major, unsigned *minor)
+{
+	const char *p;
+	unsigned a, b;
+	if (!dec_unsigned(s, ':', &a, &p) || !dec_unsigned(p + 1, '\0', &b, &p))
+		return false;
+	*major = a;
+	*minor = b;
 	return true;
 }
 

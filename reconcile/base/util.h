@@ -51,6 +51,9 @@ void sbuf_free(struct sbuf *b);
 
 /* Parse all of `s` as an unsigned decimal; false on junk, sign or overflow. */
 bool parse_u64(const char *s, uint64_t *out);
+/* "MAJOR:MINOR", decimal, nothing around it (as the kernel writes device
+ * numbers in tables; without sscanf's cost, paid per device per run). */
+bool parse_devno(const char *s, unsigned *major, unsigned *minor);
 
 /* Split `s` on runs of blanks into a NULL-terminated vector of words
  * (caller frees with strv_free); *n gets the count. */

@@ -184,6 +184,11 @@ bool plan_migration_under_way(struct planner *pl, struct vmap_volplan *vp)
 	const struct vmap_dmdev *v = vp->live;
 	if (!v || !v->live_table || v->live.n != 1 || strcmp(v->live.lines[0].type, "linear"))
 		return false;
+	/* first what costs nothing (this runs for every volume): a migrating
+	 * volume's one line maps its replica from sector 0 */
+	const char *sp = strchr(v->live.lines[0].params, ' ');
+	if (!sp || strcmp(sp + 1, "0"))
+		return false;
 	char *rname = vmap_migrate_temp_name(vp->name, "r");
 	const struct vmap_dmdev *r = vmap_live_find_dev(pl->live, rname);
 	free(rname);

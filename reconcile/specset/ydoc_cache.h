@@ -12,9 +12,9 @@
  *
  * Safety:
  *   - an entry is found by the file's name and used only when it records
- *     the SHA-256 of the file's bytes and of this binary's identity (its
- *     version and the inode, size and mtime of /proc/self/exe): an edit,
- *     or a new vmapctl, is a miss;
+ *     the fingerprint of the file's bytes and of this binary's identity
+ *     (its version and the inode, size and mtime of /proc/self/exe): an
+ *     edit, or a new vmapctl, is a miss;
  *   - the directory and the entry must belong to the effective user and
  *     be writable by no one else, or the cache is not used: another user
  *     must not be able to choose what root's apply reads;
@@ -33,7 +33,7 @@
 
 #include "specset/yaml_doc.h"
 
-#define YDOC_CACHE_KEY 32
+#define YDOC_CACHE_KEY 16 /* UMAC128_DIGEST_SIZE */
 
 /* The tree of `data` (file `file`) from the cache directory `dir`: true
  * and *doc filled (free it with ydoc_free), or false (a miss).  Sets

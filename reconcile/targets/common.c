@@ -71,8 +71,7 @@ int tparse_device(struct vmap_obj *o, const char *key, const char *w, const stru
 	struct vmap_value *v = vmap_obj_getw(o, key);
 	struct vmap_devref *d = xcalloc(1, sizeof(*d));
 	unsigned maj, min;
-	char tail;
-	if (sscanf(w, "%u:%u%c", &maj, &min, &tail) == 2) {
+	if (parse_devno(w, &maj, &min)) {
 		d->kind = VMAP_DEV_MAJMIN;
 		d->major = maj;
 		d->minor = min;

@@ -16,8 +16,7 @@
 
 static bool word_is_majmin(const char *w, unsigned *maj, unsigned *min)
 {
-	char tail;
-	return sscanf(w, "%u:%u%c", maj, min, &tail) == 2;
+	return parse_devno(w, maj, min);
 }
 
 /* The words of an opaque target, and which of them name devices. */

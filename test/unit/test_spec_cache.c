@@ -284,10 +284,10 @@ static void an_entry_whose_references_loop_is_refused(void **state)
 	size_t n;
 	char *buf = slurp(path, &n);
 	/* three nodes (seq 0, seq 1, scalar 2), 24 bytes each after an
-	 * 88-byte header, then no pairs, then the items: 1 (of node 0), 2
+	 * 72-byte header, then no pairs, then the items: 1 (of node 0), 2
 	 * (of node 1), then "a" */
-	assert_int_equal(n, 88 + 3 * 24 + 2 * 4 + 2);
-	uint32_t *items = (uint32_t *)(buf + 88 + 3 * 24);
+	assert_int_equal(n, 72 + 3 * 24 + 2 * 4 + 2);
+	uint32_t *items = (uint32_t *)(buf + 72 + 3 * 24);
 	assert_int_equal(items[0], 1);
 	assert_int_equal(items[1], 2);
 	items[1] = 0; /* node 1's item: the root, its parent */

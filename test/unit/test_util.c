@@ -57,6 +57,29 @@ static void sbuf_add_u64_and_devno_write_what_printf_would(void **state)
 	sbuf_free(&want);
 }
 
+/* Device numbers as the kernel writes them, and nothing else: no blanks,
+ * signs, missing halves, other characters or values past 32 bits. */
+static void parse_devno_takes_major_colon_minor_only(void **state)
+{
+	(void)state;
+	unsigned a = 1, b = 1;
+	assert_true(parse_devno("7:0", &a, &b));
+	assert_int_equal(a, 7);
+	assert_int_equal(b, 0);
+	assert_true(parse_devno("4294967295:1048575", &a, &b));
+	assert_int_equal(a, 4294967295u);
+	assert_int_equal(b, 1048575);
+	static const char *const bad[] = {"", ":", "7:", ":0", " 7:0", "7:0 ", "-1:0", "+7:0", "7:-0",
+					  "7:0x", "7.0", "7:0:1", "4294967296:0", "0:4294967296",
+					  "99999999999999999999:1", NULL};
+	for (const char *const *s = bad; *s; s++) {
+		a = b = 42;
+		if (parse_devno(*s, &a, &b))
+			fail_msg("'%s' was taken", *s);
+		assert_int_equal(a, 42);
+	}
+}
+
 static void sbuf_grows_past_any_fixed_size(void **state)
 {
 	(void)state;
@@ -148,6 +171,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sbuf_grows_past_any_fixed_size),
+		cmocka_unit_test(parse_devno_takes_major_colon_minor_only),
 		cmocka_unit_test(sbuf_add_u64_and_devno_write_what_printf_would),
 		cmocka_unit_test(sbuf_printf_appends_whether_or_not_it_fits),
 		cmocka_unit_test(key_digest_is_the_first_64_bits_of_sha256),
