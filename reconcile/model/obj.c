@@ -9,6 +9,12 @@
 
 static size_t field_index(const struct vmap_objtype *t, const char *key)
 {
+	/* Keys are string literals, which the linker merges: the same
+	 * pointer is the common case (this runs a few times per field per
+	 * volume); the comparison of text only decides the rest. */
+	for (size_t i = 0; i < t->n_fields; i++)
+		if (t->fields[i].key == key)
+			return i;
 	for (size_t i = 0; i < t->n_fields; i++)
 		if (!strcmp(t->fields[i].key, key))
 			return i;

@@ -125,3 +125,48 @@ _assert_all_decoded() {
 		[ "$(count "$v" "$k")" -le 1 ] || fail "$k: $(count "$v" "$k") times"
 	done
 }
+
+# strace_files FILE CMD...: CMD's openat and rename calls into FILE
+strace_files() {
+	local out=$1
+	shift
+	strace -f -qq -e trace=openat,rename -o "$out" "$@" >/dev/null
+}
+
+@test "apply reads its spec file's parsed tree back; an edit, a damaged entry or one others may write is parsed again" {
+	loop=$(make_loop 32M)
+	N=4 spec_n "$loop"
+	vmapctl apply
+	entries=("$VMAPCTL_RUN_DIR"/parsed/*)
+	[ ${#entries[@]} -eq 1 ] || fail "entries: ${entries[*]}"
+	e=${entries[0]}
+	[ "$(stat -c %a "$VMAPCTL_RUN_DIR/parsed") $(stat -c %a "$e")" = "700 600" ]
+	t=$BATS_TEST_TMPDIR/st
+	# unchanged: read back, nothing written
+	strace_files "$t" "$VMAPCTL_BIN" apply
+	grep -q "\"$e\", O_RDONLY" "$t" || fail "the entry was not read: $(grep parsed "$t")"
+	! grep -q 'rename(' "$t" || fail "written again: $(grep rename "$t")"
+	# an edit is seen at once (a fifth volume), and kept anew
+	N=5 spec_n "$loop"
+	run vmapctl plan --detailed-exitcode
+	assert_failure 2
+	assert_output --partial v4
+	vmapctl apply
+	dmsetup info v4 >/dev/null
+	strace_files "$t" "$VMAPCTL_BIN" apply
+	! grep -q 'rename(' "$t" || fail "the edit's tree was not kept"
+	# a damaged entry: the file is parsed (the same plan) and the entry written anew
+	head -c 300 "$e" >"$e.cut" && cat "$e.cut" >"$e"
+	strace_files "$t" "$VMAPCTL_BIN" plan --detailed-exitcode
+	grep -q "rename(.*\"$e\")" "$t" || fail "the damaged entry was not replaced: $(grep -E 'parsed|rename' "$t")"
+	run vmapctl plan --detailed-exitcode
+	assert_success
+	# an entry others may write is not read, but replaced by one that is ours alone
+	chmod 0666 "$e"
+	strace_files "$t" "$VMAPCTL_BIN" plan --detailed-exitcode
+	grep -q "rename(.*\"$e\")" "$t" || fail "the entry others may write was used"
+	[ "$(stat -c %a "$e")" = 600 ]
+	# validate never uses it
+	strace_files "$t" "$VMAPCTL_BIN" validate
+	! grep -q parsed "$t" || fail "validate used the cache: $(grep parsed "$t")"
+}
