@@ -134,6 +134,7 @@ strace_files() {
 }
 
 @test "apply reads its spec file's parsed tree back; an edit, a damaged entry or one others may write is parsed again" {
+	export VMAPCTL_RUN_DIR=$BATS_TEST_TMPDIR/run
 	loop=$(make_loop 32M)
 	N=4 spec_n "$loop"
 	vmapctl apply
@@ -145,7 +146,7 @@ strace_files() {
 	# unchanged: read back, nothing written
 	strace_files "$t" "$VMAPCTL_BIN" apply
 	grep -q "\"$e\", O_RDONLY" "$t" || fail "the entry was not read: $(grep parsed "$t")"
-	! grep -q 'rename(' "$t" || fail "written again: $(grep rename "$t")"
+	! grep -q "rename(.*\"$e\")" "$t" || fail "written again: $(grep rename "$t")"
 	# an edit is seen at once (a fifth volume), and kept anew
 	N=5 spec_n "$loop"
 	run vmapctl plan --detailed-exitcode
@@ -154,7 +155,7 @@ strace_files() {
 	vmapctl apply
 	dmsetup info v4 >/dev/null
 	strace_files "$t" "$VMAPCTL_BIN" apply
-	! grep -q 'rename(' "$t" || fail "the edit's tree was not kept"
+	! grep -q "rename(.*\"$e\")" "$t" || fail "the edit's tree was not kept"
 	# a damaged entry: the file is parsed (the same plan) and the entry written anew
 	head -c 300 "$e" >"$e.cut" && cat "$e.cut" >"$e"
 	strace_files "$t" "$VMAPCTL_BIN" plan --detailed-exitcode
