@@ -215,8 +215,10 @@ EOF
 	awk -v t="$ts" -v a="$t0" -v b="$t1" 'BEGIN { exit !(t >= a && t <= b + 1) }' ||
 		fail "timestamp $ts not within $t0..$t1"
 	awk -v d="$(metric vmapctl_last_apply_duration_seconds "$m")" 'BEGIN { exit !(d > 0 && d < 60) }'
-	# renamed into place: nothing else in the run directory
-	[ "$(ls -A /run/vmapctl)" = last-apply.json ]
+	# renamed into place: nothing else in the run directory but the
+	# parsed spec files (specset/ydoc_cache.h), and no temporary file there
+	[ "$(ls -A /run/vmapctl | grep -vx parsed)" = last-apply.json ]
+	[ -z "$(ls -A /run/vmapctl/parsed | grep '\.')" ]
 	# a dry run records nothing
 	vmapctl apply --dry-run -q
 	vmapctl status --format prometheus >"$OUT/dry.prom"
