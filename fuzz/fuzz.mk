@@ -5,8 +5,10 @@
 #   make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS=plan
 #
 # Targets: fuzz_spec (the spec front end: YAML, validation, references,
-# normalising) and fuzz_plan (a spec and a live-state snapshot through
-# resolve and plan, as `plan --live-state` runs them).  Built apart from
+# normalising), fuzz_plan (a spec and a live-state snapshot through
+# resolve and plan, as `plan --live-state` runs them) and fuzz_cache (the
+# parsed-spec cache: YAML stored and read back the same, and damaged
+# entries read safely; seeds: every spec seed behind a 0 byte).  Built apart from
 # the normal build (build/fuzz/) with clang (Debian's clang-14 +
 # libclang-rt-14-dev: `scripts/deps fuzz`), instrumented with
 # -fsanitize=fuzzer,address,undefined.  Seeds: for fuzz_spec every example
@@ -19,7 +21,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 1
-FUZZ_TARGETS ?= spec plan
+FUZZ_TARGETS ?= spec plan cache
 FUZZ_BUILD   := build/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=c11 -g -O1 $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS)
@@ -39,6 +41,12 @@ SPEC_SEEDS := $(wildcard examples/*.yaml) $(shell find test/bad-specs -name '*.y
 $(FUZZ_BUILD)/seeds/spec/.stamp: $(SPEC_SEEDS)
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)
 	@n=0; for f in $^; do n=$$((n + 1)); cp "$$f" "$(dir $@)$$n-$${f##*/}"; done
+	@touch $@
+
+# The cache's: a 0 byte (YAML mode, fuzz_cache.c) and every spec seed.
+$(FUZZ_BUILD)/seeds/cache/.stamp: $(SPEC_SEEDS)
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	@n=0; for f in $^; do n=$$((n + 1)); { printf '\0'; cat "$$f"; } >"$(dir $@)$$n-$${f##*/}"; done
 	@touch $@
 
 # Spec + "%%" + snapshot: every example, fuzz/live/*.yaml and the real

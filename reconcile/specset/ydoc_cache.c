@@ -77,7 +77,7 @@ static void fingerprint(const void *a, size_t alen, const void *b, size_t blen,
 	umac128_digest(&c, YDOC_CACHE_KEY, out);
 }
 
-static void text_key(const char *data, size_t len, uint8_t key[YDOC_CACHE_KEY])
+void ydoc_cache_key(const char *data, size_t len, uint8_t key[YDOC_CACHE_KEY])
 {
 	struct {
 		char salt[40];
@@ -268,7 +268,7 @@ static bool build(struct ydoc *doc, const struct hdr *h, const char *body, const
 bool ydoc_cache_load(struct ydoc *doc, const char *dir, const char *file, const char *data,
 		     size_t len, uint8_t key[YDOC_CACHE_KEY])
 {
-	text_key(data, len, key);
+	ydoc_cache_key(data, len, key);
 	char *path = entry_path(dir, file);
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	free(path);
@@ -277,38 +277,50 @@ bool ydoc_cache_load(struct ydoc *doc, const char *dir, const char *file, const 
 	bool ok = false;
 	char *buf = NULL;
 	struct stat st;
-	struct hdr h;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !private_to_us(&st) ||
-	    st.st_size < (off_t)sizeof(h) || st.st_size > ENTRY_MAX)
+	    st.st_size < (off_t)sizeof(struct hdr) || st.st_size > ENTRY_MAX)
 		goto out;
 	size_t size = (size_t)st.st_size;
 	buf = xmalloc(size);
-	if (!read_all(fd, buf, size))
-		goto out;
-	memcpy(&h, buf, sizeof(h));
-	if (memcmp(h.magic, MAGIC, sizeof(h.magic)) || h.format != FORMAT ||
-	    h.rec_size != sizeof(struct rec) || memcmp(h.key, key, YDOC_CACHE_KEY) ||
-	    h.n_nodes > YDOC_MAX_NODES || h.n_pairs > YDOC_MAX_NODES || h.n_items > YDOC_MAX_NODES ||
-	    h.arena_len > ENTRY_MAX)
-		goto out;
-	/* each count is bounded above, so this sum cannot overflow */
-	uint64_t want = sizeof(h) + h.n_nodes * sizeof(struct rec) + h.n_pairs * sizeof(struct rpair) +
-			h.n_items * sizeof(uint32_t) + h.arena_len;
-	if (want != size)
-		goto out;
+	if (read_all(fd, buf, size)) {
+		ok = ydoc_cache_read(doc, buf, size, key, file, data, len);
+		buf = NULL;
+	}
+out:
+	free(buf);
+	close(fd);
+	return ok;
+}
+
+bool ydoc_cache_read(struct ydoc *doc, char *buf, size_t size, const uint8_t key[YDOC_CACHE_KEY],
+		     const char *file, const char *data, size_t len)
+{
+	struct hdr h;
+	uint64_t want = 0;
+	if (size >= sizeof(h)) {
+		memcpy(&h, buf, sizeof(h));
+		if (!memcmp(h.magic, MAGIC, sizeof(h.magic)) && h.format == FORMAT &&
+		    h.rec_size == sizeof(struct rec) && !memcmp(h.key, key, YDOC_CACHE_KEY) &&
+		    h.n_nodes <= YDOC_MAX_NODES && h.n_pairs <= YDOC_MAX_NODES &&
+		    h.n_items <= YDOC_MAX_NODES && h.arena_len <= ENTRY_MAX)
+			/* each count is bounded above: the sum cannot overflow */
+			want = sizeof(h) + h.n_nodes * sizeof(struct rec) +
+			       h.n_pairs * sizeof(struct rpair) + h.n_items * sizeof(uint32_t) +
+			       h.arena_len;
+	}
+	if (!want || want != size) {
+		free(buf);
+		return false;
+	}
 	memset(doc, 0, sizeof(*doc));
 	doc->src = data;
 	doc->src_len = len;
 	doc->arena = buf;
 	doc->arena_len = size;
-	buf = NULL;
-	ok = build(doc, &h, doc->arena + sizeof(h), file);
-	if (!ok)
-		ydoc_free(doc);
-out:
-	free(buf);
-	close(fd);
-	return ok;
+	if (build(doc, &h, doc->arena + sizeof(h), file))
+		return true;
+	ydoc_free(doc);
+	return false;
 }
 
 /* ---- writing ---- */

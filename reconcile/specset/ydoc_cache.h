@@ -45,6 +45,13 @@ bool ydoc_cache_load(struct ydoc *doc, const char *dir, const char *file, const 
 void ydoc_cache_store(struct ydoc *doc, const char *dir, const char *file,
 		      const uint8_t key[YDOC_CACHE_KEY]);
 
+/* The key ydoc_cache_load works out for `data` (for the fuzzer). */
+void ydoc_cache_key(const char *data, size_t len, uint8_t key[YDOC_CACHE_KEY]);
+/* What ydoc_cache_load does with an entry's bytes once read: `buf` (size
+ * bytes, malloc'd) is taken either way (for the fuzzer). */
+bool ydoc_cache_read(struct ydoc *doc, char *buf, size_t size, const uint8_t key[YDOC_CACHE_KEY],
+		     const char *file, const char *data, size_t len);
+
 /* The directory `run_dir`/parsed, made (0700) when missing; NULL when it
  * cannot be used (see above).  Free the result. */
 char *ydoc_cache_dir(const char *run_dir);
