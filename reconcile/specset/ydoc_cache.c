@@ -18,6 +18,7 @@
  * never be an alias bomb or a recursion the builder cannot afford. */
 #include "specset/ydoc_cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -325,6 +326,62 @@ bool ydoc_cache_read(struct ydoc *doc, char *buf, size_t size, const uint8_t key
 
 /* ---- writing ---- */
 
+/* What the directory keeps: entries are named by the files' paths, and a
+ * configuration tool that plans a temporary copy of the set (the Ansible
+ * module's check mode does) names new paths every run; /run is memory. */
+#define KEEP_ENTRIES 64
+#define KEEP_BYTES (64u << 20)
+
+struct kept {
+	char *name;
+	struct timespec mtime;
+	uint64_t size;
+};
+
+static int older_first(const void *a, const void *b)
+{
+	const struct kept *x = a, *y = b;
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+	return (x->mtime.tv_nsec > y->mtime.tv_nsec) - (x->mtime.tv_nsec < y->mtime.tv_nsec);
+}
+
+/* Remove the oldest entries (and any temporary file a killed writer
+ * left) beyond the bounds, never `keep`.  Runs after a store only: a run
+ * that reads its entries back never lists the directory. */
+static void prune(const char *dir, const char *keep)
+{
+	DIR *dh = opendir(dir);
+	if (!dh)
+		return;
+	struct kept *v = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t total = 0;
+	struct dirent *de;
+	while ((de = readdir(dh))) {
+		struct stat st;
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		struct kept k = {xstrdup(de->d_name), st.st_mtim, (uint64_t)st.st_size};
+		VEC_PUSH(v, n, cap, k);
+		total += k.size;
+	}
+	size_t left = n;
+	if (n > KEEP_ENTRIES || total > KEEP_BYTES) {
+		qsort(v, n, sizeof(*v), older_first);
+		for (size_t i = 0; i < n && (left > KEEP_ENTRIES || total > KEEP_BYTES); i++)
+			if (strcmp(v[i].name, keep) && unlinkat(dirfd(dh), v[i].name, 0) == 0) {
+				left--;
+				total -= v[i].size;
+			}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+	closedir(dh);
+}
+
 struct writer {
 	struct ynode **order; /* by number */
 	uint32_t *end;
@@ -428,6 +485,8 @@ void ydoc_cache_store(struct ydoc *doc, const char *dir, const char *file,
 		ok = close(fd) == 0 && ok;
 		if (!ok || rename(tmp, path) < 0)
 			unlink(tmp);
+		else
+			prune(dir, strrchr(path, '/') + 1);
 	}
 	free(tmp);
 	free(path);

@@ -21,7 +21,9 @@
  *   - every offset, count and reference of an entry is checked before it
  *     is used (the tree must be acyclic); a bad entry is a miss;
  *   - files with key material (a field of kind secret) are never stored;
- *   - entries are written to a temporary name and renamed into place.
+ *   - entries are written to a temporary name and renamed into place;
+ *   - the directory keeps at most 64 entries and 64 MiB, the oldest go
+ *     first (paths of temporary copies of a set would pile up in /run).
  * The cache is a speed-up only: any failure to read or write it is
  * silent and the file is parsed. */
 #ifndef VMAP_YDOC_CACHE_H

@@ -399,6 +399,30 @@ static void the_loader_keeps_clean_files_without_secrets(void **state)
 	free(cache);
 }
 
+/* Entries for ever new paths (a tool planning temporary copies) do not
+ * pile up: 64 at most, the newest kept. */
+static void the_directory_keeps_64_entries_the_newest(void **state)
+{
+	(void)state;
+	char *d = tmpdir();
+	struct ydoc p, c;
+	struct vmap_errlist errs = {0};
+	uint8_t key[YDOC_CACHE_KEY];
+	assert_int_equal(ydoc_parse(&p, "r.yaml", rich, strlen(rich), &errs), 0);
+	char name[32];
+	for (int i = 0; i < 70; i++) {
+		snprintf(name, sizeof(name), "/tmp/copy-%d/r.yaml", i);
+		assert_false(ydoc_cache_load(&c, d, name, rich, strlen(rich), key));
+		ydoc_cache_store(&p, d, name, key);
+	}
+	assert_int_equal(entries(d), 64);
+	assert_true(ydoc_cache_load(&c, d, name, rich, strlen(rich), key));
+	ydoc_free(&c);
+	ydoc_free(&p);
+	rmtree(d);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +433,7 @@ int main(void)
 		cmocka_unit_test(an_entry_whose_references_loop_is_refused),
 		cmocka_unit_test(an_entry_others_may_write_is_not_used),
 		cmocka_unit_test(the_loader_keeps_clean_files_without_secrets),
+		cmocka_unit_test(the_directory_keeps_64_entries_the_newest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
