@@ -211,6 +211,9 @@ static bool build(struct ydoc *doc, const struct hdr *h, const char *body, const
 	if (h->n_items)
 		doc->arena_items = xmalloc(h->n_items * sizeof(*doc->arena_items));
 	struct ynode *v = n ? ydoc_alloc_nodes(doc, n) : NULL;
+	/* the nodes' pairs, items and text follow each other in node order,
+	 * as the writer lays them out: no two nodes can share any */
+	uint64_t np = 0, ni = 0, na = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct rec *r = &recs[i];
@@ -223,15 +226,17 @@ static bool build(struct ydoc *doc, const struct hdr *h, const char *body, const
 		x->loc = (struct vmap_loc){file, r->line, r->col};
 		switch (r->kind) {
 		case YNODE_SCALAR:
-			if (r->first > h->arena_len || r->count >= h->arena_len - r->first ||
+			if (r->first != na || r->count >= h->arena_len - r->first ||
 			    text[r->first + r->count] != '\0')
 				return false;
+			na += (uint64_t)r->count + 1;
 			x->str = text + r->first;
 			x->len = r->count;
 			break;
 		case YNODE_MAP:
-			if (r->first > h->n_pairs || r->count > h->n_pairs - r->first)
+			if (r->first != np || r->count > h->n_pairs - r->first)
 				return false;
+			np += r->count;
 			x->n_pairs = r->count;
 			if (r->count)
 				x->pairs = doc->arena_pairs + r->first;
@@ -244,8 +249,9 @@ static bool build(struct ydoc *doc, const struct hdr *h, const char *body, const
 			}
 			break;
 		case YNODE_SEQ:
-			if (r->first > h->n_items || r->count > h->n_items - r->first)
+			if (r->first != ni || r->count > h->n_items - r->first)
 				return false;
+			ni += r->count;
 			x->n_items = r->count;
 			if (r->count)
 				x->items = doc->arena_items + r->first;
@@ -260,7 +266,8 @@ static bool build(struct ydoc *doc, const struct hdr *h, const char *body, const
 			return false;
 		}
 	}
-	if (n ? h->root != 0 : h->root != NONE)
+	if (np != h->n_pairs || ni != h->n_items || na != h->arena_len ||
+	    (n ? h->root != 0 : h->root != NONE))
 		return false;
 	doc->root = n ? &v[0] : NULL;
 	return n == 0 || walk_bounded(recs, v, (uint32_t)n);

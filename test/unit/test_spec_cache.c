@@ -303,6 +303,40 @@ static void an_entry_whose_references_loop_is_refused(void **state)
 	free(d);
 }
 
+/* Two mappings made to share their pairs (which could point one at the
+ * other's children, or at its own parent) are refused: each node's pairs
+ * must follow the previous node's. */
+static void an_entry_whose_nodes_share_pairs_is_refused(void **state)
+{
+	(void)state;
+	char *d = tmpdir();
+	struct ydoc p, c;
+	struct vmap_errlist errs = {0};
+	uint8_t key[YDOC_CACHE_KEY];
+	const char *y = "[{a: b}, {c: d}]";
+	assert_int_equal(ydoc_parse(&p, "s", y, strlen(y), &errs), 0);
+	assert_false(ydoc_cache_load(&c, d, "s", y, strlen(y), key));
+	ydoc_cache_store(&p, d, "s", key);
+	assert_true(ydoc_cache_load(&c, d, "s", y, strlen(y), key));
+	ydoc_free(&c);
+	char *path = entry(d);
+	size_t n;
+	char *buf = slurp(path, &n);
+	/* node 4 is the second mapping; its record's `first` (pairs) is at
+	 * byte 16 of the record, after kind/style/tag, line, col and end */
+	uint32_t *first = (uint32_t *)(buf + 72 + 4 * 24 + 16);
+	assert_int_equal(buf[72 + 4 * 24], YNODE_MAP);
+	assert_int_equal(*first, 1);
+	*first = 0;
+	write_file(path, buf, n);
+	assert_false(ydoc_cache_load(&c, d, "s", y, strlen(y), key));
+	free(buf);
+	free(path);
+	ydoc_free(&p);
+	rmtree(d);
+	free(d);
+}
+
 /* An entry or a directory that someone else could have written is not
  * used. */
 static void an_entry_others_may_write_is_not_used(void **state)
@@ -431,6 +465,7 @@ int main(void)
 		cmocka_unit_test(an_edited_file_or_another_name_misses),
 		cmocka_unit_test(a_damaged_entry_is_a_miss_or_a_sound_tree),
 		cmocka_unit_test(an_entry_whose_references_loop_is_refused),
+		cmocka_unit_test(an_entry_whose_nodes_share_pairs_is_refused),
 		cmocka_unit_test(an_entry_others_may_write_is_not_used),
 		cmocka_unit_test(the_loader_keeps_clean_files_without_secrets),
 		cmocka_unit_test(the_directory_keeps_64_entries_the_newest),
