@@ -252,20 +252,19 @@ reads() {
 
 # cycle N RUN NREADS: one timed run of the creates and removes at N, with
 # NREADS runs of the reads; the two tools alternate, so a drift of the
-# emulated machine's speed hits both
+# emulated machine's speed hits both.  From VMAPCTL_BENCH_QUIET_FROM on,
+# the removes and the DM_DISABLE_UDEV=1 creates run with udevd stopped.
 cycle() {
-	local n=$1 r=$2 nreads=$3 s=$work/spec.yaml i
-	if [ "$n" -ge "$QUIET_FROM" ]; then
-		quiet_cycle "$@"
-		return
-	fi
+	local n=$1 r=$2 nreads=$3 s=$work/spec.yaml i q=0
+	[ "$n" -ge "$QUIET_FROM" ] && q=1
 	# udev sync on
 	timed "$n" dmsetup create "$r" dmsetup create --concise "$concise"
 	settle "$n" dmsetup create "$r"
 	expect "$n" "dmsetup create"
-	timed "$n" dmsetup remove "$r" dmsetup remove "${dnames[@]}"
-	settle "$n" dmsetup remove "$r"
+	quiet_from_here
+	step "$n" dmsetup remove "$r" dmsetup remove "${dnames[@]}"
 	expect 0 "dmsetup remove"
+	quiet_until_here
 
 	timed "$n" vmapctl create "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
 	settle "$n" vmapctl create "$r"
@@ -273,60 +272,35 @@ cycle() {
 	for ((i = 0; i < nreads; i++)); do
 		reads "$n" $(((r - 1) * nreads + i + 1))
 	done
-	timed "$n" vmapctl destroy "$r" "$vmapctl" destroy "${UT[@]}" -q "${vnames[@]}"
-	settle "$n" vmapctl destroy "$r"
+	quiet_from_here
+	step "$n" vmapctl destroy "$r" "$vmapctl" destroy "${UT[@]}" -q "${vnames[@]}"
 	expect 0 "vmapctl destroy"
 
 	# DM_DISABLE_UDEV=1: no udev sync, libdevmapper makes the nodes itself;
 	# udev still processes the events, which the settle after it measures
-	DM_DISABLE_UDEV=1 timed "$n" dmsetup create.noudev "$r" dmsetup create --concise "$concise"
-	settle "$n" dmsetup create.noudev "$r"
+	DM_DISABLE_UDEV=1 step "$n" dmsetup create.noudev "$r" dmsetup create --concise "$concise"
 	expect "$n" "dmsetup create (DM_DISABLE_UDEV=1)"
-	timed "$n" dmsetup remove_all "$r" dmsetup remove_all
-	settle "$n" dmsetup remove_all "$r"
+	step "$n" dmsetup remove_all "$r" dmsetup remove_all
 	expect 0 "dmsetup remove_all"
 
-	DM_DISABLE_UDEV=1 timed "$n" vmapctl create.noudev "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
-	settle "$n" vmapctl create.noudev "$r"
+	DM_DISABLE_UDEV=1 step "$n" vmapctl create.noudev "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
 	expect "$n" "vmapctl apply (DM_DISABLE_UDEV=1)"
-	timed "$n" vmapctl prune "$r" "$vmapctl" apply "${UT[@]}" -q --prune -f "$work/empty.yaml"
-	settle "$n" vmapctl prune "$r"
+	step "$n" vmapctl prune "$r" "$vmapctl" apply "${UT[@]}" -q --prune -f "$work/empty.yaml"
 	expect 0 "vmapctl apply --prune"
+	quiet_until_here
 }
-
-# quiet_cycle N RUN NREADS: cycle from VMAPCTL_BENCH_QUIET_FROM on: the
-# creates with udev sync on as above, the rest with udevd stopped
-quiet_cycle() {
-	local n=$1 r=$2 nreads=$3 s=$work/spec.yaml i
-	timed "$n" dmsetup create "$r" dmsetup create --concise "$concise"
-	settle "$n" dmsetup create "$r"
-	expect "$n" "dmsetup create"
-	udev_stop
-	quiet "$n" dmsetup remove "$r" dmsetup remove "${dnames[@]}"
-	expect 0 "dmsetup remove"
-	udev_start
-
-	timed "$n" vmapctl create "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
-	settle "$n" vmapctl create "$r"
-	expect "$n" "vmapctl apply"
-	for ((i = 0; i < nreads; i++)); do
-		reads "$n" $(((r - 1) * nreads + i + 1))
-	done
-	udev_stop
-	quiet "$n" vmapctl destroy "$r" "$vmapctl" destroy "${UT[@]}" -q "${vnames[@]}"
-	expect 0 "vmapctl destroy"
-
-	quiet "$n" dmsetup create.noudev "$r" dmsetup create --concise "$concise"
-	expect "$n" "dmsetup create (DM_DISABLE_UDEV=1)"
-	quiet "$n" dmsetup remove_all "$r" dmsetup remove_all
-	expect 0 "dmsetup remove_all"
-
-	quiet "$n" vmapctl create.noudev "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
-	expect "$n" "vmapctl apply (DM_DISABLE_UDEV=1)"
-	quiet "$n" vmapctl prune "$r" "$vmapctl" apply "${UT[@]}" -q --prune -f "$work/empty.yaml"
-	expect 0 "vmapctl apply --prune"
-	udev_start
+# step N TOOL OP RUN CMD...: in cycle, CMD timed and the udev settle after
+# it, or (quiet) CMD alone, with DM_DISABLE_UDEV=1
+step() {
+	if [ "$q" = 1 ]; then
+		quiet "$@"
+	else
+		timed "$@"
+		settle "$1" "$2" "$3" "$4"
+	fi
 }
+quiet_from_here() { [ "$q" = 0 ] || udev_stop; }
+quiet_until_here() { [ "$q" = 0 ] || udev_start; }
 
 # trace_cycle N HEAVY: the counting pass at N: strace on every command,
 # uevents on creates and removes; with HEAVY=0 only the reads (one create

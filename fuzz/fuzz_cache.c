@@ -90,7 +90,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		vmap_errlist_clear(&errs);
 		if (r < 0)
 			return 0;
-		CHECK(!ydoc_cache_load(&c, dir, "f", text, len, key) || (ydoc_free(&c), 1));
+		/* an earlier input of the same text may have stored it */
+		if (ydoc_cache_load(&c, dir, "f", text, len, key))
+			ydoc_free(&c);
 		ydoc_cache_store(&p, dir, "f", key);
 		CHECK(ydoc_cache_load(&c, dir, "f", text, len, key));
 		CHECK(!p.root == !c.root);

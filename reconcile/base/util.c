@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void oom(void)
 {
@@ -134,6 +135,39 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 	va_end(again);
 	/* as sbuf_add of the text: up to a NUL that %c may have written */
 	b->len += strlen(b->s + b->len);
+}
+
+bool write_full(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+bool read_full(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	while (n) {
+		ssize_t r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = 0;
+			return false;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
 }
 
 void sbuf_add_u64(struct sbuf *b, uint64_t v)

@@ -38,6 +38,11 @@ void sbuf_add(struct sbuf *b, const char *s);
 void sbuf_addn(struct sbuf *b, const char *s, size_t n);
 void sbuf_addc(struct sbuf *b, char c);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* All `n` bytes to or from `fd`, across short transfers and EINTR.  False
+ * on a failure (errno says why) and, reading, at an early end of file
+ * (errno 0). */
+bool write_full(int fd, const void *buf, size_t n);
+bool read_full(int fd, void *buf, size_t n);
 /* `v` in decimal, and "MAJOR:MINOR": what every table line is made of, a
  * few times per volume, without printf's cost (contract section 9). */
 void sbuf_add_u64(struct sbuf *b, uint64_t v);

@@ -42,17 +42,10 @@ static int write_atomic(const char *run_dir, const char *path, const char *text,
 		vmap_fail(errs, errno, NULL, "cannot write the journal '%s'", tmp);
 		goto out;
 	}
-	size_t len = strlen(text), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			vmap_fail(errs, errno, NULL, "cannot write the journal '%s'", tmp);
-			close(fd);
-			goto out;
-		}
-		off += (size_t)w;
+	if (!write_full(fd, text, strlen(text))) {
+		vmap_fail(errs, errno, NULL, "cannot write the journal '%s'", tmp);
+		close(fd);
+		goto out;
 	}
 	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
 		vmap_fail(errs, errno, NULL, "cannot write the journal '%s'", path);

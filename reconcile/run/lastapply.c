@@ -45,20 +45,6 @@ static const char *result_name(int rc, const struct vmap_errlist *errs)
 	}
 }
 
-static int write_all(int fd, const char *text)
-{
-	size_t len = strlen(text), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		off += (size_t)w;
-	}
-	return 0;
-}
-
 static int write_record(const char *run_dir, const struct vmapctl_last_apply *la,
 			struct vmap_errlist *errs)
 {
@@ -87,7 +73,7 @@ static int write_record(const char *run_dir, const struct vmapctl_last_apply *la
 		goto out;
 	}
 	/* status may run as another user than apply did */
-	if (fchmod(fd, 0644) < 0 || write_all(fd, text) < 0 || write_all(fd, "\n") < 0 ||
+	if (fchmod(fd, 0644) < 0 || !write_full(fd, text, strlen(text)) || !write_full(fd, "\n", 1) ||
 	    fsync(fd) < 0) {
 		vmap_fail(errs, errno, NULL, "cannot record the apply's result in '%s'", tmp);
 		close(fd);

@@ -378,23 +378,10 @@ struct ynode *ydoc_alloc_nodes(struct ydoc *doc, size_t n)
 
 void ydoc_free(struct ydoc *doc)
 {
-	if (doc->arena) {
-		/* a tree from the cache: its text, pairs and items live in
-		 * the arrays, not in the nodes */
-		explicit_bzero(doc->arena, doc->arena_len);
-		free(doc->arena);
-		free(doc->arena_pairs);
-		free(doc->arena_items);
-		for (struct ynode_block *bl = doc->blocks, *next; bl; bl = next) {
-			next = bl->next;
-			free(bl);
-		}
-		free(doc->line_starts);
-		memset(doc, 0, sizeof(*doc));
-		return;
-	}
 	for (struct ynode_block *bl = doc->blocks, *next; bl; bl = next) {
-		for (size_t i = 0; i < bl->used; i++) {
+		/* a tree from the cache keeps its text, pairs and items in
+		 * the arena arrays (freed below), not in the nodes */
+		for (size_t i = 0; !doc->arena && i < bl->used; i++) {
 			struct ynode *n = &bl->v[i];
 			switch (n->kind) {
 			case YNODE_SCALAR:
@@ -408,6 +395,11 @@ void ydoc_free(struct ydoc *doc)
 		next = bl->next;
 		free(bl);
 	}
+	if (doc->arena)
+		explicit_bzero(doc->arena, doc->arena_len);
+	free(doc->arena);
+	free(doc->arena_pairs);
+	free(doc->arena_items);
 	free(doc->line_starts);
 	memset(doc, 0, sizeof(*doc));
 }

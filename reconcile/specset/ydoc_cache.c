@@ -130,20 +130,6 @@ no:
 
 /* ---- reading ---- */
 
-static bool read_all(int fd, char *buf, size_t n)
-{
-	while (n) {
-		ssize_t r = read(fd, buf, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		buf += r;
-		n -= (size_t)r;
-	}
-	return true;
-}
-
 /* Child j of node i: into i's own subtree, or back to one finished before
  * i began. */
 static bool edge_ok(const struct rec *recs, uint64_t n, uint32_t i, uint32_t j)
@@ -290,7 +276,7 @@ bool ydoc_cache_load(struct ydoc *doc, const char *dir, const char *file, const 
 		goto out;
 	size_t size = (size_t)st.st_size;
 	buf = xmalloc(size);
-	if (read_all(fd, buf, size)) {
+	if (read_full(fd, buf, size)) {
 		ok = ydoc_cache_read(doc, buf, size, key, file, data, len);
 		buf = NULL;
 	}
@@ -419,20 +405,6 @@ static void number(struct writer *w, struct ynode *x)
 	w->end[id] = w->n - 1;
 }
 
-static bool write_all(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t r = write(fd, buf, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		buf += r;
-		n -= (size_t)r;
-	}
-	return true;
-}
-
 void ydoc_cache_store(struct ydoc *doc, const char *dir, const char *file,
 		      const uint8_t key[YDOC_CACHE_KEY])
 {
@@ -488,7 +460,7 @@ void ydoc_cache_store(struct ydoc *doc, const char *dir, const char *file,
 	char *tmp = xasprintf("%s.XXXXXX", path);
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd >= 0) {
-		bool ok = write_all(fd, buf, size);
+		bool ok = write_full(fd, buf, size);
 		ok = close(fd) == 0 && ok;
 		if (!ok || rename(tmp, path) < 0)
 			unlink(tmp);

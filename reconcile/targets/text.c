@@ -14,11 +14,6 @@
 #include "targets/common.h"
 #include "targets/target.h"
 
-static bool word_is_majmin(const char *w, unsigned *maj, unsigned *min)
-{
-	return parse_devno(w, maj, min);
-}
-
 /* The words of an opaque target, and which of them name devices. */
 static struct vmap_opaque *opaque_read(char **words, size_t n, const struct vmap_loc *loc)
 {
@@ -33,7 +28,7 @@ static struct vmap_opaque *opaque_read(char **words, size_t n, const struct vmap
 		if (!strncmp(words[i], "/dev/", 5)) {
 			ref.kind = VMAP_DEV_PATH;
 			ref.path = xstrdup(words[i]);
-		} else if (word_is_majmin(words[i], &ref.major, &ref.minor)) {
+		} else if (parse_devno(words[i], &ref.major, &ref.minor)) {
 			ref.kind = VMAP_DEV_MAJMIN;
 		} else {
 			continue;

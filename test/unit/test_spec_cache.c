@@ -39,6 +39,25 @@ static void rmtree(const char *d)
 	rmdir(d);
 }
 
+/* The start of most tests here: `yaml` parsed as file `file` into *p,
+ * not in directory d yet, then stored there. */
+static void parse_and_store(const char *d, const char *file, const char *yaml, struct ydoc *p,
+			    uint8_t key[YDOC_CACHE_KEY])
+{
+	struct vmap_errlist errs = {0};
+	struct ydoc c;
+	assert_int_equal(ydoc_parse(p, file, yaml, strlen(yaml), &errs), 0);
+	assert_false(ydoc_cache_load(&c, d, file, yaml, strlen(yaml), key));
+	ydoc_cache_store(p, d, file, key);
+}
+
+/* A test's directory removed and its name freed. */
+static void drop_dir(char *d)
+{
+	rmtree(d);
+	free(d);
+}
+
 static size_t entries(const char *d)
 {
 	size_t n = 0;
@@ -128,11 +147,8 @@ static void a_tree_read_back_is_the_tree_parsed(void **state)
 	(void)state;
 	char *d = tmpdir();
 	struct ydoc p, c;
-	struct vmap_errlist errs = {0};
 	uint8_t key[YDOC_CACHE_KEY], key2[YDOC_CACHE_KEY];
-	assert_int_equal(ydoc_parse(&p, "r.yaml", rich, strlen(rich), &errs), 0);
-	assert_false(ydoc_cache_load(&c, d, "r.yaml", rich, strlen(rich), key));
-	ydoc_cache_store(&p, d, "r.yaml", key);
+	parse_and_store(d, "r.yaml", rich, &p, key);
 	assert_int_equal(entries(d), 1);
 	assert_true(ydoc_cache_load(&c, d, "r.yaml", rich, strlen(rich), key2));
 	assert_memory_equal(key, key2, sizeof(key));
@@ -153,8 +169,7 @@ static void a_tree_read_back_is_the_tree_parsed(void **state)
 	assert_ptr_equal(c.root->loc.file, "r.yaml");
 	ydoc_free(&p);
 	ydoc_free(&c);
-	rmtree(d);
-	free(d);
+	drop_dir(d);
 }
 
 static void an_empty_document_is_kept_too(void **state)
@@ -162,18 +177,14 @@ static void an_empty_document_is_kept_too(void **state)
 	(void)state;
 	char *d = tmpdir();
 	struct ydoc p, c;
-	struct vmap_errlist errs = {0};
 	uint8_t key[YDOC_CACHE_KEY];
-	assert_int_equal(ydoc_parse(&p, "e", "", 0, &errs), 0);
+	parse_and_store(d, "e", "", &p, key);
 	assert_null(p.root);
-	assert_false(ydoc_cache_load(&c, d, "e", "", 0, key));
-	ydoc_cache_store(&p, d, "e", key);
 	assert_true(ydoc_cache_load(&c, d, "e", "", 0, key));
 	assert_null(c.root);
 	ydoc_free(&p);
 	ydoc_free(&c);
-	rmtree(d);
-	free(d);
+	drop_dir(d);
 }
 
 /* One byte changed in the file, or another file's name: a miss. */
@@ -182,11 +193,8 @@ static void an_edited_file_or_another_name_misses(void **state)
 	(void)state;
 	char *d = tmpdir();
 	struct ydoc p, c;
-	struct vmap_errlist errs = {0};
 	uint8_t key[YDOC_CACHE_KEY];
-	assert_int_equal(ydoc_parse(&p, "r.yaml", rich, strlen(rich), &errs), 0);
-	assert_false(ydoc_cache_load(&c, d, "r.yaml", rich, strlen(rich), key));
-	ydoc_cache_store(&p, d, "r.yaml", key);
+	parse_and_store(d, "r.yaml", rich, &p, key);
 	char *edited = xstrdup(rich);
 	edited[4] = 'z';
 	assert_false(ydoc_cache_load(&c, d, "r.yaml", edited, strlen(edited), key));
@@ -196,8 +204,7 @@ static void an_edited_file_or_another_name_misses(void **state)
 	ydoc_free(&c);
 	free(edited);
 	ydoc_free(&p);
-	rmtree(d);
-	free(d);
+	drop_dir(d);
 }
 
 static void write_file(const char *path, const char *buf, size_t n)
@@ -228,11 +235,8 @@ static void a_damaged_entry_is_a_miss_or_a_sound_tree(void **state)
 	(void)state;
 	char *d = tmpdir();
 	struct ydoc p, c;
-	struct vmap_errlist errs = {0};
 	uint8_t key[YDOC_CACHE_KEY];
-	assert_int_equal(ydoc_parse(&p, "r.yaml", rich, strlen(rich), &errs), 0);
-	assert_false(ydoc_cache_load(&c, d, "r.yaml", rich, strlen(rich), key));
-	ydoc_cache_store(&p, d, "r.yaml", key);
+	parse_and_store(d, "r.yaml", rich, &p, key);
 	char *path = entry(d);
 	size_t n;
 	char *good = slurp(path, &n);
@@ -263,8 +267,7 @@ static void a_damaged_entry_is_a_miss_or_a_sound_tree(void **state)
 	free(good);
 	free(path);
 	ydoc_free(&p);
-	rmtree(d);
-	free(d);
+	drop_dir(d);
 }
 
 /* A loop made by hand (a node its own child) is refused: the reader
@@ -274,12 +277,9 @@ static void an_entry_whose_references_loop_is_refused(void **state)
 	(void)state;
 	char *d = tmpdir();
 	struct ydoc p, c;
-	struct vmap_errlist errs = {0};
 	uint8_t key[YDOC_CACHE_KEY];
 	const char *y = "[[a]]";
-	assert_int_equal(ydoc_parse(&p, "l", y, strlen(y), &errs), 0);
-	assert_false(ydoc_cache_load(&c, d, "l", y, strlen(y), key));
-	ydoc_cache_store(&p, d, "l", key);
+	parse_and_store(d, "l", y, &p, key);
 	char *path = entry(d);
 	size_t n;
 	char *buf = slurp(path, &n);
@@ -299,8 +299,7 @@ static void an_entry_whose_references_loop_is_refused(void **state)
 	free(buf);
 	free(path);
 	ydoc_free(&p);
-	rmtree(d);
-	free(d);
+	drop_dir(d);
 }
 
 /* Two mappings made to share their pairs (which could point one at the
@@ -311,12 +310,9 @@ static void an_entry_whose_nodes_share_pairs_is_refused(void **state)
 	(void)state;
 	char *d = tmpdir();
 	struct ydoc p, c;
-	struct vmap_errlist errs = {0};
 	uint8_t key[YDOC_CACHE_KEY];
 	const char *y = "[{a: b}, {c: d}]";
-	assert_int_equal(ydoc_parse(&p, "s", y, strlen(y), &errs), 0);
-	assert_false(ydoc_cache_load(&c, d, "s", y, strlen(y), key));
-	ydoc_cache_store(&p, d, "s", key);
+	parse_and_store(d, "s", y, &p, key);
 	assert_true(ydoc_cache_load(&c, d, "s", y, strlen(y), key));
 	ydoc_free(&c);
 	char *path = entry(d);
@@ -333,8 +329,7 @@ static void an_entry_whose_nodes_share_pairs_is_refused(void **state)
 	free(buf);
 	free(path);
 	ydoc_free(&p);
-	rmtree(d);
-	free(d);
+	drop_dir(d);
 }
 
 /* An entry or a directory that someone else could have written is not
@@ -349,11 +344,8 @@ static void an_entry_others_may_write_is_not_used(void **state)
 	assert_int_equal(stat(d, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 	struct ydoc p, c;
-	struct vmap_errlist errs = {0};
 	uint8_t key[YDOC_CACHE_KEY];
-	assert_int_equal(ydoc_parse(&p, "r.yaml", rich, strlen(rich), &errs), 0);
-	assert_false(ydoc_cache_load(&c, d, "r.yaml", rich, strlen(rich), key));
-	ydoc_cache_store(&p, d, "r.yaml", key);
+	parse_and_store(d, "r.yaml", rich, &p, key);
 	char *path = entry(d);
 	assert_int_equal(chmod(path, 0622), 0);
 	assert_false(ydoc_cache_load(&c, d, "r.yaml", rich, strlen(rich), key));
@@ -366,8 +358,7 @@ static void an_entry_others_may_write_is_not_used(void **state)
 	assert_int_equal(chmod(d, 0700), 0);
 	free(path);
 	ydoc_free(&p);
-	rmtree(run);
-	free(run);
+	drop_dir(run);
 	free(d);
 }
 
@@ -427,8 +418,7 @@ static void the_loader_keeps_clean_files_without_secrets(void **state)
 	assert_int_equal(entries(cache), 0);
 	vmap_specset_free(&s1);
 	vmap_errlist_clear(&errs);
-	rmtree(d);
-	free(d);
+	drop_dir(d);
 	free(f);
 	free(cache);
 }
@@ -453,8 +443,7 @@ static void the_directory_keeps_64_entries_the_newest(void **state)
 	assert_true(ydoc_cache_load(&c, d, name, rich, strlen(rich), key));
 	ydoc_free(&c);
 	ydoc_free(&p);
-	rmtree(d);
-	free(d);
+	drop_dir(d);
 }
 
 int main(void)
