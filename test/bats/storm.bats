@@ -9,12 +9,18 @@ bats_require_minimum_version 1.5.0
 
 setup() {
 	common_setup
+	# the events of the last test's teardown (its loop devices detached)
+	# are processed before the rule is in: else one still in a udev worker
+	# when this test writes its spec runs an activation of its own
+	udevadm settle --timeout=30 || true
 	# The rule and its helper as `make install` puts them, and on the
 	# helper's PATH a vmapctl that records each activation's exit code
 	# before passing it on.
 	install_activation_rules
 	RCS=$BATS_TEST_TMPDIR/activate.rc
 	: >"$RCS"
+	ARGS=$BATS_TEST_TMPDIR/activate.args
+	: >"$ARGS"
 	# (a link left there by activate.bats would take the script to the
 	# binary it points at)
 	rm -f /usr/local/sbin/vmapctl
@@ -23,6 +29,7 @@ setup() {
 "$VMAPCTL_BIN" "\$@"
 rc=\$?
 echo "\$rc" >>"$RCS"
+echo "\$rc \$*" >>"$ARGS"
 exit \$rc
 EOF2
 	chmod +x /usr/local/sbin/vmapctl
@@ -41,6 +48,8 @@ teardown() {
 	udevadm settle --timeout=30 || true
 	common_teardown
 	rm -f /usr/local/sbin/vmapctl
+	# (the loop devices' detach events, processed without the rule)
+	udevadm settle --timeout=30 || true
 	rm -rf "$SPECS" /run/vmapctl
 }
 
@@ -79,6 +88,7 @@ state() {
 one_disk_by_hand() {
 	rm -f /etc/udev/rules.d/69-vmapctl.rules
 	udevadm control --reload
+	udevadm settle --timeout=30
 	images 1
 	d0=$(attach 0)
 	udevadm settle --timeout=30
@@ -217,7 +227,7 @@ $log"
 	printf '8:99\n%s\n' "$mm" >/run/vmapctl/activate.devices
 	run /usr/lib/udev/vmapctl-udev-activate "$mm"
 	assert_success
-	[ ! -s "$RCS" ] || fail "an activation ran: $(cat "$RCS")"
+	[ ! -s "$RCS" ] || fail "an activation ran (exit code and arguments): $(cat "$ARGS")"
 	# the runner is gone (killed): the disk's next event runs one, which
 	# takes the line over and brings the volume up
 	kill "$live"
@@ -226,7 +236,7 @@ $log"
 	assert_success
 	for _ in $(seq 150); do [ -b /dev/mapper/s0 ] && break; sleep 0.2; done
 	for _ in $(seq 150); do activations_running || break; sleep 0.2; done
-	[ "$(cat "$RCS")" = 0 ] || fail "activations: $(cat "$RCS"); log: $(cat /run/vmapctl/activate.log)"
+	[ "$(cat "$RCS")" = 0 ] || fail "activations: $(cat "$ARGS"); log: $(cat /run/vmapctl/activate.log)"
 	[ "$(dmsetup table s0)" = "0 2048 linear $mm 2048" ]
 	[ ! -s /run/vmapctl/activate.devices ]
 	run grep 'vmapctl:' /run/vmapctl/activate.log
