@@ -4,7 +4,9 @@
  * permutes).  Each command accepts OPTS_COMMON plus its own; any other
  * option is a usage error (exit 64), as is a wrong number of operands. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,13 @@ static int parse_seconds(const char *s, double *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* VMAPCTL_RUNNER_FD: a descriptor number, or -1 (unset, or not one) */
+static int parse_runner_fd(const char *s)
+{
+	uint64_t v;
+	return s && parse_u64(s, &v) && v > 2 && v < (uint64_t)INT_MAX ? (int)v : -1;
 }
 
 static const struct vmap_command *find_command(const char *name)
@@ -239,6 +248,10 @@ int main(int argc, char **argv)
 	cli.env_run_dir = getenv("VMAPCTL_RUN_DIR");
 	cli.env_lock_file = getenv("VMAPCTL_LOCK_FILE");
 	cli.env_test_hook = getenv("VMAPCTL_TEST_HOOK");
+	/* the runner lock vmapctl-announce took, passed across its exec; for
+	 * this process only (not the programs it starts) */
+	cli.env_runner_fd = parse_runner_fd(getenv("VMAPCTL_RUNNER_FD"));
+	unsetenv("VMAPCTL_RUNNER_FD");
 	cli.files = files;
 
 	struct vmap_errlist errs = {0};

@@ -28,6 +28,7 @@ void cli_opts(const struct vmap_cli *cli, struct vmapctl_opts *o)
 	o->live_state_out = cli->live_state_out;
 	o->device = cli->device;
 	o->detach = cli->detach;
+	o->runner_fd = cli->env_runner_fd;
 	o->run_dir = cli->env_run_dir;
 	o->lock_file = cli->env_lock_file;
 	o->hook_skip_predict = !strcmp(hook, "skip-predict");

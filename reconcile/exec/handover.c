@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
-#include "exec/journal.h"
+#include "exec/rundir.h"
 
 bool vmap_handover_due(uint64_t covered, uint64_t now, bool last)
 {
@@ -295,7 +295,7 @@ int vmap_handover_detach(struct vmap_errlist *errs)
 }
 
 int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
-			double wait_s, bool detach, long *holder,
+			double wait_s, bool detach, int runner_fd, long *holder,
 			struct vmap_errlist *errs)
 {
 	memset(h, 0, sizeof(*h));
@@ -307,7 +307,11 @@ int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
 	int r = -1;
 	if (state_update(h, h->state_path, vmap_run_dir(run_dir), OP_ANNOUNCE, dev, &st, errs) < 0)
 		goto out;
-	r = try_runner(h, lock_path, errs);
+	/* the lock the announcer took for this process, else a try */
+	if (runner_fd > 2 && vmap_lock_adopt(&h->runner, lock_path, runner_fd) == 0)
+		r = 1;
+	else
+		r = try_runner(h, lock_path, errs);
 	/* the runner's rounds wait (for udev, for the run lock): not in
 	 * the caller's time (the lock, held by the open file, goes along) */
 	if (r == 1 && detach) {
@@ -330,6 +334,36 @@ int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
 	}
 	*holder = vmap_lock_holder_pid(lock_path);
 out:
+	free(lock_path);
+	return r;
+}
+
+int vmap_handover_announce(const char *run_dir, dev_t dev, long *holder, int *runner_fd,
+			   struct vmap_errlist *errs)
+{
+	*runner_fd = -1;
+	struct vmap_handover h;
+	memset(&h, 0, sizeof(h));
+	h.runner.fd = -1;
+	*holder = 0;
+	h.state_path = state_path(run_dir);
+	char *lock_path = runner_path(run_dir);
+	struct vmap_handover_state st;
+	int r = -1;
+	if (state_update(&h, h.state_path, vmap_run_dir(run_dir), OP_ANNOUNCE, dev, &st, errs) == 0)
+		r = try_runner(&h, lock_path, errs);
+	if (r == 0 && !st.closing) {
+		*holder = vmap_lock_holder_pid(lock_path);
+	} else if (r == 1) {
+		/* no runner: this process is it, and the whole activation it
+		 * starts goes on holding the lock (the open file) */
+		*runner_fd = h.runner.fd;
+		h.runner.fd = -1;
+	}
+	/* else a runner in its last round: the whole activation's to do */
+	else if (r == 0)
+		r = 1;
+	vmap_handover_end(&h);
 	free(lock_path);
 	return r;
 }

@@ -68,9 +68,11 @@ struct vmap_handover {
 	size_t n_devs;
 };
 
-/* Announce device `dev` and try to become the runner.  1: this process is the
- * runner (h->runner held); 0: handed over to the runner, whose pid is in
- * *holder (0 when unknown); -1: error (VMAP_E_LOCK when a closing runner
+/* Announce device `dev` and try to become the runner (or, with
+ * `runner_fd` > 2, take over the runner lock held through that open file,
+ * as vmap_handover_announce passes it; one that is not falls back to the
+ * try).  1: this process is the runner (h->runner held); 0: handed over
+ * to the runner, whose pid is in *holder (0 when unknown); -1: error (VMAP_E_LOCK when a closing runner
  * was waited for `wait_s` seconds in vain).  With `detach`, an activation
  * that is to make rounds (it became the runner, or waits for a closing
  * one) goes on in a child in a session of its own (vmap_handover_detach)
@@ -78,8 +80,26 @@ struct vmap_handover {
  * udev's RUN, which waits for its program: the announcement is made before
  * the program returns, and costs no process beyond it. */
 int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
-			double wait_s, bool detach, long *holder,
+			double wait_s, bool detach, int runner_fd, long *holder,
 			struct vmap_errlist *errs);
+
+/* The announcement alone, for the udev helper's small announcer
+ * (cmd/announce): announce `dev` and try the runner lock, as above.
+ * 0: handed over to the runner, whose pid is in *holder (0 when unknown);
+ * 1: the whole activation (`vmapctl activate --device`) is due, which
+ * announces again and goes on as above: either this process took the
+ * runner lock, held through *runner_fd, which the whole activation this
+ * process becomes (exec) takes over (runner_fd of vmap_handover_enter), or
+ * the runner makes its last round (*runner_fd -1); -1: error (the whole
+ * activation meets it again and reports it).
+ *
+ * Keeping the lock across the exec is what makes the announcer worth it:
+ * the disks of a storm that appear while the whole activation starts
+ * hand over to it, instead of finding no runner and each starting a whole
+ * activation too.  And an activation that handed over to this process is
+ * covered: the round of the activation it becomes begins after. */
+int vmap_handover_announce(const char *run_dir, dev_t dev, long *holder, int *runner_fd,
+			   struct vmap_errlist *errs);
 
 /* Go on in the background: fork; the calling process exits 0 at once
  * (_exit: no output, no exit handlers), the child, in a new session,

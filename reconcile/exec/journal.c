@@ -16,11 +16,6 @@
 
 #include "base/util.h"
 
-const char *vmap_run_dir(const char *dir)
-{
-	return dir && *dir ? dir : VMAP_RUN_DIR;
-}
-
 static char *journal_path(const char *dir)
 {
 	return xasprintf("%s/journal.json", vmap_run_dir(dir));

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "exec/rundir.h"
 
 #define VMAP_JOURNAL_LOADED 0x1u    /* this run loads an inactive table into it */
 #define VMAP_JOURNAL_SUSPENDS 0x2u  /* this run suspends it */
@@ -36,8 +37,6 @@ struct vmap_journal {
 	uint32_t *cookies;
 	size_t n_cookies;
 };
-
-#define VMAP_RUN_DIR "/run/vmapctl"
 
 /* A migration under way (contract 5.10): one file per volume,
  * RUN_DIR/migration-NAME.json, written before the migration's first
@@ -73,9 +72,6 @@ int vmap_migrations_read(const char *run_dir, struct vmap_migration **out, size_
 			 struct vmap_errlist *errs);
 int vmap_migration_remove(const char *run_dir, const char *volume, struct vmap_errlist *errs);
 void vmap_migration_free(struct vmap_migration *m);
-
-/* `dir`, or VMAP_RUN_DIR when it is NULL or empty. */
-const char *vmap_run_dir(const char *dir);
 
 /* Each takes the run directory (NULL: VMAP_RUN_DIR). */
 int vmap_journal_write(const char *run_dir, const struct vmap_journal *j,

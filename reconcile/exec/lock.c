@@ -67,6 +67,27 @@ void vmap_lock_record_holder(struct vmap_lock *lk)
 		record_pid(lk->fd);
 }
 
+int vmap_lock_adopt(struct vmap_lock *lk, const char *path, int fd)
+{
+	lk->fd = -1;
+	lk->path = NULL;
+	/* the very file (not a symlink, not one someone else made), and the
+	 * flock ours: a no-op on the open file that holds it, taken now when
+	 * nobody holds it, refused when another open file does */
+	struct stat a, b;
+	if (fd < 0 || fstat(fd, &a) < 0 || lstat(path, &b) < 0 || !S_ISREG(a.st_mode) ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino || a.st_uid != geteuid() ||
+	    flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return -1;
+	/* the children this process starts do not hold it */
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -1;
+	record_pid(fd);
+	lk->fd = fd;
+	lk->path = xstrdup(path);
+	return 0;
+}
+
 int vmap_lock_acquire(struct vmap_lock *lk, const char *path, double timeout_s,
 		      struct vmap_errlist *errs)
 {

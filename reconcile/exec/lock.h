@@ -26,6 +26,13 @@ struct vmap_lock {
 int vmap_lock_acquire(struct vmap_lock *lk, const char *path, double timeout_s,
 		      struct vmap_errlist *errs);
 
+/* Take over the lock on `path` held through `fd`, an open file of it this
+ * process got from the one that took the lock (across exec: the flock
+ * belongs to the open file).  0: held through `fd` now (marked
+ * close-on-exec, this pid recorded); -1: `fd` is not that file, or another
+ * open file holds the lock (lk untouched, `fd` left as it is). */
+int vmap_lock_adopt(struct vmap_lock *lk, const char *path, int fd);
+
 /* The pid the holder of the lock on `path` wrote, or 0 (none, unknown, or
  * not written yet: the holder writes it just after taking the lock). */
 long vmap_lock_holder_pid(const char *path);

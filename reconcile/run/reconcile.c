@@ -132,7 +132,7 @@ int vmapctl_activate(const struct vmapctl_opts *o, struct vmapctl_activation *a,
 	if (vmap_udev_devnum(o->device, &dev, errs) < 0)
 		return -1;
 	struct vmap_handover h;
-	int r = vmap_handover_enter(&h, o->run_dir, dev, o->lock_timeout, o->detach,
+	int r = vmap_handover_enter(&h, o->run_dir, dev, o->lock_timeout, o->detach, o->runner_fd,
 				    &a->runner_pid, errs);
 	a->handed_over = r == 0;
 	/* the runner: rounds until no disk was announced during the last one

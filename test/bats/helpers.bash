@@ -201,6 +201,8 @@ assert_no_udev_cookies() {
 install_activation_rules() {
 	cp "$TOP/udev/69-vmapctl.rules" "$TOP/udev/09-vmapctl-dm.rules" /etc/udev/rules.d/
 	cp "$TOP/udev/vmapctl-udev-activate" /usr/lib/udev/
+	[ -f "${VMAPCTL_ANNOUNCE:-}" ] || fail "no vmapctl-announce: build it (make), or set VMAPCTL_ANNOUNCE"
+	cp "$VMAPCTL_ANNOUNCE" /usr/lib/udev/vmapctl-announce
 	mkdir -p /usr/local/sbin
 	unset VMAPCTL_SPEC_DIR
 	SPECS=/etc/vmapctl/volumes.d

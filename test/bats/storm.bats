@@ -95,6 +95,18 @@ one_disk_by_hand() {
 	mm=$(lsblk -dno MAJ:MIN "$d0" | tr -d ' ')
 }
 
+# helper_brings_s0_up: the udev helper, run for the disk of
+# one_disk_by_hand with nobody running, starts one whole activation, which
+# brings the disk's volume up
+helper_brings_s0_up() {
+	run /usr/lib/udev/vmapctl-udev-activate "$mm"
+	assert_success
+	for _ in $(seq 150); do [ -b /dev/mapper/s0 ] && break; sleep 0.2; done
+	for _ in $(seq 150); do activations_running || break; sleep 0.2; done
+	[ "$(cat "$RCS")" = 0 ] || fail "activations: $(cat "$ARGS"); log: $(cat /run/vmapctl/activate.log)"
+	[ "$(dmsetup table s0)" = "0 2048 linear $mm 2048" ]
+}
+
 @test "20 disks attached at once: every volume comes up, no activation fails, and they cost far fewer runs than disks" {
 	m=20
 	images $m
@@ -114,18 +126,22 @@ $log"
 		dev=$(blkid -U "$(uuid "$i")" | grep loop)
 		[ "$(dmsetup table "s$i")" = "0 2048 linear $(lsblk -dno MAJ:MIN "$dev" | tr -d ' ') 2048" ]
 	done
-	# every activation udev started ended with 0, and there was one per
-	# announcement (the loop devices' add and change events)
+	# every disk was announced (its add and change events: each one by
+	# the announcer, and again by a whole activation where the announcer
+	# found no runner); every whole activation udev started ended with 0,
+	# and there were far fewer of them than disks
+	g=$(state generation)
+	[ "$g" -ge $m ]
 	n=$(wc -l <"$RCS")
 	[ "$(grep -cx 0 "$RCS")" -eq "$n" ] || fail "exit codes: $(sort "$RCS" | uniq -c)"
-	[ "$n" -ge $m ]
-	[ "$(state generation)" -eq "$n" ]
+	[ "$n" -ge 1 ]
+	[ "$n" -lt $((m / 2)) ] || fail "$n whole activations for $m disks: $(cat "$ARGS")"
 	# the runners' rounds: a whole run each, far fewer than the disks
 	rounds=$(state rounds)
-	echo "# $m disks: $n activations, $rounds rounds" >&3
+	echo "# $m disks: $g announcements, $n whole activations, $rounds rounds" >&3
 	[ "$rounds" -lt $((m / 2)) ] || fail "$rounds rounds for $m disks"
-	# the others handed over, and nothing was an error
-	[ "$(grep -c '^handed over to the activation running' /run/vmapctl/activate.log)" -ge $((n - rounds)) ]
+	# the other announcements handed over, and nothing was an error
+	[ "$(grep -c '^handed over to the activation running' /run/vmapctl/activate.log)" -ge $((g - 2 * n)) ]
 	run grep 'vmapctl:' /run/vmapctl/activate.log
 	assert_failure
 	assert_no_udev_cookies
@@ -216,6 +232,33 @@ $log"
 	[ "$(dmsetup table s0)" = "0 2048 linear $mm 2048" ]
 }
 
+@test "the udev helper hands a disk to a running activation without starting vmapctl, and starts one when nobody runs" {
+	one_disk_by_hand
+	mkdir -p /run/vmapctl
+	# a runner holds the lock (this shell, pid 4242 inside, as a runner
+	# records its own)
+	exec {runner}>/run/vmapctl/activate.lock
+	flock -n "$runner"
+	echo 4242 >&"$runner"
+	run /usr/lib/udev/vmapctl-udev-activate "$mm"
+	assert_success
+	[ ! -s "$RCS" ] || fail "vmapctl ran: $(cat "$ARGS")"
+	[ "$(cat /run/vmapctl/activate.log)" = "handed over to the activation running as pid 4242" ]
+	[ "$(cat /run/vmapctl/activate.devices)" = "$mm" ]
+	[ "$(state generation)" -eq 1 ]
+	# nobody runs (the runner let go and its round took the line): the
+	# disk's next event starts the whole activation, which brings the
+	# volume up
+	: >/run/vmapctl/activate.devices
+	exec {runner}>&-
+	: >/run/vmapctl/activate.lock
+	helper_brings_s0_up
+	# the announcer's and the activation's announcements
+	[ "$(state generation)" -eq 3 ]
+	run grep 'vmapctl:' /run/vmapctl/activate.log
+	assert_failure
+}
+
 @test "the udev helper starts no activation for a disk whose announcement still waits for a living runner, and one when that runner is gone" {
 	one_disk_by_hand
 	# the disk's first announcement waits in activate.devices for the
@@ -232,12 +275,7 @@ $log"
 	# takes the line over and brings the volume up
 	kill "$live"
 	wait "$live" || true
-	run /usr/lib/udev/vmapctl-udev-activate "$mm"
-	assert_success
-	for _ in $(seq 150); do [ -b /dev/mapper/s0 ] && break; sleep 0.2; done
-	for _ in $(seq 150); do activations_running || break; sleep 0.2; done
-	[ "$(cat "$RCS")" = 0 ] || fail "activations: $(cat "$ARGS"); log: $(cat /run/vmapctl/activate.log)"
-	[ "$(dmsetup table s0)" = "0 2048 linear $mm 2048" ]
+	helper_brings_s0_up
 	[ ! -s /run/vmapctl/activate.devices ]
 	run grep 'vmapctl:' /run/vmapctl/activate.log
 	assert_failure

@@ -4,6 +4,7 @@
  * announced since its round began; its last round (the bound) makes
  * later announcers wait and run themselves instead of handing over. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,7 @@ static void the_first_runs_the_next_hands_over_and_its_device_gets_a_round(void 
 	struct vmap_handover a, b, c;
 	long holder = -1;
 	assert_int_equal(read_state().generation, 0); /* no file yet */
-	assert_int_equal(vmap_handover_enter(&a, dir, DEV_A, 0, false, &holder, &errs), 1);
+	assert_int_equal(vmap_handover_enter(&a, dir, DEV_A, 0, false, -1, &holder, &errs), 1);
 	assert_int_equal(holder, 0);
 	assert_int_equal(vmap_handover_round(&a, &errs), 0);
 	assert_int_equal(a.covered, 1);
@@ -78,7 +79,7 @@ static void the_first_runs_the_next_hands_over_and_its_device_gets_a_round(void 
 	assert_true(a.devs[0] == DEV_A);
 
 	/* a disk appears during a's round: handed over, naming a */
-	assert_int_equal(vmap_handover_enter(&b, dir, DEV_B, 0, false, &holder, &errs), 0);
+	assert_int_equal(vmap_handover_enter(&b, dir, DEV_B, 0, false, -1, &holder, &errs), 0);
 	assert_int_equal(holder, (long)getpid());
 	vmap_handover_end(&b);
 	assert_int_equal(read_state().generation, 2);
@@ -100,7 +101,7 @@ static void the_first_runs_the_next_hands_over_and_its_device_gets_a_round(void 
 	assert_int_equal(st.closing, 0);
 
 	/* the next disk finds nobody running: it runs */
-	assert_int_equal(vmap_handover_enter(&c, dir, DEV_C, 0, false, &holder, &errs), 1);
+	assert_int_equal(vmap_handover_enter(&c, dir, DEV_C, 0, false, -1, &holder, &errs), 1);
 	vmap_handover_end(&c);
 	assert_int_equal(errs.n, 0);
 }
@@ -113,14 +114,14 @@ static void a_runner_that_loses_the_lock_leaves_the_round_to_the_new_runner(void
 	struct vmap_errlist errs = {0};
 	struct vmap_handover a, b, c;
 	long holder;
-	assert_int_equal(vmap_handover_enter(&a, dir, DEV_A, 0, false, &holder, &errs), 1);
+	assert_int_equal(vmap_handover_enter(&a, dir, DEV_A, 0, false, -1, &holder, &errs), 1);
 	assert_int_equal(vmap_handover_round(&a, &errs), 0);
-	assert_int_equal(vmap_handover_enter(&b, dir, DEV_B, 0, false, &holder, &errs), 0);
+	assert_int_equal(vmap_handover_enter(&b, dir, DEV_B, 0, false, -1, &holder, &errs), 0);
 	vmap_handover_end(&b);
 	/* a lets go (played by hand here), c comes in and takes the lock */
 	char *lock = xstrdup(a.runner.path);
 	vmap_lock_release(&a.runner);
-	assert_int_equal(vmap_handover_enter(&c, dir, DEV_C, 0, false, &holder, &errs), 1);
+	assert_int_equal(vmap_handover_enter(&c, dir, DEV_C, 0, false, -1, &holder, &errs), 1);
 	a.runner.path = lock;
 	assert_int_equal(a.runner.fd, -1);
 	/* what again() does after its release: the try fails */
@@ -148,12 +149,12 @@ static void the_bound_ends_the_runner_and_a_late_device_runs_itself(void **state
 	struct vmap_errlist errs = {0};
 	struct vmap_handover a, b;
 	long holder;
-	assert_int_equal(vmap_handover_enter(&a, dir, DEV_A, 0, false, &holder, &errs), 1);
+	assert_int_equal(vmap_handover_enter(&a, dir, DEV_A, 0, false, -1, &holder, &errs), 1);
 	for (unsigned i = 1; i < VMAP_HANDOVER_MAX_ROUNDS; i++) {
 		assert_int_equal(vmap_handover_round(&a, &errs), 0);
 		assert_false(a.last);
 		/* a trickle: one disk every round */
-		assert_int_equal(vmap_handover_enter(&b, dir, DEV_B, 0, false, &holder, &errs), 0);
+		assert_int_equal(vmap_handover_enter(&b, dir, DEV_B, 0, false, -1, &holder, &errs), 0);
 		vmap_handover_end(&b);
 		assert_true(vmap_handover_again(&a, &errs));
 	}
@@ -171,7 +172,7 @@ static void the_bound_ends_the_runner_and_a_late_device_runs_itself(void **state
 		long who;
 		if (write(ready[1], "x", 1) != 1)
 			_exit(9);
-		int r = vmap_handover_enter(&h, dir, DEV_H, 10, false, &who, &e);
+		int r = vmap_handover_enter(&h, dir, DEV_H, 10, false, -1, &who, &e);
 		/* the runner now: its first round clears the closing mark */
 		if (r == 1 && vmap_handover_round(&h, &e) == 0 && !vmap_handover_again(&h, &e))
 			_exit(h.rounds == 1 && h.covered == VMAP_HANDOVER_MAX_ROUNDS + 1 ? 1 : 8);
@@ -197,6 +198,60 @@ static void the_bound_ends_the_runner_and_a_late_device_runs_itself(void **state
 	assert_int_equal(errs.n, 0);
 	close(ready[0]);
 	close(ready[1]);
+}
+
+/* The udev helper's announcer (vmap_handover_announce): with no runner it
+ * takes the runner lock and passes it on to the whole activation it
+ * becomes, so a disk announced meanwhile hands over to it; with a runner it
+ * hands over; with a runner in its last round the whole activation is due,
+ * and the announcer leaves the runner's lock alone. */
+static void the_announcer_hands_over_to_a_runner_and_passes_the_lock_it_took_to_the_whole_activation(void **state)
+{
+	(void)state;
+	struct vmap_errlist errs = {0};
+	struct vmap_handover a, b;
+	long holder = -1;
+	int fd = -1, fd2 = -1;
+	/* nobody runs: the whole activation is due, and the announcer holds
+	 * the lock for it */
+	assert_int_equal(vmap_handover_announce(dir, DEV_B, &holder, &fd, &errs), 1);
+	assert_true(fd > 2);
+	assert_int_equal(read_state().generation, 1);
+	/* a disk appearing while the whole activation starts hands over */
+	assert_int_equal(vmap_handover_announce(dir, DEV_C, &holder, &fd2, &errs), 0);
+	assert_int_equal(holder, (long)getpid());
+	assert_int_equal(fd2, -1);
+	/* a descriptor that is not the lock's is not taken for it: the try
+	 * fails, the lock being held through fd */
+	int other = open("/dev/null", O_RDONLY);
+	assert_true(other > 2);
+	assert_int_equal(vmap_handover_enter(&b, dir, DEV_A, 0, false, other, &holder, &errs), 0);
+	vmap_handover_end(&b);
+	close(other);
+	/* the whole activation announces again and takes the lock over; its
+	 * round takes every device announced so far, each once */
+	assert_int_equal(vmap_handover_enter(&a, dir, DEV_B, 0, false, fd, &holder, &errs), 1);
+	assert_int_equal(a.runner.fd, fd);
+	assert_int_equal(vmap_handover_round(&a, &errs), 0);
+	assert_int_equal(a.n_devs, 3);
+	assert_true(a.devs[0] == DEV_B);
+	assert_true(a.devs[1] == DEV_C);
+	assert_true(a.devs[2] == DEV_A);
+
+	/* a runner in its last round owes later devices nothing: the whole
+	 * activation is due (it waits for the lock and runs), and the
+	 * announcer did not take the lock from the runner */
+	while (!a.last) {
+		assert_int_equal(vmap_handover_announce(dir, DEV_A, &holder, &fd2, &errs), 0);
+		assert_true(vmap_handover_again(&a, &errs));
+		assert_int_equal(vmap_handover_round(&a, &errs), 0);
+	}
+	assert_int_equal(vmap_handover_announce(dir, DEV_H, &holder, &fd2, &errs), 1);
+	assert_int_equal(fd2, -1);
+	assert_true(a.runner.fd >= 0);
+	assert_false(vmap_handover_again(&a, &errs));
+	vmap_handover_end(&a);
+	assert_int_equal(errs.n, 0);
 }
 
 static void announced_devices_are_read_once_each_in_order_and_torn_lines_skipped(void **state)
@@ -227,11 +282,11 @@ static void a_round_takes_every_device_announced_before_it_once(void **state)
 	struct vmap_errlist errs = {0};
 	struct vmap_handover a, b;
 	long holder;
-	assert_int_equal(vmap_handover_enter(&a, dir, DEV_A, 0, false, &holder, &errs), 1);
+	assert_int_equal(vmap_handover_enter(&a, dir, DEV_A, 0, false, -1, &holder, &errs), 1);
 	assert_int_equal(vmap_handover_round(&a, &errs), 0);
 	for (unsigned i = 1; i <= 50; i++)
 		for (int ev = 0; ev < 2; ev++) {
-			assert_int_equal(vmap_handover_enter(&b, dir, makedev(7, i), 0, false, &holder, &errs), 0);
+			assert_int_equal(vmap_handover_enter(&b, dir, makedev(7, i), 0, false, -1, &holder, &errs), 0);
 			vmap_handover_end(&b);
 		}
 	assert_true(vmap_handover_again(&a, &errs));
@@ -239,7 +294,7 @@ static void a_round_takes_every_device_announced_before_it_once(void **state)
 	assert_int_equal(a.n_devs, 50);
 	for (unsigned i = 0; i < 50; i++)
 		assert_true(a.devs[i] == makedev(7, i + 1));
-	assert_int_equal(vmap_handover_enter(&b, dir, DEV_C, 0, false, &holder, &errs), 0);
+	assert_int_equal(vmap_handover_enter(&b, dir, DEV_C, 0, false, -1, &holder, &errs), 0);
 	vmap_handover_end(&b);
 	assert_true(vmap_handover_again(&a, &errs));
 	assert_int_equal(vmap_handover_round(&a, &errs), 0);
@@ -258,7 +313,7 @@ static void a_planted_state_symlink_is_refused(void **state)
 	struct vmap_errlist errs = {0};
 	struct vmap_handover h;
 	long holder;
-	assert_int_equal(vmap_handover_enter(&h, dir, DEV_H, 0, false, &holder, &errs), -1);
+	assert_int_equal(vmap_handover_enter(&h, dir, DEV_H, 0, false, -1, &holder, &errs), -1);
 	vmap_handover_end(&h);
 	assert_true(errs.n >= 1);
 	assert_int_equal(errs.v[0].kind, VMAP_E_FAILED);
@@ -284,7 +339,7 @@ static void with_detach_the_runner_goes_on_in_its_own_session_and_a_hand_over_fo
 		struct vmap_handover h;
 		struct vmap_errlist e = {0};
 		long who;
-		int r = vmap_handover_enter(&h, dir, DEV_A, 0, true, &who, &e);
+		int r = vmap_handover_enter(&h, dir, DEV_A, 0, true, -1, &who, &e);
 		/* the runner's child only: where it runs and what it holds */
 		long out[3] = {getpid(), getsid(0), r};
 		if (write(msg[1], out, sizeof(out)) != sizeof(out))
@@ -316,7 +371,7 @@ static void with_detach_the_runner_goes_on_in_its_own_session_and_a_hand_over_fo
 		struct vmap_handover h;
 		struct vmap_errlist e = {0};
 		long who = 0;
-		int r = vmap_handover_enter(&h, dir, DEV_B, 0, true, &who, &e);
+		int r = vmap_handover_enter(&h, dir, DEV_B, 0, true, -1, &who, &e);
 		long out[3] = {getpid(), who, r};
 		if (write(msg[1], out, sizeof(out)) != sizeof(out))
 			_exit(9);
@@ -346,6 +401,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_first_runs_the_next_hands_over_and_its_device_gets_a_round, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_runner_that_loses_the_lock_leaves_the_round_to_the_new_runner, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_bound_ends_the_runner_and_a_late_device_runs_itself, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_announcer_hands_over_to_a_runner_and_passes_the_lock_it_took_to_the_whole_activation, setup, teardown),
 		cmocka_unit_test(announced_devices_are_read_once_each_in_order_and_torn_lines_skipped),
 		cmocka_unit_test_setup_teardown(a_round_takes_every_device_announced_before_it_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_planted_state_symlink_is_refused, setup, teardown),
