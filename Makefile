@@ -79,14 +79,14 @@ CORE_LIB  := $(BUILD)/libvmap-core.a
 SYS_LIB   := $(BUILD)/libvmap-sys.a
 LIB       := $(SYS_LIB) $(CORE_LIB)
 BIN       := $(BUILD)/vmapctl
-# The udev helper's announcer (cmd/announce): the hand-over of `activate
-# --device` alone, for the hundreds of runs of a storm.
-ANNOUNCE  := $(BUILD)/vmapctl-announce
+# The udev rule's helper (cmd/udev): the hand-over of `activate --device`
+# alone, for the hundreds of runs of a storm.
+UDEV_HELPER := $(BUILD)/vmapctl-udev-activate
 
 .PHONY: all deps check unit bats demo clean fuzz bench install uninstall help vm-shell
 .DEFAULT_GOAL := all
 
-all: $(BIN) $(ANNOUNCE) $(TOOL_BINS)
+all: $(BIN) $(UDEV_HELPER) $(TOOL_BINS)
 ifeq ($(VARIANT),rel)
 	@ln -sf $(BIN) vmapctl
 endif
@@ -109,7 +109,7 @@ $(BIN): $(CMD_OBJS) $(LIB)
 # The core and libc only, no pkg-config libraries: what udev runs per event
 # in a storm starts as fast as a program can (the link fails if the
 # hand-over ever needs more).
-$(ANNOUNCE): cmd/announce/vmapctl-announce.c $(CORE_LIB)
+$(UDEV_HELPER): cmd/udev/vmapctl-udev-activate.c $(CORE_LIB)
 	$(Q_LINK)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(CORE_LIB)
 
 # Unit tests link the core only, without libdevmapper and libudev: the

@@ -15,8 +15,8 @@
 # helpers, systemd/*.service|timer|path|target), so a new unit or rule needs no
 # change here.  The man pages are the committed roff (man/mkman makes them
 # with pandoc): install needs no pandoc.  INSTALL_BIN picks the binary to
-# install (default: this build's, built first if needed); INSTALL_ANNOUNCE the
-# udev helper's announcer, installed next to the helper.
+# install (default: this build's, built first if needed), INSTALL_UDEV_HELPER
+# the udev rule's helper (a program too: cmd/udev).
 #
 # The Ansible collection (ansible_collections/vmapctl/dm: its modules,
 # plugins, galaxy.yml and README; not its tests) goes under ANSIBLECOLLDIR,
@@ -43,10 +43,9 @@ DRACUTMODDIR   ?= /usr/lib/dracut/modules.d
 ANSIBLECOLLDIR ?= $(DATADIR)/ansible/collections
 INSTALL        ?= install
 INSTALL_BIN    ?= $(BIN)
-INSTALL_ANNOUNCE ?= $(ANNOUNCE)
+INSTALL_UDEV_HELPER ?= $(UDEV_HELPER)
 
 UDEV_RULES     := $(wildcard udev/*.rules)
-UDEV_HELPERS   := $(filter-out $(UDEV_RULES),$(wildcard udev/*))
 SYSTEMD_UNITS  := $(wildcard systemd/*.service systemd/*.timer systemd/*.path systemd/*.target)
 EXAMPLE_FILES  := $(wildcard examples/*.yaml) $(wildcard examples/README.md)
 ANSIBLE_FILES  := $(wildcard examples/ansible/*)
@@ -71,7 +70,7 @@ uninst = $(if $(strip $(2)),rm -f $(addprefix $(DESTDIR)$(1)/,$(notdir $(2))))
 
 .PHONY: man
 
-install: $(INSTALL_BIN) $(INSTALL_ANNOUNCE)
+install: $(INSTALL_BIN) $(INSTALL_UDEV_HELPER)
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
 	$(INSTALL) -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/vmapctl
 	$(call inst,0644,$(MANDIR)/man8,man/vmapctl.8)
@@ -81,8 +80,7 @@ install: $(INSTALL_BIN) $(INSTALL_ANNOUNCE)
 	$(INSTALL) -m 0644 completions/_vmapctl $(DESTDIR)$(ZSHCOMPDIR)/_vmapctl
 	$(INSTALL) -m 0644 completions/vmapctl.fish $(DESTDIR)$(FISHCOMPDIR)/vmapctl.fish
 	$(call inst,0644,$(UDEVDIR)/rules.d,$(UDEV_RULES))
-	$(call inst,0755,$(UDEVDIR),$(UDEV_HELPERS))
-	$(INSTALL) -m 0755 $(INSTALL_ANNOUNCE) $(DESTDIR)$(UDEVDIR)/vmapctl-announce
+	$(INSTALL) -m 0755 $(INSTALL_UDEV_HELPER) $(DESTDIR)$(UDEVDIR)/vmapctl-udev-activate
 	$(call inst,0644,$(SYSTEMDUNITDIR),$(SYSTEMD_UNITS))
 	$(call inst,0755,$(INITRAMFSTOOLSDIR)/hooks,$(IT)/hooks/vmapctl)
 	$(call inst,0755,$(INITRAMFSTOOLSDIR)/scripts/local-top,$(IT)/scripts/local-top/vmapctl)
@@ -109,8 +107,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/vmapctl $(DESTDIR)$(ZSHCOMPDIR)/_vmapctl \
 		$(DESTDIR)$(FISHCOMPDIR)/vmapctl.fish
 	$(call uninst,$(UDEVDIR)/rules.d,$(UDEV_RULES))
-	$(call uninst,$(UDEVDIR),$(UDEV_HELPERS))
-	rm -f $(DESTDIR)$(UDEVDIR)/vmapctl-announce
+	rm -f $(DESTDIR)$(UDEVDIR)/vmapctl-udev-activate
 	$(call uninst,$(SYSTEMDUNITDIR),$(SYSTEMD_UNITS))
 	rm -f $(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks/vmapctl \
 		$(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/local-top/vmapctl \

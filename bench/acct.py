@@ -39,9 +39,9 @@ def acct(path):
 def summary(path, comms):
     n = {"runs": 0, "exit.0": 0, "exit.75": 0, "exit.other": 0, "cpu": 0.0,
          "etime.max": 0.0, "etime.sum": 0.0, "other.cpu": 0.0}
-    helper = 0
-    # the helper's announcer (its command name cut to 15 characters)
-    ann = {"announce.runs": 0, "announce.exit.0": 0, "announce.cpu": 0.0}
+    # the rule's helper (its command name cut to 15 characters), the runs
+    # that did not become vmapctl: those count as vmapctl's
+    helper = {"helper.runs": 0, "helper.exit.0": 0, "helper.cpu": 0.0}
     data = open(path, "rb").read()
     for off in range(0, len(data) - V3.size + 1, V3.size):
         (flag, version, _tty, exitcode, _uid, _gid, _pid, _ppid, _btime,
@@ -58,16 +58,13 @@ def summary(path, comms):
             n["cpu"] += cpu
             n["etime.sum"] += etime / AHZ
             n["etime.max"] = max(n["etime.max"], etime / AHZ)
-        elif name == "vmapctl-announc":
-            ann["announce.runs"] += 1
-            ann["announce.exit.0"] += 1 if exitcode == 0 else 0
-            ann["announce.cpu"] += cpu
+        elif name.startswith("vmapctl-udev"):
+            helper["helper.runs"] += 1
+            helper["helper.exit.0"] += 1 if exitcode == 0 else 0
+            helper["helper.cpu"] += cpu
         else:
             n["other.cpu"] += cpu
-            if name.startswith("vmapctl-udev"):
-                helper += 1
-    n["helper.runs"] = helper
-    n.update(ann)
+    n.update(helper)
     for k, v in n.items():
         print(k, f"{v:.2f}" if isinstance(v, float) else v)
 

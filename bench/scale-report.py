@@ -288,8 +288,8 @@ def main():
         print()
         ms = sorted(storm)
         print("activation storm: M loop devices attached at once with the installed udev rule")
-        print("  (69-vmapctl.rules -> vmapctl-udev-activate -> vmapctl-announce MAJ:MIN, and where it")
-        print("  finds no runner vmapctl activate --device MAJ:MIN; one volume per disk by ID_FS_UUID);")
+        print("  (69-vmapctl.rules -> vmapctl-udev-activate MAJ:MIN, which hands the disk over or becomes")
+        print("  vmapctl activate --detach --device MAJ:MIN; one volume per disk by ID_FS_UUID);")
         print("  seconds from the first attach")
 
         def g(m, phase, key, conv=float):
@@ -315,9 +315,9 @@ def main():
             [rfmt(ratio(g(m, "storm", "last.s") and g(m, "storm", "last.s") - g(m, "attach", "settle.s"),
                         apply_t[m])) for m in ms])
         add("storm: every activate run ended", [fmt(g(m, "storm", "ended.s")) for m in ms])
-        add("announcer runs (vmapctl-announce)", [str(g(m, "storm", "announce.runs", int)) for m in ms])
-        add("  handed over (exit 0)", [str(g(m, "storm", "announce.exit.0", int)) for m in ms])
-        add("  their CPU, s", [fmt(g(m, "storm", "announce.cpu")) for m in ms])
+        add("udev helper runs that stayed the helper", [str(g(m, "storm", "helper.runs", int)) for m in ms])
+        add("  exited 0 (handed over, or nothing to do)", [str(g(m, "storm", "helper.exit.0", int)) for m in ms])
+        add("  their CPU, s", [fmt(g(m, "storm", "helper.cpu")) for m in ms])
         add("activate runs (vmapctl processes)", [str(g(m, "storm", "runs", int)) for m in ms])
         add("  exited 0", [str(g(m, "storm", "exit.0", int)) for m in ms])
         add("  exited 75 (lock timeout)", [str(g(m, "storm", "exit.75", int)) for m in ms])
@@ -327,8 +327,8 @@ def main():
         add("  runner rounds (each one whole run)", [str(g(m, "storm", "rounds", int)) for m in ms])
         add("  CPU of all runs, s", [fmt(g(m, "storm", "cpu")) for m in ms])
         add("  CPU of all runs / apply's CPU", [rfmt(ratio(g(m, "storm", "cpu"), apply_cpu[m])) for m in ms])
-        add("  with the announcer's / apply's CPU",
-            [rfmt(ratio((g(m, "storm", "cpu") or 0) + (g(m, "storm", "announce.cpu") or 0), apply_cpu[m]))
+        add("  with the helper's / apply's CPU",
+            [rfmt(ratio((g(m, "storm", "cpu") or 0) + (g(m, "storm", "helper.cpu") or 0), apply_cpu[m]))
              for m in ms])
         add("  wall time of all runs summed, s", [fmt(g(m, "storm", "etime.sum")) for m in ms])
         add("errors in /run/vmapctl/activate.log", [str(g(m, "storm", "log.errors", int)) for m in ms])

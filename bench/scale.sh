@@ -428,8 +428,7 @@ EOF
 	# the storm: the rule and its helper as `make install` puts them (as
 	# activate.bats does), vmapctl on the helper's PATH
 	cp "$top/udev/69-vmapctl.rules" /etc/udev/rules.d/
-	cp "$top/udev/vmapctl-udev-activate" /usr/lib/udev/
-	cp "$(dirname "$(readlink -f "$vmapctl")")/vmapctl-announce" /usr/lib/udev/
+	cp "$(dirname "$(readlink -f "$vmapctl")")/vmapctl-udev-activate" /usr/lib/udev/
 	mkdir -p /usr/local/sbin
 	ln -sf "$vmapctl" /usr/local/sbin/vmapctl
 	udevadm control --reload

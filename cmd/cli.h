@@ -72,7 +72,7 @@ struct vmap_cli {
 	const char *env_run_dir;   /* VMAPCTL_RUN_DIR */
 	const char *env_lock_file; /* VMAPCTL_LOCK_FILE */
 	const char *env_test_hook; /* VMAPCTL_TEST_HOOK */
-	int env_runner_fd;         /* VMAPCTL_RUNNER_FD (vmapctl-announce), or -1 */
+	int env_runner_fd;         /* VMAPCTL_RUNNER_FD (the udev helper), or -1 */
 	bool progress;             /* stderr is a terminal that redraws a line (TERM) */
 };
 

@@ -248,7 +248,7 @@ int main(int argc, char **argv)
 	cli.env_run_dir = getenv("VMAPCTL_RUN_DIR");
 	cli.env_lock_file = getenv("VMAPCTL_LOCK_FILE");
 	cli.env_test_hook = getenv("VMAPCTL_TEST_HOOK");
-	/* the runner lock vmapctl-announce took, passed across its exec; for
+	/* the runner lock vmapctl-udev-activate took, passed across its exec; for
 	 * this process only (not the programs it starts) */
 	cli.env_runner_fd = parse_runner_fd(getenv("VMAPCTL_RUNNER_FD"));
 	unsetenv("VMAPCTL_RUNNER_FD");

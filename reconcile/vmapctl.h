@@ -53,7 +53,7 @@ struct vmapctl_opts {
 	const char *live_state_out; /* status: also write a snapshot here */
 	const char *device;         /* activate: the block device that appeared */
 	bool detach;                /* activate --device: rounds in the background */
-	int runner_fd;              /* activate --device: the runner lock vmapctl-announce
+	int runner_fd;              /* activate --device: the runner lock vmapctl-udev-activate
 				     * took, held through this descriptor; <= 2 none */
 	enum vmap_export_format format;
 	const char *run_dir;        /* $VMAPCTL_RUN_DIR (journal); NULL: /run/vmapctl */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,7 +308,7 @@ int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
 	int r = -1;
 	if (state_update(h, h->state_path, vmap_run_dir(run_dir), OP_ANNOUNCE, dev, &st, errs) < 0)
 		goto out;
-	/* the lock the announcer took for this process, else a try */
+	/* the lock the udev helper took for this process, else a try */
 	if (runner_fd > 2 && vmap_lock_adopt(&h->runner, lock_path, runner_fd) == 0)
 		r = 1;
 	else
@@ -366,6 +367,40 @@ int vmap_handover_announce(const char *run_dir, dev_t dev, long *holder, int *ru
 	vmap_handover_end(&h);
 	free(lock_path);
 	return r;
+}
+
+bool vmap_handover_pending(const char *run_dir, dev_t dev)
+{
+	char *lock_path = runner_path(run_dir);
+	long pid = vmap_lock_holder_pid(lock_path);
+	free(lock_path);
+	/* a runner that is gone owes nobody a round (EPERM: it lives) */
+	if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+		return false;
+	/* read without the state's flock: lines are appended whole and a
+	 * torn one is skipped; a line taken meanwhile only makes this
+	 * announcement one too many */
+	char *state = state_path(run_dir);
+	char *path = devices_path(state);
+	free(state);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(path);
+	if (fd < 0)
+		return false;
+	struct sbuf text = {0};
+	char buf[4096];
+	ssize_t got;
+	while ((got = read(fd, buf, sizeof(buf))) > 0)
+		sbuf_addn(&text, buf, (size_t)got);
+	close(fd);
+	dev_t *devs;
+	size_t n = vmap_handover_parse_devices(text.s ? text.s : "", &devs);
+	sbuf_free(&text);
+	bool found = false;
+	for (size_t i = 0; i < n && !found; i++)
+		found = devs[i] == dev;
+	free(devs);
+	return found;
 }
 
 int vmap_handover_round(struct vmap_handover *h, struct vmap_errlist *errs)

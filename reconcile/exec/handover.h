@@ -83,9 +83,8 @@ int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
 			double wait_s, bool detach, int runner_fd, long *holder,
 			struct vmap_errlist *errs);
 
-/* The announcement alone, for the udev helper's small announcer
- * (cmd/announce): announce `dev` and try the runner lock, as above.
- * 0: handed over to the runner, whose pid is in *holder (0 when unknown);
+/* The announcement alone, for the udev helper (cmd/udev): announce `dev`
+ * and try the runner lock, as above.  0: handed over to the runner, whose pid is in *holder (0 when unknown);
  * 1: the whole activation (`vmapctl activate --device`) is due, which
  * announces again and goes on as above: either this process took the
  * runner lock, held through *runner_fd, which the whole activation this
@@ -93,13 +92,22 @@ int vmap_handover_enter(struct vmap_handover *h, const char *run_dir, dev_t dev,
  * the runner makes its last round (*runner_fd -1); -1: error (the whole
  * activation meets it again and reports it).
  *
- * Keeping the lock across the exec is what makes the announcer worth it:
+ * Keeping the lock across the exec is what makes the helper worth it:
  * the disks of a storm that appear while the whole activation starts
  * hand over to it, instead of finding no runner and each starting a whole
  * activation too.  And an activation that handed over to this process is
  * covered: the round of the activation it becomes begins after. */
 int vmap_handover_announce(const char *run_dir, dev_t dev, long *holder, int *runner_fd,
 			   struct vmap_errlist *errs);
+
+/* A later event of a disk needs no announcement while its last one still
+ * waits in activate.devices for the round of a runner that lives (its pid
+ * in activate.lock): that round begins after the event's udev database
+ * entry was written (udev writes it before it runs RUN programs), so it
+ * sees what the event brought.  true: so (the udev helper starts nothing);
+ * false: announce (also when the runner is gone, killed say: the
+ * announcement makes a new runner, whose round takes the old lines too). */
+bool vmap_handover_pending(const char *run_dir, dev_t dev);
 
 /* Go on in the background: fork; the calling process exits 0 at once
  * (_exit: no output, no exit handlers), the child, in a new session,

@@ -2,7 +2,7 @@
  * the journal, migration records, the activation hand-over, the parsed-spec
  * cache): /run/vmapctl, or the directory a caller names
  * ($VMAPCTL_RUN_DIR).  Its own file, with no dependency, so the small
- * udev announcer (cmd/announce) links without the journal's JSON. */
+ * udev helper (cmd/udev) links without the journal's JSON. */
 #ifndef VMAP_RUNDIR_H
 #define VMAP_RUNDIR_H
 

@@ -200,9 +200,9 @@ assert_no_udev_cookies() {
 # the helper's PATH (/usr/local/sbin) and reloads udev's rules.
 install_activation_rules() {
 	cp "$TOP/udev/69-vmapctl.rules" "$TOP/udev/09-vmapctl-dm.rules" /etc/udev/rules.d/
-	cp "$TOP/udev/vmapctl-udev-activate" /usr/lib/udev/
-	[ -f "${VMAPCTL_ANNOUNCE:-}" ] || fail "no vmapctl-announce: build it (make), or set VMAPCTL_ANNOUNCE"
-	cp "$VMAPCTL_ANNOUNCE" /usr/lib/udev/vmapctl-announce
+	[ -f "${VMAPCTL_UDEV_HELPER:-}" ] ||
+		fail "no vmapctl-udev-activate: build it (make), or set VMAPCTL_UDEV_HELPER"
+	cp "$VMAPCTL_UDEV_HELPER" /usr/lib/udev/vmapctl-udev-activate
 	mkdir -p /usr/local/sbin
 	unset VMAPCTL_SPEC_DIR
 	SPECS=/etc/vmapctl/volumes.d

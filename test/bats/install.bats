@@ -19,7 +19,7 @@ teardown() { host_teardown; }
 # mk TARGET VAR=VALUE...: make in the source tree, installing the binary
 # under test (no build in the VM)
 mk() {
-	run make --no-print-directory -s -C "$TOP" "$@" INSTALL_BIN="$VMAPCTL_BIN" INSTALL_ANNOUNCE="$VMAPCTL_ANNOUNCE"
+	run make --no-print-directory -s -C "$TOP" "$@" INSTALL_BIN="$VMAPCTL_BIN" INSTALL_UDEV_HELPER="$VMAPCTL_UDEV_HELPER"
 }
 
 # Every file under $ROOT with its mode, one "MODE PATH" a line, sorted.
@@ -40,9 +40,8 @@ expected() {
 		echo "644 $p/share/zsh/vendor-completions/_vmapctl"
 		echo "644 $p/share/fish/vendor_completions.d/vmapctl.fish"
 		for f in "$TOP"/udev/*.rules; do [ -e "$f" ] && echo "644 $udev/rules.d/${f##*/}"; done
-		for f in "$TOP"/udev/*; do [ -e "$f" ] && [[ $f != *.rules ]] && echo "755 $udev/${f##*/}"; done
-		# the helper's announcer, built
-		echo "755 $udev/vmapctl-announce"
+		# the rules' helper, built
+		echo "755 $udev/vmapctl-udev-activate"
 		for f in "$TOP"/systemd/*.service "$TOP"/systemd/*.timer "$TOP"/systemd/*.path "$TOP"/systemd/*.target; do
 			[ -e "$f" ] && echo "644 $unit/${f##*/}"
 		done
@@ -94,11 +93,12 @@ expected() {
 	# an empty spec directory
 	[ -d "$ROOT/etc/vmapctl/volumes.d" ]
 	[ -z "$(ls -A "$ROOT/etc/vmapctl/volumes.d")" ]
-	# the helper finds the announcer next to it, and the announcer needs
-	# nothing but libc (it starts for every disk event of a storm)
-	[ -x "$ROOT/usr/lib/udev/vmapctl-announce" ]
-	run ldd "$ROOT/usr/lib/udev/vmapctl-announce"
-	refute_output --regexp 'devmapper|udev|json|yaml|nettle'
+	# the rule's helper needs nothing but libc (udev runs it for every
+	# disk event of a storm)
+	[ -x "$ROOT/usr/lib/udev/vmapctl-udev-activate" ]
+	run ldd "$ROOT/usr/lib/udev/vmapctl-udev-activate"
+	assert_success
+	refute_output --regexp 'devmapper|libudev|json|yaml|nettle'
 	# the installed program runs (--help: `version` asks the kernel, and
 	# this file runs on hosts without device-mapper), and its man page
 	# renders without a warning

@@ -126,10 +126,10 @@ $log"
 		dev=$(blkid -U "$(uuid "$i")" | grep loop)
 		[ "$(dmsetup table "s$i")" = "0 2048 linear $(lsblk -dno MAJ:MIN "$dev" | tr -d ' ') 2048" ]
 	done
-	# every disk was announced (its add and change events: each one by
-	# the announcer, and again by a whole activation where the announcer
-	# found no runner); every whole activation udev started ended with 0,
-	# and there were far fewer of them than disks
+	# every disk was announced (its add and change events: by the udev
+	# helper, and again by the whole activation it became where it found
+	# no runner); every whole activation ended with 0, and there were far
+	# fewer of them than disks
 	g=$(state generation)
 	[ "$g" -ge $m ]
 	n=$(wc -l <"$RCS")
@@ -253,7 +253,7 @@ $log"
 	exec {runner}>&-
 	: >/run/vmapctl/activate.lock
 	helper_brings_s0_up
-	# the announcer's and the activation's announcements
+	# the helper's two announcements and the activation's
 	[ "$(state generation)" -eq 3 ]
 	run grep 'vmapctl:' /run/vmapctl/activate.log
 	assert_failure

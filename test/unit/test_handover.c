@@ -200,19 +200,19 @@ static void the_bound_ends_the_runner_and_a_late_device_runs_itself(void **state
 	close(ready[1]);
 }
 
-/* The udev helper's announcer (vmap_handover_announce): with no runner it
+/* The udev helper's hand-over (vmap_handover_announce): with no runner it
  * takes the runner lock and passes it on to the whole activation it
  * becomes, so a disk announced meanwhile hands over to it; with a runner it
  * hands over; with a runner in its last round the whole activation is due,
- * and the announcer leaves the runner's lock alone. */
-static void the_announcer_hands_over_to_a_runner_and_passes_the_lock_it_took_to_the_whole_activation(void **state)
+ * and the helper leaves the runner's lock alone. */
+static void the_udev_helper_hands_over_to_a_runner_and_passes_the_lock_it_took_to_the_whole_activation(void **state)
 {
 	(void)state;
 	struct vmap_errlist errs = {0};
 	struct vmap_handover a, b;
 	long holder = -1;
 	int fd = -1, fd2 = -1;
-	/* nobody runs: the whole activation is due, and the announcer holds
+	/* nobody runs: the whole activation is due, and the helper holds
 	 * the lock for it */
 	assert_int_equal(vmap_handover_announce(dir, DEV_B, &holder, &fd, &errs), 1);
 	assert_true(fd > 2);
@@ -240,7 +240,7 @@ static void the_announcer_hands_over_to_a_runner_and_passes_the_lock_it_took_to_
 
 	/* a runner in its last round owes later devices nothing: the whole
 	 * activation is due (it waits for the lock and runs), and the
-	 * announcer did not take the lock from the runner */
+	 * helper did not take the lock from the runner */
 	while (!a.last) {
 		assert_int_equal(vmap_handover_announce(dir, DEV_A, &holder, &fd2, &errs), 0);
 		assert_true(vmap_handover_again(&a, &errs));
@@ -250,6 +250,44 @@ static void the_announcer_hands_over_to_a_runner_and_passes_the_lock_it_took_to_
 	assert_int_equal(fd2, -1);
 	assert_true(a.runner.fd >= 0);
 	assert_false(vmap_handover_again(&a, &errs));
+	vmap_handover_end(&a);
+	assert_int_equal(errs.n, 0);
+}
+
+/* A disk's later event needs no announcement while its line waits for the
+ * round of a runner that lives; once the round took it, or the runner is
+ * gone, it does. */
+static void a_disk_is_pending_while_its_line_waits_for_a_living_runner(void **state)
+{
+	(void)state;
+	struct vmap_errlist errs = {0};
+	struct vmap_handover a;
+	long holder;
+	/* nothing announced, nobody runs */
+	assert_false(vmap_handover_pending(dir, DEV_A));
+	assert_int_equal(vmap_handover_enter(&a, dir, DEV_A, 0, false, -1, &holder, &errs), 1);
+	assert_true(vmap_handover_pending(dir, DEV_A));
+	assert_false(vmap_handover_pending(dir, DEV_B));
+	/* the round took the line */
+	assert_int_equal(vmap_handover_round(&a, &errs), 0);
+	assert_false(vmap_handover_pending(dir, DEV_A));
+	int fd;
+	assert_int_equal(vmap_handover_announce(dir, DEV_B, &holder, &fd, &errs), 0);
+	assert_true(vmap_handover_pending(dir, DEV_B));
+	/* the runner is gone (a pid that was and is no more in the lock
+	 * file): its lines are owed by nobody */
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	char *lock = xasprintf("%s/activate.lock", dir);
+	FILE *f = fopen(lock, "w");
+	assert_non_null(f);
+	fprintf(f, "%ld\n", (long)child);
+	fclose(f);
+	free(lock);
+	assert_false(vmap_handover_pending(dir, DEV_B));
 	vmap_handover_end(&a);
 	assert_int_equal(errs.n, 0);
 }
@@ -401,7 +439,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_first_runs_the_next_hands_over_and_its_device_gets_a_round, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_runner_that_loses_the_lock_leaves_the_round_to_the_new_runner, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_bound_ends_the_runner_and_a_late_device_runs_itself, setup, teardown),
-		cmocka_unit_test_setup_teardown(the_announcer_hands_over_to_a_runner_and_passes_the_lock_it_took_to_the_whole_activation, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_udev_helper_hands_over_to_a_runner_and_passes_the_lock_it_took_to_the_whole_activation, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_disk_is_pending_while_its_line_waits_for_a_living_runner, setup, teardown),
 		cmocka_unit_test(announced_devices_are_read_once_each_in_order_and_torn_lines_skipped),
 		cmocka_unit_test_setup_teardown(a_round_takes_every_device_announced_before_it_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_planted_state_symlink_is_refused, setup, teardown),
