@@ -171,6 +171,20 @@ static int devices_add(const char *state, dev_t dev, struct vmap_errlist *errs)
 	return r;
 }
 
+/* The devices of an open activate.devices, from its start to its end, each
+ * once (vmap_handover_parse_devices); -1 when a read fails. */
+static ssize_t devices_read(int fd, dev_t **out)
+{
+	struct sbuf text = {0};
+	char buf[4096];
+	ssize_t got;
+	while ((got = read(fd, buf, sizeof(buf))) > 0)
+		sbuf_addn(&text, buf, (size_t)got);
+	ssize_t n = got < 0 ? -1 : (ssize_t)vmap_handover_parse_devices(text.s ? text.s : "", out);
+	sbuf_free(&text);
+	return n;
+}
+
 /* Under the state's flock: take every device recorded so far (the file is
  * emptied: they are this round's). */
 static int devices_take(struct vmap_handover *h, struct vmap_errlist *errs)
@@ -179,19 +193,17 @@ static int devices_take(struct vmap_handover *h, struct vmap_errlist *errs)
 	int fd = open_owned(path, O_RDWR, errs);
 	int r = -1;
 	if (fd >= 0) {
-		struct sbuf text = {0};
-		char buf[4096];
-		ssize_t got;
-		while ((got = read(fd, buf, sizeof(buf))) > 0)
-			sbuf_addn(&text, buf, (size_t)got);
-		if (got == 0 && ftruncate(fd, 0) == 0) {
+		dev_t *devs = NULL;
+		ssize_t n = devices_read(fd, &devs);
+		if (n >= 0 && ftruncate(fd, 0) == 0) {
 			free(h->devs);
-			h->n_devs = vmap_handover_parse_devices(text.s ? text.s : "", &h->devs);
+			h->devs = devs;
+			h->n_devs = (size_t)n;
 			r = 0;
 		} else {
 			vmap_fail(errs, errno, NULL, "cannot read '%s'", path);
+			free(devs);
 		}
-		sbuf_free(&text);
 		close(fd);
 	}
 	free(path);
@@ -360,6 +372,8 @@ int vmap_handover_announce(const char *run_dir, dev_t dev, long *holder, int *ru
 		 * starts goes on holding the lock (the open file) */
 		*runner_fd = h.runner.fd;
 		h.runner.fd = -1;
+		free(h.runner.path);
+		h.runner.path = NULL;
 	}
 	/* else a runner in its last round: the whole activation's to do */
 	else if (r == 0)
@@ -387,17 +401,11 @@ bool vmap_handover_pending(const char *run_dir, dev_t dev)
 	free(path);
 	if (fd < 0)
 		return false;
-	struct sbuf text = {0};
-	char buf[4096];
-	ssize_t got;
-	while ((got = read(fd, buf, sizeof(buf))) > 0)
-		sbuf_addn(&text, buf, (size_t)got);
+	dev_t *devs = NULL;
+	ssize_t n = devices_read(fd, &devs);
 	close(fd);
-	dev_t *devs;
-	size_t n = vmap_handover_parse_devices(text.s ? text.s : "", &devs);
-	sbuf_free(&text);
 	bool found = false;
-	for (size_t i = 0; i < n && !found; i++)
+	for (ssize_t i = 0; i < n && !found; i++)
 		found = devs[i] == dev;
 	free(devs);
 	return found;
