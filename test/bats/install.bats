@@ -96,8 +96,9 @@ expected() {
 	# the rule's helper needs nothing but libc (udev runs it for every
 	# disk event of a storm)
 	[ -x "$ROOT/usr/lib/udev/vmapctl-udev-activate" ]
+	# (static where the build is not instrumented: ldd says it is not a
+	# dynamic program)
 	run ldd "$ROOT/usr/lib/udev/vmapctl-udev-activate"
-	assert_success
 	refute_output --regexp 'devmapper|libudev|json|yaml|nettle'
 	# the installed program runs (--help: `version` asks the kernel, and
 	# this file runs on hosts without device-mapper), and its man page
