@@ -42,19 +42,14 @@
 #include "base/util.h"
 #include "exec/handover.h"
 #include "exec/rundir.h"
+#include "model/spec.h"
 
-/* The default spec set's directories (reconcile/specset/load.c): the rule
- * has nothing to start when none holds a file. */
-static const char *const spec_dirs[] = {
-	"/etc/vmapctl/volumes.d",
-	"/run/vmapctl/volumes.d",
-	"/usr/lib/vmapctl/volumes.d",
-};
-
+/* The rule has nothing to start when no directory of the default spec set
+ * holds a file. */
 static bool any_spec(void)
 {
-	for (size_t i = 0; i < sizeof(spec_dirs) / sizeof(spec_dirs[0]); i++) {
-		DIR *d = opendir(spec_dirs[i]);
+	for (size_t i = 0; vmap_spec_layer_dirs[i]; i++) {
+		DIR *d = opendir(vmap_spec_layer_dirs[i]);
 		if (!d)
 			continue;
 		struct dirent *e;

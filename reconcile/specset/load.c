@@ -180,12 +180,7 @@ static void load_path(struct spec_build *b, const char *path, const char *what, 
 
 /* ---- the default set: layered directories (contract section 7) ---- */
 
-const char *const vmap_spec_layer_dirs[] = {
-	"/etc/vmapctl/volumes.d",
-	"/run/vmapctl/volumes.d",
-	"/usr/lib/vmapctl/volumes.d",
-	NULL,
-};
+/* (the directories: layer_dirs.c) */
 
 /* A masking entry: a symlink to /dev/null (as systemd's *.d directories;
  * the link is read, not followed, so it masks under --root too). */
