@@ -50,9 +50,11 @@ _kernel_agrees() {
 	[ "$got" = "$want" ] || fail "$(printf 'after reloading the prediction:\nkernel:     [%s]\nnormaliser: [%s]' "$got" "$want")"
 }
 
-# zero DEV [MIB]: clear the start of a device (metadata the kernel formats)
+# zero DEV [MIB]: clear the start of a device (metadata the kernel formats).
+# BLKZEROOUT: the loop device zeroes the range of its file (and the page
+# cache), 0.2 s for 64 MiB in the emulated VM where dd takes 0.5 s
 zero() {
-	dd if=/dev/zero of="$1" bs=1M count="${2:-4}" conv=notrunc status=none
+	blkdiscard -z -l "${2:-4}M" "$1"
 }
 
 @test "linear, striped, zero and error come back as the normaliser writes them" {
