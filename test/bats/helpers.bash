@@ -109,15 +109,20 @@ _test_dm_devices() {
 	done < <(_dm_names)
 }
 _remove_test_dm_devices() {
-	local names round n attr open mp
+	local names round n attr open mp seen=$'\n' _
 	names=$(_test_dm_devices)
 	[ -n "$names" ] || return 0
 	# a multipath table queueing I/O with no path blocks whoever reads it
-	# (udev's probe, the remove's flush): let that I/O fail first
-	for mp in $(dmsetup table 2>/dev/null | awk '$4 == "multipath" { sub(/:$/, "", $1); print $1 }' | sort -u); do
+	# (udev's probe, the remove's flush): let that I/O fail first.  One
+	# dmsetup lists them ("NAME: START LEN multipath ...", a line a
+	# segment), no pipeline: each process costs tens of ms in the VM.
+	while read -r mp _; do
+		mp=${mp%:}
+		[[ $seen == *$'\n'"$mp"$'\n'* ]] && continue
+		seen+=$mp$'\n'
 		[[ $'\n'$names$'\n' == *$'\n'"$mp"$'\n'* ]] &&
 			dmsetup message "$mp" 0 fail_if_no_path >/dev/null 2>&1
-	done
+	done < <(dmsetup table --target multipath 2>/dev/null)
 	local suspended=() unused=()
 	for round in 1 2 3 4 5 6 7 8; do
 		[ -n "$names" ] || return 0
@@ -143,11 +148,15 @@ common_teardown() { untraced _common_teardown; }
 _common_teardown() {
 	[ "${VMAPCTL_IN_VM:-}" = 1 ] || return 0
 	_remove_test_dm_devices
-	local dev
-	if [ -e "${_LOOPS_FILE:-}" ]; then
-		while read -r dev; do
+	local loops=() dev
+	# one losetup for all of them (it goes on past a device it cannot
+	# detach); one a time if that failed (it stops at a first that is no
+	# loop device)
+	[ ! -e "${_LOOPS_FILE:-}" ] || mapfile -t loops <"$_LOOPS_FILE"
+	if [ ${#loops[@]} -gt 0 ] && ! losetup -d "${loops[@]}" 2>/dev/null; then
+		for dev in "${loops[@]}"; do
 			losetup -d "$dev" 2>/dev/null || true
-		done <"$_LOOPS_FILE"
+		done
 	fi
 	[ ! -e /run/vmapctl ] || rm -rf /run/vmapctl
 }
