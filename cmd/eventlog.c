@@ -79,6 +79,11 @@ static journal_sendv_fn journal_sendv(void)
 static void log_one(const struct vmap_cli *cli, enum log_kind kind,
 		    const struct vmap_apply_event *ev)
 {
+	/* without journald a quiet run shows nothing: nothing to format (a
+	 * batch of 1,000 creates formatted 10,000 strings for no one) */
+	journal_sendv_fn sendv = journald_runs() ? journal_sendv() : NULL;
+	if (!sendv && cli->quiet)
+		return;
 	const char *command = cli->command ? cli->command : "vmapctl";
 	const char *action = vmap_step_name(ev->kind);
 	const char *result = ev->ok ? "ok" : "failed";
@@ -106,7 +111,6 @@ static void log_one(const struct vmap_cli *cli, enum log_kind kind,
 		iov[i] = (struct iovec){fields[i], strlen(fields[i])};
 	/* as journalctl shows it: a log line, not an error ("vmapctl: ..."),
 	 * and concurrent runs (activations) told apart */
-	journal_sendv_fn sendv = journald_runs() ? journal_sendv() : NULL;
 	if ((!sendv || sendv(iov, N) < 0) && !cli->quiet)
 		fprintf(stderr, "vmapctl[%d]: %s\n", (int)getpid(), msg);
 	for (size_t i = 0; i < N; i++)

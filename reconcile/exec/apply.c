@@ -528,6 +528,10 @@ static int journal_for(struct exec *x, struct vmap_errlist *errs)
 	const struct vmap_plan *p = x->p;
 	struct vmap_journal j = {.pid = (int)getpid(), .started = (long long)time(NULL)};
 	j.devs = xcalloc(p->n_vols ? p->n_vols : 1, sizeof(*j.devs));
+	/* each device once, in the order of its first step: a volume plan is
+	 * one device (one name), so its entry is found by the plan's index,
+	 * not by comparing names (1,000 creates were half a million strcmp) */
+	size_t *entry = xcalloc(p->n_vols ? p->n_vols : 1, sizeof(*entry)); /* k + 1, 0: none */
 	for (size_t i = 0; i < p->n_steps; i++) {
 		const struct vmap_step *s = &p->steps[i];
 		const struct vmap_volplan *vp = &p->vols[s->vp];
@@ -537,11 +541,9 @@ static int journal_for(struct exec *x, struct vmap_errlist *errs)
 							    : 0;
 		if (!f)
 			continue;
-		size_t k;
-		for (k = 0; k < j.n_devs; k++)
-			if (!strcmp(j.devs[k].name, vp->name))
-				break;
+		size_t k = entry[s->vp] ? entry[s->vp] - 1 : j.n_devs;
 		if (k == j.n_devs) {
+			entry[s->vp] = k + 1;
 			j.devs[k].name = (char *)vp->name;
 			j.devs[k].uuid = (char *)(vp->vol >= 0 ? vp->desired.vol->uuid
 							       : vp->live ? vp->live->uuid : "");
@@ -551,6 +553,7 @@ static int journal_for(struct exec *x, struct vmap_errlist *errs)
 		if (s->kind == VMAP_STEP_SUSPEND)
 			j.devs[k].dm_flags = s->flags;
 	}
+	free(entry);
 	x->j = j;
 	if (!j.n_devs)
 		return 0;
