@@ -100,11 +100,6 @@ static struct kwin kwin_open(void)
 	return w;
 }
 
-static void kwin_close(struct kwin *w)
-{
-	w->fd = -1;
-}
-
 /* Append the kernel's device-mapper lines logged since kwin_open. */
 static void kwin_collect(struct kwin *w, struct sbuf *out)
 {
@@ -1032,14 +1027,12 @@ int vmap_dm_create_dev(const char *name, const char *uuid, const struct vmap_dm_
 	}
 	/* revert: a failed create leaves nothing behind */
 	capture_reset();
-	struct kwin kw2 = kwin_open();
-	if (do_remove(name, udev, &kw2, errs) < 0)
+	kw = kwin_open();
+	if (do_remove(name, udev, &kw, errs) < 0)
 		vmap_err(errs, VMAP_E_FAILED, 0, NULL, name,
 			 "the half-created device is still there (remove it with 'dmsetup remove %s')",
 			 name);
-	kwin_close(&kw2);
 out:
-	kwin_close(&kw);
 	return r;
 }
 
@@ -1050,9 +1043,7 @@ int vmap_dm_load(const char *name, const struct vmap_dm_line *lines, size_t n, u
 	if (check_name(name, errs) < 0)
 		return -1;
 	struct kwin kw = kwin_open();
-	int r = do_load(name, lines, n, flags, &kw, errs);
-	kwin_close(&kw);
-	return r;
+	return do_load(name, lines, n, flags, &kw, errs);
 }
 
 /* A task on `name` with nothing but flags. */
@@ -1077,7 +1068,6 @@ static int simple_task(int type, const char *name, unsigned flags, const char *w
 destroy:
 	dm_task_destroy(dmt);
 out:
-	kwin_close(&kw);
 	return r;
 }
 
@@ -1099,7 +1089,6 @@ int vmap_dm_resume(const char *name, unsigned flags, struct vmap_udev_batch *ude
 		return -1;
 	struct kwin kw = kwin_open();
 	int r = do_resume(name, flags, udev, &kw, errs);
-	kwin_close(&kw);
 	return r;
 }
 
@@ -1110,7 +1099,6 @@ int vmap_dm_remove(const char *name, struct vmap_udev_batch *udev, struct vmap_e
 		return -1;
 	struct kwin kw = kwin_open();
 	int r = do_remove(name, udev, &kw, errs);
-	kwin_close(&kw);
 	return r;
 }
 
@@ -1144,6 +1132,5 @@ int vmap_dm_set_uuid(const char *name, const char *uuid, struct vmap_udev_batch 
 destroy:
 	dm_task_destroy(dmt);
 out:
-	kwin_close(&kw);
 	return r;
 }

@@ -89,6 +89,25 @@ field() { vdm info "$1" | sed -n "s/^$2: //p"; }
 	[ "$(field uk tables)" = LIVE ]
 }
 
+@test "each failed call of one run carries the kernel's reason for that call only, none logged before it" {
+	dev=$(make_loop 64M)
+	# a device-mapper line in the kernel log from before the run
+	dmsetup create kb-before --table "0 1000 oldtarget $dev 0" 2>/dev/null && fail "the kernel took an unknown type"
+	dmesg | grep -q 'oldtarget: unknown target type' || fail "the earlier refusal is not in the kernel log"
+	vdm create kb1 --table "0 1000 linear $dev 0"
+	vdm create kb2 --table "0 1000 linear $dev 1000"
+	# one process, two refused loads: each error gets its own window of
+	# the kernel log
+	run vdm load kb1 --table "0 1000 firsttarget $dev 0" , load kb2 --table "0 1000 secondtarget $dev 0"
+	assert_failure 1
+	refute_output --partial oldtarget
+	[ "$(grep -c 'cannot load the table' <<<"$output")" = 2 ] || fail "not two errors: $output"
+	grep 'kb1' <<<"$output" | grep -q 'firsttarget: unknown target type' || fail "kb1 lacks its reason: $output"
+	grep 'kb2' <<<"$output" | grep -q 'secondtarget: unknown target type' || fail "kb2 lacks its reason: $output"
+	! grep 'kb1' <<<"$output" | grep -q secondtarget || fail "kb1 carries kb2's reason: $output"
+	! grep 'kb2' <<<"$output" | grep -q firsttarget || fail "kb2 carries kb1's reason: $output"
+}
+
 @test "an unaligned table reloads, fails at resume with the kernel's reason, device left suspended on its old table" {
 	dev=$(make_loop 16M 4096)
 	vdm create al --table "0 1000 linear $dev 0"
