@@ -81,63 +81,100 @@ _common_setup() {
 	_LOOPS_FILE=$BATS_TEST_TMPDIR/.loops
 	: >"$_LOOPS_FILE"
 	# dm devices that existed before the test are not ours to remove
-	_dm_names >"$BATS_TEST_TMPDIR/.dm-before"
+	_sysfs_dm_names >"$BATS_TEST_TMPDIR/.dm-before"
 	export VMAPCTL_SPEC_DIR=$BATS_TEST_TMPDIR/specs
 	mkdir -p "$VMAPCTL_SPEC_DIR"
 	[ ! -e /run/vmapctl ] || rm -rf /run/vmapctl
 }
 
-# _dm_names: the names of all dm devices, one a line (one dmsetup, no
-# pipeline: each process costs tens of ms in the emulated VM)
-_dm_names() {
-	local n _
-	while read -r n _; do
-		[ "$n" = No ] || printf '%s\n' "$n"
-	done < <(dmsetup ls 2>/dev/null)
+# _sysfs_dm_names: the names of the dm devices that have a table, one a
+# line, read from sysfs without starting a process (each costs tens of ms
+# in the emulated VM, and this runs for every test).  A device without a
+# table has no gendisk yet, so it is not there: that is fine for the
+# list of what existed before a test, which only keeps teardown off
+# devices it did not make.
+_sysfs_dm_names() {
+	local f n
+	for f in /sys/block/dm-*/dm/name; do
+		[ -e "$f" ] || continue
+		read -r n <"$f" && printf '%s\n' "$n"
+	done
 }
 
 # Remove the dm devices this test created.  They may be stacked and some may
 # be suspended (a test that failed half way).  Each round resumes what is
 # suspended and removes what nothing holds open, so uppers go before lowers
 # without ever asking the kernel to remove a device in use: dmsetup's
-# --retry would spend five seconds on each such attempt.
-_test_dm_devices() {
-	local before n
-	before=$'\n'$(<"$BATS_TEST_TMPDIR/.dm-before")$'\n'
-	while read -r n; do
-		[[ $before == *$'\n'"$n"$'\n'* ]] || printf '%s\n' "$n"
-	done < <(_dm_names)
-}
+# --retry would spend five seconds on each such attempt.  One `dmsetup
+# info` a round lists every device, with or without a table; a test that
+# made a few devices nothing holds is done in one round, one `dmsetup
+# remove` for them all.
 _remove_test_dm_devices() {
-	local names round n attr open mp seen=$'\n' _
-	names=$(_test_dm_devices)
-	[ -n "$names" ] || return 0
+	local before round n attr open mp seen=$'\n' mine=() _
+	before=$'\n'$(<"$BATS_TEST_TMPDIR/.dm-before")$'\n'
 	# a multipath table queueing I/O with no path blocks whoever reads it
-	# (udev's probe, the remove's flush): let that I/O fail first.  One
-	# dmsetup lists them ("NAME: START LEN multipath ...", a line a
-	# segment), no pipeline: each process costs tens of ms in the VM.
-	while read -r mp _; do
-		mp=${mp%:}
-		[[ $seen == *$'\n'"$mp"$'\n'* ]] && continue
-		seen+=$mp$'\n'
-		[[ $'\n'$names$'\n' == *$'\n'"$mp"$'\n'* ]] &&
-			dmsetup message "$mp" 0 fail_if_no_path >/dev/null 2>&1
-	done < <(dmsetup table --target multipath 2>/dev/null)
-	local suspended=() unused=()
-	for round in 1 2 3 4 5 6 7 8; do
-		[ -n "$names" ] || return 0
-		suspended=() unused=()
-		while read -r n attr open; do
-			[[ $'\n'$names$'\n' == *$'\n'"$n"$'\n'* ]] || continue
+	# (udev's probe, the remove's flush): let that I/O fail first.  The
+	# module's count is the tables using its target plus the modules
+	# using it (the path selectors), so the listing runs only when there
+	# is such a table.
+	local mprefs=0 mpholders=()
+	if [ -r /sys/module/dm_multipath/refcnt ]; then
+		read -r mprefs </sys/module/dm_multipath/refcnt
+		mpholders=(/sys/module/dm_multipath/holders/*)
+		[ -e "${mpholders[0]}" ] || mpholders=()
+	fi
+	if [ "${mprefs:-0}" -gt ${#mpholders[@]} ]; then
+		# one dmsetup lists them ("NAME: START LEN multipath ...", a line a segment)
+		while read -r mp _; do
+			mp=${mp%:}
+			[[ $seen == *$'\n'"$mp"$'\n'* ]] && continue
+			seen+=$mp$'\n'
+			[[ $before == *$'\n'"$mp"$'\n'* ]] ||
+				dmsetup message "$mp" 0 fail_if_no_path >/dev/null 2>&1
+		done < <(dmsetup table --target multipath 2>/dev/null)
+	fi
+	local suspended=() order=() h held ok progress
+	local -A minor_of name_of done_
+	for round in 1 2 3 4 5 6 7 8 9; do
+		suspended=() mine=() order=() minor_of=() name_of=() done_=()
+		while read -r n attr open minor; do
+			[ "$n" != No ] || continue
+			[[ $before == *$'\n'"$n"$'\n'* ]] && continue
+			mine+=("$n")
+			minor_of[$n]=$minor name_of[dm-$minor]=$n
 			[[ $attr == ??s* ]] && suspended+=("$n")
-			[ "$open" = 0 ] && unused+=("$n")
-		done < <(dmsetup info -c --noheadings --separator ' ' -o name,attr,open 2>/dev/null)
+			# open only by the dm devices stacked on it: it can go
+			# once they have (sysfs lists them as holders)
+			held=(/sys/block/dm-"$minor"/holders/*)
+			[ -e "${held[0]}" ] || held=()
+			[ "$open" = ${#held[@]} ] || done_[$n]=skip
+		done < <(dmsetup info -c --noheadings --separator ' ' -o name,attr,open,minor 2>/dev/null)
+		[ ${#mine[@]} -gt 0 ] || return 0
+		[ "$round" -lt 9 ] || break
+		# uppers before lowers: a device goes after every device holding it
+		progress=1
+		while [ "$progress" = 1 ]; do
+			progress=0
+			for n in "${mine[@]}"; do
+				[ -z "${done_[$n]-}" ] || continue
+				ok=1
+				for h in /sys/block/dm-"${minor_of[$n]}"/holders/*; do
+					[ -e "$h" ] || continue
+					h=${name_of[${h##*/}]-}
+					[ -n "$h" ] && [ "${done_[$h]-}" = removed ] || { ok=0; break; }
+				done
+				[ "$ok" = 1 ] || continue
+				order+=("$n") done_[$n]=removed progress=1
+			done
+		done
 		# one dmsetup for all of them: a test may leave hundreds
 		[ ${#suspended[@]} -eq 0 ] || dmsetup resume "${suspended[@]}" >/dev/null 2>&1
-		[ ${#unused[@]} -eq 0 ] || dmsetup remove --retry "${unused[@]}" >/dev/null 2>&1
-		names=$(_test_dm_devices)
+		if [ ${#order[@]} -gt 0 ] && dmsetup remove --retry "${order[@]}" >/dev/null 2>&1 &&
+			[ ${#order[@]} -eq ${#mine[@]} ]; then
+			return 0
+		fi
 	done
-	for n in $names; do
+	for n in "${mine[@]}"; do
 		# last resort: error target, then remove
 		dmsetup wipe_table "$n" >/dev/null 2>&1 || true
 		dmsetup remove --force "$n" >/dev/null 2>&1 || true
