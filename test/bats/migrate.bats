@@ -149,8 +149,11 @@ print("# migrate 64 MiB: %.2f s (%.1f MiB/s), longest suspend %.1f ms (all volum
 	run -0 vmapctl apply
 	"$BW" write /dev/mapper/v "$BATS_TEST_TMPDIR/v.log" --blocks 1024 3>&-
 	spec_lin v 8192 "$b" 2048
-	# slow enough to be seen copying: 4 MiB at 1 MiB/s
-	run -0 vmapctl apply --migrate --no-wait --migrate-rate 1024
+	# slow enough to be seen copying: 4 MiB at 512 KiB/s, 8 s; four
+	# commands run before recover looks, each up to a second or more in
+	# the emulated VM when the machine is busy (at 1 MiB/s the copy had
+	# once finished by then)
+	run -0 vmapctl apply --migrate --no-wait --migrate-rate 512
 	assert_output --partial "migrating 'v': copying in the background"
 	vmapctl status --json >"$BATS_TEST_TMPDIR/status.json"
 	run -0 vmapctl status
