@@ -29,6 +29,12 @@ endif
 ifneq ($(SANITIZE),)
 VARIANT := san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# the runtimes linked in, not loaded: a sanitizer build starts about 10%
+# faster (no relocation of libasan.so and libubsan.so at every start),
+# and the suite starts it thousands of times in the emulated VM
+ifneq ($(shell $(CC) -v 2>&1 | grep "^gcc version"),)
+SANLDFLAGS := -static-libasan -static-libubsan
+endif
 else
 VARIANT := rel
 SANFLAGS :=
@@ -52,7 +58,7 @@ PKG_CORE_LIBS = $(shell pkg-config --libs $(PKGS_CORE) 2>/dev/null)
 
 CPPFLAGS += -D_GNU_SOURCE -DVMAP_VERSION='"$(VERSION)"' -Ireconcile -Icmd
 CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
-LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(SANLDFLAGS) $(LDFLAGS)
 
 LIB_SRCS  := $(sort $(wildcard reconcile/*.c reconcile/*/*.c))
 # The system part: what talks to the kernel or udev (dm.c, libudev) or
@@ -124,12 +130,12 @@ $(UDEV_HELPER): cmd/udev/vmapctl-udev-activate.c $(CORE_LIB)
 # link fails if the planner or the parser ever calls into the system part.
 $(BUILD)/unit/%: test/unit/%.c $(CORE_LIB) test/unit/unit.h
 	@mkdir -p $(dir $@)
-	$(Q_LINK)$(CC) $(CPPFLAGS) -Itest/unit $(CFLAGS_ALL) -o $@ $< $(CORE_LIB) $(PKG_CORE_LIBS) -lcmocka
+	$(Q_LINK)$(CC) $(CPPFLAGS) -Itest/unit $(CFLAGS_ALL) $(SANLDFLAGS) -o $@ $< $(CORE_LIB) $(PKG_CORE_LIBS) -lcmocka
 
 vpath %.c gen bench test/tools
 $(BUILD)/tools/%: %.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(Q_LINK)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS)
+	$(Q_LINK)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(SANLDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
 deps:
 	@scripts/deps build
