@@ -139,13 +139,15 @@ static void build_target(struct spec_build *b, struct vmap_volume *v, const stru
 	t->size_loc = t->loc;
 	t->start = *end;
 	/* "a linear target", for messages: built for every target, and
-	 * printf costs more than the rest of a small target's reading */
-	struct sbuf what = {0};
-	sbuf_add(&what, "a ");
-	sbuf_add(&what, tt->name);
-	sbuf_add(&what, " target");
-	bobject(b, tt == &vmap_tt_raw ? &raw : &t->args, &tt->args, n, extra, 2, ex, what.s);
-	sbuf_free(&what);
+	 * printf (or a growing buffer) costs more than the rest of a small
+	 * target's reading, so it is one allocation of the exact size */
+	size_t nl = strlen(tt->name);
+	char *what = xmalloc(nl + sizeof("a  target"));
+	memcpy(what, "a ", 2);
+	memcpy(what + 2, tt->name, nl);
+	memcpy(what + 2 + nl, " target", sizeof(" target"));
+	bobject(b, tt == &vmap_tt_raw ? &raw : &t->args, &tt->args, n, extra, 2, ex, what);
+	free(what);
 	if (ex[1]) {
 		t->size_loc = ex[1]->value->loc;
 		if (bsectors(b, ex[1]->value, "size", &t->size) && t->size == 0)
