@@ -108,16 +108,19 @@ static void build_target(struct spec_build *b, struct vmap_volume *v, const stru
 	for (size_t i = 0; i < n->n_pairs && !tp; i++)
 		if (!strcmp(n->pairs[i].key->str, "type"))
 			tp = &n->pairs[i];
+	/* the list of type names is for messages only: made when one is */
 	size_t nt;
-	const char **names = type_names(&nt);
+	const char **names = NULL;
 	const char *tname;
 	const struct vmap_target_type *tt = NULL;
 	if (!tp) {
 		/* without a type the other keys mean nothing: stop here */
+		names = type_names(&nt);
 		berr(b, &n->loc, "a target needs 'type' (one of %s)", bjoin(b, names, nt));
 	} else if (bstring(b, tp->value, "type", &tname)) {
 		tt = strcmp(tname, vmap_tt_raw.name) ? vmap_target_type_find(tname) : &vmap_tt_raw;
 		if (!tt) {
+			names = type_names(&nt);
 			const char *hint = bsuggest(b, tname, names, nt);
 			if (hint)
 				berr(b, &tp->value->loc, "unknown target type '%s' (%s)", bq(b, tname), hint);
