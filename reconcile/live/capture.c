@@ -280,7 +280,7 @@ static int capture_lean(struct vmap_live *out, const struct vmap_capture_req *re
 	/* Each device keeps its place in the list: the kernel lists names in
 	 * strcmp order (it keeps them in an rbtree), the order the planner
 	 * looks devices up in, so the capture need not sort them again. */
-	struct vmap_dmdev *slot = xcalloc(n + 1, sizeof(*slot));
+	struct vmap_dmdev *slot = xcalloc(n + 1, sizeof(*slot)); /* becomes out->devs */
 	enum slot_state *state = xcalloc(n + 1, sizeof(*state));
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -320,17 +320,20 @@ static int capture_lean(struct vmap_live *out, const struct vmap_capture_req *re
 		if (r == 0 && found)
 			state[i] = SLOT_READ;
 	}
-	size_t cap = 0;
+	/* the devices read, moved down over the places of those not, in
+	 * the list's order */
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (state[i] != SLOT_READ)
 			continue;
 		if (r == 0)
-			VEC_PUSH(out->devs, out->n_devs, cap, slot[i]);
+			slot[k++] = slot[i];
 		else
 			vmap_dmdev_free(&slot[i]);
 	}
+	out->devs = slot;
+	out->n_devs = k;
 	free(state);
-	free(slot);
 	free(want);
 	vmap_dm_names_free(names, n);
 	return r;
