@@ -274,12 +274,21 @@ int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_err
 	return vmap_dm_targets_driver(out, n, NULL, errs);
 }
 
+static int control_fd(void);
+static int targets_raw(int fd, struct vmap_target_version **out, size_t *n, unsigned driver[3],
+		       struct vmap_errlist *errs);
+
 int vmap_dm_targets_driver(struct vmap_target_version **out, size_t *n, unsigned driver[3],
 			   struct vmap_errlist *errs)
 {
 	capture_reset();
 	*out = NULL;
 	*n = 0;
+	/* asked directly, as tables are (below): a converged run then
+	 * needs nothing of libdm at all */
+	int fd = control_fd();
+	if (fd >= 0)
+		return targets_raw(fd, out, n, driver, errs);
 	struct dm_task *dmt = task_new(DM_DEVICE_LIST_VERSIONS, NULL, errs);
 	if (!dmt)
 		return -1;
@@ -480,6 +489,69 @@ static void raw_free(struct dm_ioctl *io)
 {
 	explicit_bzero(io, io->data_size);
 	free(io);
+}
+
+/* The kernel's target types (LIST_VERSIONS) and, from the same reply, the
+ * interface's version, as libdm reads them. */
+static int targets_raw(int fd, struct vmap_target_version **out, size_t *n, unsigned driver[3],
+		       struct vmap_errlist *errs)
+{
+	/* some twenty types of a few dozen bytes each fit the first buffer */
+	for (size_t size = 4096; size <= ((size_t)1 << 24); size *= 4) {
+		struct dm_ioctl *io = xcalloc(1, size);
+		io->version[0] = 4; /* the oldest interface of major 4 will do */
+		io->data_size = (uint32_t)size;
+		io->data_start = sizeof(*io);
+		if (ioctl(fd, DM_LIST_VERSIONS, io) < 0) {
+			vmap_err(errs, VMAP_E_FAILED, errno, NULL, NULL,
+				 "cannot list the kernel's target types");
+			free(io);
+			return -1;
+		}
+		if (io->flags & DM_BUFFER_FULL_FLAG) {
+			free(io);
+			continue;
+		}
+		const char *p = (const char *)io + io->data_start;
+		const char *end = (const char *)io + (io->data_size < size ? io->data_size : size);
+		size_t cap = 0;
+		bool ok = io->data_start >= sizeof(*io) && p <= end;
+		while (ok) {
+			const struct dm_target_versions *v = (const void *)p;
+			if ((size_t)(end - p) < sizeof(*v) ||
+			    !memchr(v->name, '\0', (size_t)(end - v->name))) {
+				ok = false;
+				break;
+			}
+			struct vmap_target_version t = {xstrdup(v->name),
+							{v->version[0], v->version[1], v->version[2]}};
+			VEC_PUSH(*out, *n, cap, t);
+			if (!v->next)
+				break;
+			if (v->next > (size_t)(end - p)) {
+				ok = false;
+				break;
+			}
+			p += v->next;
+		}
+		if (ok && driver) {
+			driver[0] = io->version[0];
+			driver[1] = io->version[1];
+			driver[2] = io->version[2];
+		}
+		free(io);
+		if (ok)
+			return 0;
+		break;
+	}
+	for (size_t i = 0; i < *n; i++)
+		free((*out)[i].name);
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	vmap_err(errs, VMAP_E_FAILED, EPROTO, NULL, NULL,
+		 "cannot list the kernel's target types: the kernel's reply does not parse");
+	return -1;
 }
 
 /* TABLE of `name` (the inactive slot with `inactive`) into *out, a buffer
