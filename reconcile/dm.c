@@ -274,6 +274,17 @@ int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_err
 	return vmap_dm_targets_driver(out, n, NULL, errs);
 }
 
+/* A request of `size` bytes for the ioctl itself, zeroed, its header
+ * set as libdm sets it: the oldest interface of major 4 will do. */
+static struct dm_ioctl *raw_new(size_t size)
+{
+	struct dm_ioctl *io = xcalloc(1, size);
+	io->version[0] = 4;
+	io->data_size = (uint32_t)size;
+	io->data_start = sizeof(*io);
+	return io;
+}
+
 static int control_fd(void);
 static int targets_raw(int fd, struct vmap_target_version **out, size_t *n, unsigned driver[3],
 		       struct vmap_errlist *errs);
@@ -498,10 +509,7 @@ static int targets_raw(int fd, struct vmap_target_version **out, size_t *n, unsi
 {
 	/* some twenty types of a few dozen bytes each fit the first buffer */
 	for (size_t size = 4096; size <= ((size_t)1 << 24); size *= 4) {
-		struct dm_ioctl *io = xcalloc(1, size);
-		io->version[0] = 4; /* the oldest interface of major 4 will do */
-		io->data_size = (uint32_t)size;
-		io->data_start = sizeof(*io);
+		struct dm_ioctl *io = raw_new(size);
 		if (ioctl(fd, DM_LIST_VERSIONS, io) < 0) {
 			vmap_err(errs, VMAP_E_FAILED, errno, NULL, NULL,
 				 "cannot list the kernel's target types");
@@ -565,10 +573,7 @@ static int raw_table(int fd, const char *name, bool inactive, struct dm_ioctl **
 	/* a linear or striped line is well under 100 bytes: 2 KiB holds
 	 * tables of a dozen lines, and a larger one costs one more call */
 	for (size_t size = 2048; size <= ((size_t)1 << 30); size *= 8) {
-		struct dm_ioctl *io = xcalloc(1, size);
-		io->version[0] = 4; /* the oldest interface of major 4 will do */
-		io->data_size = (uint32_t)size;
-		io->data_start = sizeof(*io);
+		struct dm_ioctl *io = raw_new(size);
 		io->flags = DM_STATUS_TABLE_FLAG | DM_SECURE_DATA_FLAG |
 			    (inactive ? DM_QUERY_INACTIVE_TABLE_FLAG : 0);
 		memcpy(io->name, name, strlen(name) + 1); /* check_name: it fits */
@@ -833,10 +838,7 @@ static int list_with_uuids(struct vmap_dm_name **out, size_t *n, struct vmap_err
 	/* about 200 devices fit in the first buffer; the kernel says when
 	 * the list did not fit, and it is asked again with four times more */
 	for (size_t size = 32 * 1024; size <= ((size_t)1 << 30); size *= 4) {
-		struct dm_ioctl *io = xcalloc(1, size);
-		io->version[0] = 4; /* the oldest interface of major 4 will do */
-		io->data_size = (uint32_t)size;
-		io->data_start = sizeof(*io);
+		struct dm_ioctl *io = raw_new(size);
 		io->flags = DM_UUID_FLAG;
 		if (ioctl(fd, DM_LIST_DEVICES, io) < 0) {
 			vmap_err(errs, VMAP_E_FAILED, errno, NULL, NULL,
