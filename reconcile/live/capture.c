@@ -224,7 +224,9 @@ static int read_dev(const char *name, struct vmap_dmdev *d, bool *found,
 	return 0;
 }
 
-/* Where a device of the list stands while the capture reads it. */
+/* Where a device of the list stands while the capture reads it: not in
+ * the capture (gone meanwhile), in it (read, or kept as listed), or
+ * decided once the managed devices are read. */
 enum slot_state { SLOT_ABSENT, SLOT_READ, SLOT_LATER };
 
 /* Something besides the devices read holds managed device `m` open: a
