@@ -274,12 +274,32 @@ int vmap_dm_targets(struct vmap_target_version **out, size_t *n, struct vmap_err
 	return vmap_dm_targets_driver(out, n, NULL, errs);
 }
 
+/* A request of `size` bytes for the ioctl itself, zeroed, its header
+ * set as libdm sets it: the oldest interface of major 4 will do. */
+static struct dm_ioctl *raw_new(size_t size)
+{
+	struct dm_ioctl *io = xcalloc(1, size);
+	io->version[0] = 4;
+	io->data_size = (uint32_t)size;
+	io->data_start = sizeof(*io);
+	return io;
+}
+
+static int control_fd(void);
+static int targets_raw(int fd, struct vmap_target_version **out, size_t *n, unsigned driver[3],
+		       struct vmap_errlist *errs);
+
 int vmap_dm_targets_driver(struct vmap_target_version **out, size_t *n, unsigned driver[3],
 			   struct vmap_errlist *errs)
 {
 	capture_reset();
 	*out = NULL;
 	*n = 0;
+	/* asked directly, as tables are (below): a converged run then
+	 * needs nothing of libdm at all */
+	int fd = control_fd();
+	if (fd >= 0)
+		return targets_raw(fd, out, n, driver, errs);
 	struct dm_task *dmt = task_new(DM_DEVICE_LIST_VERSIONS, NULL, errs);
 	if (!dmt)
 		return -1;
@@ -433,6 +453,244 @@ int vmap_dm_status(const char *name, char ***out, size_t *n, struct vmap_errlist
 	return 0;
 }
 
+/* The end of reading a device whose tables are in `out`: its DEPS when
+ * asked for, then *found; a device gone meanwhile is not found. */
+static int with_deps(const char *name, bool deps, struct vmap_dmdev *out, bool *found,
+		     struct vmap_errlist *errs)
+{
+	bool gone = false;
+	if (deps && out->live_table && read_deps(name, out, &gone, errs) < 0) {
+		vmap_dmdev_free(out);
+		return -1;
+	}
+	if (gone) {
+		vmap_dmdev_free(out);
+		return 0;
+	}
+	*found = true;
+	return 0;
+}
+
+/* ---- TABLE without libdm ----
+ *
+ * A converged run reads one TABLE per managed device and nothing else,
+ * so what each read costs is most of what the run costs.  libdm hands
+ * the kernel a 16 KiB buffer for every TABLE, zeroes it, and wipes it
+ * again when the task is destroyed; with the secure flag (a table may
+ * hold keys) the kernel also clears the caller's buffer after copying it
+ * in and wipes its own copy, all 16 KiB however short the table.  So the
+ * TABLE is asked here with the ioctl itself, as the list is (below), in a
+ * buffer sized for a table of a few lines that grows when the kernel
+ * says the table did not fit; every copy is wiped all the same.  Where
+ * the control node cannot be opened, libdm does it (get_one). */
+
+static int ctl_fd = -2; /* -2: not tried yet; -1: cannot be opened */
+
+static int control_fd(void)
+{
+	if (ctl_fd == -2)
+		ctl_fd = open(VMAP_DM_CONTROL, O_RDWR | O_CLOEXEC);
+	return ctl_fd;
+}
+
+/* A reply raw_table handed out: the kernel wrote data_size bytes of it
+ * (raw_table checked that they are within the buffer) and cleared the
+ * rest, so those are what may hold a key. */
+static void raw_free(struct dm_ioctl *io)
+{
+	explicit_bzero(io, io->data_size);
+	free(io);
+}
+
+/* The kernel's target types (LIST_VERSIONS) and, from the same reply, the
+ * interface's version, as libdm reads them. */
+static int targets_raw(int fd, struct vmap_target_version **out, size_t *n, unsigned driver[3],
+		       struct vmap_errlist *errs)
+{
+	/* some twenty types of a few dozen bytes each fit the first buffer */
+	for (size_t size = 4096; size <= ((size_t)1 << 24); size *= 4) {
+		struct dm_ioctl *io = raw_new(size);
+		if (ioctl(fd, DM_LIST_VERSIONS, io) < 0) {
+			vmap_err(errs, VMAP_E_FAILED, errno, NULL, NULL,
+				 "cannot list the kernel's target types");
+			free(io);
+			return -1;
+		}
+		if (io->flags & DM_BUFFER_FULL_FLAG) {
+			free(io);
+			continue;
+		}
+		const char *p = (const char *)io + io->data_start;
+		const char *end = (const char *)io + (io->data_size < size ? io->data_size : size);
+		size_t cap = 0;
+		bool ok = io->data_start >= sizeof(*io) && p <= end;
+		while (ok) {
+			const struct dm_target_versions *v = (const void *)p;
+			if ((size_t)(end - p) < sizeof(*v) ||
+			    !memchr(v->name, '\0', (size_t)(end - v->name))) {
+				ok = false;
+				break;
+			}
+			struct vmap_target_version t = {xstrdup(v->name),
+							{v->version[0], v->version[1], v->version[2]}};
+			VEC_PUSH(*out, *n, cap, t);
+			if (!v->next)
+				break;
+			if (v->next > (size_t)(end - p)) {
+				ok = false;
+				break;
+			}
+			p += v->next;
+		}
+		if (ok && driver) {
+			driver[0] = io->version[0];
+			driver[1] = io->version[1];
+			driver[2] = io->version[2];
+		}
+		free(io);
+		if (ok)
+			return 0;
+		break;
+	}
+	for (size_t i = 0; i < *n; i++)
+		free((*out)[i].name);
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	vmap_err(errs, VMAP_E_FAILED, EPROTO, NULL, NULL,
+		 "cannot list the kernel's target types: the kernel's reply does not parse");
+	return -1;
+}
+
+/* TABLE of `name` (the inactive slot with `inactive`) into *out, a buffer
+ * the caller frees with raw_free; *gone when the device vanished
+ * (ENXIO). */
+static int raw_table(int fd, const char *name, bool inactive, struct dm_ioctl **out, bool *gone,
+		     struct vmap_errlist *errs)
+{
+	*out = NULL;
+	*gone = false;
+	/* a linear or striped line is well under 100 bytes: 2 KiB holds
+	 * tables of a dozen lines, and a larger one costs one more call */
+	for (size_t size = 2048; size <= ((size_t)1 << 30); size *= 8) {
+		struct dm_ioctl *io = raw_new(size);
+		io->flags = DM_STATUS_TABLE_FLAG | DM_SECURE_DATA_FLAG |
+			    (inactive ? DM_QUERY_INACTIVE_TABLE_FLAG : 0);
+		memcpy(io->name, name, strlen(name) + 1); /* check_name: it fits */
+		if (ioctl(fd, DM_TABLE_STATUS, io) < 0) {
+			int e = errno;
+			explicit_bzero(io, size);
+			free(io);
+			if (e == ENXIO) {
+				*gone = true;
+				return 0;
+			}
+			vmap_err(errs, VMAP_E_FAILED, e, NULL, name, "cannot read the %s table",
+				 inactive ? "inactive" : "live");
+			return -1;
+		}
+		/* the kernel rewrites data_size to what it used: a reply not
+		 * handed out is wiped whole */
+		if (io->flags & DM_BUFFER_FULL_FLAG) {
+			explicit_bzero(io, size);
+			free(io);
+			continue;
+		}
+		if (io->data_size > size || io->data_start > io->data_size ||
+		    io->data_start < sizeof(*io)) {
+			explicit_bzero(io, size);
+			free(io);
+			break;
+		}
+		/* from here on raw_free wipes what the kernel wrote */
+		*out = io;
+		return 0;
+	}
+	vmap_err(errs, VMAP_E_FAILED, EPROTO, NULL, name, "cannot read the %s table",
+		 inactive ? "inactive" : "live");
+	return -1;
+}
+
+/* The lines of a TABLE reply, as libdm's dm_get_next_target walks them:
+ * each target spec is followed by its text, and `next` is the offset of
+ * the following spec from the start of the data.  false when the reply
+ * does not hold together. */
+static bool raw_lines(const struct dm_ioctl *io, struct vmap_table *t)
+{
+	const char *data = (const char *)io + io->data_start;
+	const char *end = (const char *)io + io->data_size;
+	size_t off = 0, cap = 0;
+	for (uint32_t i = 0; i < io->target_count; i++) {
+		const struct dm_target_spec *sp = (const void *)(data + off);
+		if (off > (size_t)(end - data) || (size_t)(end - data) - off < sizeof(*sp))
+			return false;
+		const char *params = (const char *)(sp + 1);
+		size_t tlen = strnlen(sp->target_type, sizeof(sp->target_type));
+		if (tlen == sizeof(sp->target_type) || !memchr(params, '\0', (size_t)(end - params)))
+			return false;
+		struct vmap_table_line l = {.start = sp->sector_start, .len = sp->length,
+					    .type = xstrndup(sp->target_type, tlen),
+					    .params = xstrdup(params)};
+		VEC_PUSH(t->lines, t->n, cap, l);
+		if (i + 1 < io->target_count) {
+			if (sp->next <= off)
+				return false;
+			off = sp->next;
+		}
+	}
+	return true;
+}
+
+/* get_one through raw_table: 1 when done (*found as get_one sets it), 0
+ * when the control node cannot be opened (libdm is to do it), -1 with an
+ * error. */
+static int get_one_raw(const char *name, bool deps, struct vmap_dmdev *out, bool *found,
+		       struct vmap_errlist *errs)
+{
+	int fd = control_fd();
+	if (fd < 0)
+		return 0;
+	struct dm_ioctl *io;
+	bool gone;
+	if (raw_table(fd, name, false, &io, &gone, errs) < 0)
+		return -1;
+	if (gone)
+		return 1;
+	out->name = xstrdup(name);
+	out->uuid = xstrndup(io->uuid, strnlen(io->uuid, sizeof(io->uuid)));
+	decode_dev(io->dev, &out->major, &out->minor);
+	out->suspended = (io->flags & DM_SUSPEND_FLAG) != 0;
+	out->live_table = (io->flags & DM_ACTIVE_PRESENT_FLAG) != 0;
+	out->inactive_table = (io->flags & DM_INACTIVE_PRESENT_FLAG) != 0;
+	out->read_only = (io->flags & DM_READONLY_FLAG) != 0;
+	out->open_count = io->open_count;
+	out->event_nr = io->event_nr;
+	bool ok = raw_lines(io, &out->live);
+	raw_free(io);
+	if (!ok)
+		goto bad;
+	if (out->inactive_table) {
+		if (raw_table(fd, name, true, &io, &gone, errs) < 0)
+			goto fail;
+		if (gone)
+			goto vanished;
+		ok = raw_lines(io, &out->inactive);
+		raw_free(io);
+		if (!ok)
+			goto bad;
+	}
+	return with_deps(name, deps, out, found, errs) < 0 ? -1 : 1;
+bad:
+	vmap_err(errs, VMAP_E_FAILED, EPROTO, NULL, name,
+		 "cannot read the table: the kernel's reply does not parse");
+fail:
+	vmap_dmdev_free(out);
+	return -1;
+vanished:
+	vmap_dmdev_free(out);
+	return 1;
+}
+
 static int get_one(const char *name, bool deps, struct vmap_dmdev *out, bool *found,
 		   struct vmap_errlist *errs)
 {
@@ -440,6 +698,9 @@ static int get_one(const char *name, bool deps, struct vmap_dmdev *out, bool *fo
 	*found = false;
 	struct dm_task *dmt;
 	bool gone;
+	int raw = get_one_raw(name, deps, out, found, errs);
+	if (raw != 0)
+		return raw < 0 ? -1 : 0;
 	if (read_table(name, false, &dmt, &gone, errs) < 0)
 		return -1;
 	if (gone)
@@ -476,14 +737,7 @@ static int get_one(const char *name, bool deps, struct vmap_dmdev *out, bool *fo
 		copy_table(dmt, &out->inactive);
 		dm_task_destroy(dmt);
 	}
-	if (deps && out->live_table) {
-		if (read_deps(name, out, &gone, errs) < 0)
-			goto fail;
-		if (gone)
-			goto vanished;
-	}
-	*found = true;
-	return 0;
+	return with_deps(name, deps, out, found, errs);
 vanished:
 	vmap_dmdev_free(out);
 	return 0;
@@ -584,10 +838,7 @@ static int list_with_uuids(struct vmap_dm_name **out, size_t *n, struct vmap_err
 	/* about 200 devices fit in the first buffer; the kernel says when
 	 * the list did not fit, and it is asked again with four times more */
 	for (size_t size = 32 * 1024; size <= ((size_t)1 << 30); size *= 4) {
-		struct dm_ioctl *io = xcalloc(1, size);
-		io->version[0] = 4; /* the oldest interface of major 4 will do */
-		io->data_size = (uint32_t)size;
-		io->data_start = sizeof(*io);
+		struct dm_ioctl *io = raw_new(size);
 		io->flags = DM_UUID_FLAG;
 		if (ioctl(fd, DM_LIST_DEVICES, io) < 0) {
 			vmap_err(errs, VMAP_E_FAILED, errno, NULL, NULL,

@@ -45,7 +45,10 @@ void *xgrow(void *p, size_t *cap, size_t need, size_t size)
 {
 	if (need <= *cap)
 		return p;
-	size_t c = *cap ? *cap : 4;
+	/* at first 4 items, and at least 32 bytes: a string (items of one
+	 * byte) would otherwise be reallocated at 4, 8 and 16 bytes, and a
+	 * table line's text is built this way per device per run */
+	size_t c = *cap ? *cap : (size < 8 ? 32 / size : 4);
 	while (c < need) {
 		if (c > SIZE_MAX / 2)
 			oom();

@@ -224,16 +224,24 @@ static int read_dev(const char *name, struct vmap_dmdev *d, bool *found,
 	return 0;
 }
 
+/* Where a device of the list stands while the capture reads it: not in
+ * the capture (gone meanwhile), in it (read, or kept as listed), or
+ * decided once the managed devices are read. */
+enum slot_state { SLOT_ABSENT, SLOT_READ, SLOT_LATER };
+
 /* Something besides the devices read holds managed device `m` open: a
  * device outside the ones read may be stacked on it (every table that
  * uses a device holds it open once, live and inactive slot together). */
-static bool held_by_others(const struct vmap_live *l, const struct vmap_dmdev *m)
+static bool held_by_others(const struct vmap_dmdev *devs, const enum slot_state *state, size_t n,
+			   const struct vmap_dmdev *m)
 {
 	if (m->open_count <= 0)
 		return false;
 	int known = 0;
-	for (size_t i = 0; i < l->n_devs; i++) {
-		const struct vmap_dmdev *up = &l->devs[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct vmap_dmdev *up = &devs[i];
+		if (state[i] != SLOT_READ)
+			continue;
 		for (size_t k = 0; k < up->n_deps; k++)
 			if (up->dep_major[k] == m->major && up->dep_minor[k] == m->minor) {
 				known++;
@@ -260,7 +268,7 @@ static int capture_lean(struct vmap_live *out, const struct vmap_capture_req *re
 			struct vmap_errlist *errs)
 {
 	struct vmap_dm_name *names = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	bool have_uuids;
 	if (vmap_dm_names(&names, &n, &have_uuids, errs) < 0)
 		return -1;
@@ -271,45 +279,63 @@ static int capture_lean(struct vmap_live *out, const struct vmap_capture_req *re
 		want[i] = req->names[i];
 	if (nw)
 		qsort(want, nw, sizeof(*want), cmp_str);
-	bool *later = xcalloc(n + 1, sizeof(bool));
+	/* Each device keeps its place in the list: the kernel lists names in
+	 * strcmp order (it keeps them in an rbtree), the order the planner
+	 * looks devices up in, so the capture need not sort them again. */
+	struct vmap_dmdev *slot = xcalloc(n + 1, sizeof(*slot)); /* becomes out->devs */
+	enum slot_state *state = xcalloc(n + 1, sizeof(*state));
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
-		struct vmap_dmdev d = {0};
 		bool found = true;
 		const char *nm = names[i].name;
 		/* without uuids in the list, each device's TABLE tells them */
 		if (have_uuids &&
 		    strncmp(names[i].uuid, VMAP_UUID_PREFIX, strlen(VMAP_UUID_PREFIX)) &&
 		    !(nw && bsearch(&nm, want, nw, sizeof(*want), cmp_str))) {
-			later[i] = true;
+			state[i] = SLOT_LATER;
 			continue;
 		}
-		r = read_dev(names[i].name, &d, &found, errs);
+		r = read_dev(names[i].name, &slot[i], &found, errs);
 		if (r == 0 && found)
-			VEC_PUSH(out->devs, out->n_devs, cap, d);
+			state[i] = SLOT_READ;
 	}
 	bool others = false;
-	for (size_t i = 0; i < out->n_devs && r == 0 && !others; i++)
-		others = vmap_dmdev_managed(&out->devs[i]) && held_by_others(out, &out->devs[i]);
+	for (size_t i = 0; i < n && r == 0 && !others; i++)
+		others = state[i] == SLOT_READ && vmap_dmdev_managed(&slot[i]) &&
+			 held_by_others(slot, state, n, &slot[i]);
 	for (size_t i = 0; i < n && r == 0; i++) {
-		if (!later[i])
+		if (state[i] != SLOT_LATER)
 			continue;
-		struct vmap_dmdev d = {0};
 		bool found = true;
+		state[i] = SLOT_ABSENT;
 		if (others) {
-			r = read_dev(names[i].name, &d, &found, errs);
+			r = read_dev(names[i].name, &slot[i], &found, errs);
 		} else {
-			d.name = names[i].name;
-			d.uuid = names[i].uuid;
-			d.major = names[i].major;
-			d.minor = names[i].minor;
-			d.listed_only = true;
+			struct vmap_dmdev *d = &slot[i];
+			d->name = names[i].name;
+			d->uuid = names[i].uuid;
+			d->major = names[i].major;
+			d->minor = names[i].minor;
+			d->listed_only = true;
 			names[i].name = names[i].uuid = NULL;
 		}
 		if (r == 0 && found)
-			VEC_PUSH(out->devs, out->n_devs, cap, d);
+			state[i] = SLOT_READ;
 	}
-	free(later);
+	/* the devices read, moved down over the places of those not, in
+	 * the list's order */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (state[i] != SLOT_READ)
+			continue;
+		if (r == 0)
+			slot[k++] = slot[i];
+		else
+			vmap_dmdev_free(&slot[i]);
+	}
+	out->devs = slot;
+	out->n_devs = k;
+	free(state);
 	free(want);
 	vmap_dm_names_free(names, n);
 	return r;
@@ -319,9 +345,15 @@ static int capture_lean(struct vmap_live *out, const struct vmap_capture_req *re
  * may provide them: the modules index is read only then). */
 static bool types_missing(const struct vmap_live *l, const struct vmap_capture_req *req)
 {
-	for (size_t i = 0; req && i < req->n_types; i++)
-		if (req->types[i] && *req->types[i] && !vmap_live_has_target(l, req->types[i]))
+	for (size_t i = 0; req && i < req->n_types; i++) {
+		const char *t = req->types[i];
+		/* a set of thousands of volumes names a few types, each volume
+		 * mostly the type of the one before: asked once a run of them */
+		if (i && req->types[i - 1] && t && !strcmp(req->types[i - 1], t))
+			continue;
+		if (t && *t && !vmap_live_has_target(l, t))
 			return true;
+	}
 	return false;
 }
 
@@ -346,9 +378,13 @@ int vmap_live_capture(struct vmap_live *out, const struct vmap_capture_req *req,
 		vmap_sysfs_limits(d->major, d->minor, &d->limits);
 		capture_status(d);
 	}
-	if (out->n_devs)
-		qsort(out->devs, out->n_devs, sizeof(*out->devs), cmp_dev_name);
+	/* the lean capture keeps the kernel's order, which is by name
+	 * already: sorted only when it is not (an older kernel) */
 	vmap_live_note_order(out);
+	if (!out->devs_by_name && out->n_devs) {
+		qsort(out->devs, out->n_devs, sizeof(*out->devs), cmp_dev_name);
+		vmap_live_note_order(out);
+	}
 	if (full || types_missing(out, req))
 		vmap_capture_loadable(out, req);
 	vmap_capture_resolutions(out, req);

@@ -82,9 +82,16 @@ static bool ref_devnum(const struct vmap_resolve_env *env, const struct vmap_dev
 		return vmap_live_find_blockdev(env->live, *maj, *min) != NULL ||
 		       vmap_live_find_devnum(env->live, *maj, *min) != NULL;
 	}
-	char *key = vmap_devref_key(ref);
-	const struct vmap_resolution *res = vmap_live_find_res(env->live, key);
-	free(key);
+	const struct vmap_resolution *res;
+	/* a path is its own key: looked up as it is, with no copy (this runs
+	 * several times per volume) */
+	if (ref->kind == VMAP_DEV_PATH) {
+		res = vmap_live_find_res(env->live, ref->path);
+	} else {
+		char *key = vmap_devref_key(ref);
+		res = vmap_live_find_res(env->live, key);
+		free(key);
+	}
 	*res_out = res;
 	if (!res || !res->found)
 		return false;
@@ -289,16 +296,19 @@ static void check_offsets_obj(struct offset_walk *ow, const struct vmap_obj *o)
 		}
 		if (f->kind != VMAP_F_DEVICE || !v->dev)
 			continue;
-		size_t kl = strlen(f->key);
-		char *okey;
+		/* the sibling is "offset" for "device", "xOffset" for
+		 * "xDevice": matched in place, as this runs for every volume */
+		size_t kl = strlen(f->key), pl;
 		if (!strcmp(f->key, "device"))
-			okey = xstrdup("offset");
+			pl = 0;
 		else if (kl > 6 && !strcmp(f->key + kl - 6, "Device"))
-			okey = xasprintf("%.*sOffset", (int)(kl - 6), f->key);
+			pl = kl - 6;
 		else
 			continue;
 		for (size_t j = 0; j < o->type->n_fields; j++) {
-			if (strcmp(o->type->fields[j].key, okey) || !o->v[j].set)
+			const char *okey = o->type->fields[j].key;
+			if (!o->v[j].set || strncmp(okey, f->key, pl) ||
+			    strcmp(okey + pl, pl ? "Offset" : "offset"))
 				continue;
 			unsigned lbs = ref_lbs(ow->env, v->dev);
 			uint64_t off = o->v[j].u;
@@ -312,7 +322,6 @@ static void check_offsets_obj(struct offset_walk *ow, const struct vmap_obj *o)
 				ow->r = -1;
 			}
 		}
-		free(okey);
 	}
 }
 
@@ -334,13 +343,11 @@ static bool shrinking_volume(const struct vmap_resolve_env *env, const struct vm
 	return true;
 }
 
-/* The line of volume `volume`'s live table at [start, start + len) with
+/* The line of live device `dev`'s table at [start, start + len) with
  * kernel type `type`, or NULL (emit_ctx.live). */
-static const struct vmap_table_line *live_line_at(const struct vmap_resolve_env *env,
-						  const char *volume, uint64_t start, uint64_t len,
-						  const char *type)
+static const struct vmap_table_line *live_line_at(const struct vmap_dmdev *dev, uint64_t start,
+						  uint64_t len, const char *type)
 {
-	const struct vmap_dmdev *dev = env->live ? vmap_live_find_dev(env->live, volume) : NULL;
 	if (!dev || !dev->live_table)
 		return NULL;
 	for (size_t i = 0; i < dev->live.n; i++) {
@@ -365,8 +372,8 @@ static const struct vmap_table_line *live_line_of(const struct vmap_resolve_env 
 	const struct vmap_desired *d = &env->desired[vi];
 	for (size_t i = 0; i < d->n_lines; i++)
 		if (d->lines[i].target == t)
-			return live_line_at(env, volume, d->lines[i].start, d->lines[i].len,
-					    t->kernel_name);
+			return live_line_at(env->live ? vmap_live_find_dev(env->live, volume) : NULL,
+					    d->lines[i].start, d->lines[i].len, t->kernel_name);
 	return NULL;
 }
 
@@ -382,6 +389,9 @@ int vmap_resolve_volume(const struct vmap_resolve_env *env, size_t idx, struct v
 	const struct vmap_volume *vol = &env->set->vols[idx];
 	struct rctx rc;
 	int r = 0;
+
+	/* the volume's live device, looked up once for all its lines */
+	const struct vmap_dmdev *ldev = env->live ? vmap_live_find_dev(env->live, vol->name) : NULL;
 
 	desired_reset(d);
 	d->vol = vol;
@@ -437,7 +447,7 @@ int vmap_resolve_volume(const struct vmap_resolve_env *env, size_t idx, struct v
 
 		struct sbuf p = {0};
 		rc.ctx.pending = false;
-		rc.ctx.live = live_line_at(env, vol->name, l->start, l->len, l->type);
+		rc.ctx.live = live_line_at(ldev, l->start, l->len, l->type);
 		if (vmap_target_emit(t, &rc.ctx, &p, errs) < 0)
 			r = -1;
 		if (rc.ctx.pending)

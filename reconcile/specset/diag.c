@@ -165,9 +165,12 @@ void bdups(struct spec_build *b, const struct ynode *m)
 	 * messages by key). */
 	if (n <= 8) {
 		bool dup = false;
+		/* (the first letters first: keys mostly differ there, and
+		 * this runs for every mapping of the set) */
 		for (size_t i = 1; i < n && !dup; i++)
 			for (size_t j = 0; j < i && !dup; j++)
-				dup = !strcmp(m->pairs[i].key->str, m->pairs[j].key->str);
+				dup = m->pairs[i].key->str[0] == m->pairs[j].key->str[0] &&
+				      !strcmp(m->pairs[i].key->str, m->pairs[j].key->str);
 		if (!dup)
 			return;
 	}
@@ -197,7 +200,7 @@ void bkeys(struct spec_build *b, const struct ynode *m, const char *const *keys,
 	for (size_t i = 0; i < m->n_pairs; i++) {
 		const struct ypair *p = &m->pairs[i];
 		size_t k = 0;
-		while (k < n && strcmp(keys[k], p->key->str))
+		while (k < n && (keys[k][0] != p->key->str[0] || strcmp(keys[k], p->key->str)))
 			k++;
 		if (k < n) {
 			if (!out[k])

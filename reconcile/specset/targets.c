@@ -108,16 +108,19 @@ static void build_target(struct spec_build *b, struct vmap_volume *v, const stru
 	for (size_t i = 0; i < n->n_pairs && !tp; i++)
 		if (!strcmp(n->pairs[i].key->str, "type"))
 			tp = &n->pairs[i];
+	/* the list of type names is for messages only: made when one is */
 	size_t nt;
-	const char **names = type_names(&nt);
+	const char **names = NULL;
 	const char *tname;
 	const struct vmap_target_type *tt = NULL;
 	if (!tp) {
 		/* without a type the other keys mean nothing: stop here */
+		names = type_names(&nt);
 		berr(b, &n->loc, "a target needs 'type' (one of %s)", bjoin(b, names, nt));
 	} else if (bstring(b, tp->value, "type", &tname)) {
 		tt = strcmp(tname, vmap_tt_raw.name) ? vmap_target_type_find(tname) : &vmap_tt_raw;
 		if (!tt) {
+			names = type_names(&nt);
 			const char *hint = bsuggest(b, tname, names, nt);
 			if (hint)
 				berr(b, &tp->value->loc, "unknown target type '%s' (%s)", bq(b, tname), hint);
@@ -139,13 +142,15 @@ static void build_target(struct spec_build *b, struct vmap_volume *v, const stru
 	t->size_loc = t->loc;
 	t->start = *end;
 	/* "a linear target", for messages: built for every target, and
-	 * printf costs more than the rest of a small target's reading */
-	struct sbuf what = {0};
-	sbuf_add(&what, "a ");
-	sbuf_add(&what, tt->name);
-	sbuf_add(&what, " target");
-	bobject(b, tt == &vmap_tt_raw ? &raw : &t->args, &tt->args, n, extra, 2, ex, what.s);
-	sbuf_free(&what);
+	 * printf (or a growing buffer) costs more than the rest of a small
+	 * target's reading, so it is one allocation of the exact size */
+	size_t nl = strlen(tt->name);
+	char *what = xmalloc(nl + sizeof("a  target"));
+	memcpy(what, "a ", 2);
+	memcpy(what + 2, tt->name, nl);
+	memcpy(what + 2 + nl, " target", sizeof(" target"));
+	bobject(b, tt == &vmap_tt_raw ? &raw : &t->args, &tt->args, n, extra, 2, ex, what);
+	free(what);
 	if (ex[1]) {
 		t->size_loc = ex[1]->value->loc;
 		if (bsectors(b, ex[1]->value, "size", &t->size) && t->size == 0)

@@ -150,6 +150,27 @@ EOF
 	expect_all "$BATS_TEST_TMPDIR/l.json"
 }
 
+@test "a table longer than the first read buffer is read whole, live and inactive, as dmsetup prints it" {
+	a=$(make_loop 64M)
+	# 64 lines of 56 bytes each in the reply (a 40-byte target spec and
+	# its text): more than the 2 KiB the first TABLE is asked with, so
+	# the kernel says it did not fit and the table is asked for again
+	t='' u=''
+	for ((i = 0; i < 64; i++)); do
+		t+="$((i * 8)) 8 linear $a $((i * 16))"$'\n'
+		u+="$((i * 4)) 4 linear $a $((i * 32 + 1))"$'\n'
+	done
+	dmsetup create long-tab --table "$t"
+	dmsetup load long-tab --table "$u"
+	vlive >"$BATS_TEST_TMPDIR/l.json"
+	expect 'len(dev("long-tab")["live"])' 64
+	expect '"\n".join("%d %d %s %s" % (l["start"], l["len"], l["type"], l["params"]) for l in dev("long-tab")["live"])' \
+		"$(dmsetup table long-tab | sed 's/ *$//')"
+	expect '"\n".join("%d %d %s %s" % (l["start"], l["len"], l["type"], l["params"]) for l in dev("long-tab")["inactive"])' \
+		"$(dmsetup table --inactive long-tab | sed 's/ *$//')"
+	expect_all "$BATS_TEST_TMPDIR/l.json"
+}
+
 @test "a crypt key never reaches the snapshot: the live params carry its digest" {
 	a=$(make_loop 64M)
 	key=0123456789abcdef0123456789abcdeffedcba9876543210fedcba9876543210
