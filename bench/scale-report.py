@@ -155,6 +155,9 @@ def main():
           f"{info.get('vmapctl', '?')}; dmsetup {info.get('dmsetup', '?').strip()}; udev {info.get('udev', '?')}")
     if "commit" in info:
         print(f"  commit {info['commit']}")
+    if "aslr" in info:
+        print(f"  address space randomisation: {'on' if info['aslr'] != '0' else 'off'}"
+              f" (randomize_va_space {info['aslr']})")
     print(f"  seconds; fastest of {runs} runs, except creates and removes from N={one} on: one run;")
     quiet = int(info.get("quiet_from", "0") or 0)
     if quiet and any(n >= quiet for n, _, _ in times):
