@@ -19,6 +19,7 @@
 #include <linux/dm-ioctl.h> /* DM_NAME_LEN, DM_UUID_LEN */
 
 #include "base/util.h"
+#include "model/spec.h"
 
 /* ---- capturing libdm's messages ----
  *
@@ -596,8 +597,12 @@ static int raw_table(int fd, const char *name, bool inactive, struct dm_ioctl **
 			free(io);
 			continue;
 		}
-		if (io->data_size > size || io->data_start > io->data_size ||
-		    io->data_start < sizeof(*io)) {
+		/* a device without the table asked for (created, nothing
+		 * loaded yet; or only an inactive table) answers with the
+		 * header alone, its data_size short of data_start: no lines */
+		bool none = io->target_count == 0;
+		if (io->data_size > size ||
+		    (!none && (io->data_start > io->data_size || io->data_start < sizeof(*io)))) {
 			explicit_bzero(io, size);
 			free(io);
 			break;
@@ -647,6 +652,12 @@ static bool raw_lines(const struct dm_ioctl *io, struct vmap_table *t)
 static int get_one_raw(const char *name, bool deps, struct vmap_dmdev *out, bool *found,
 		       struct vmap_errlist *errs)
 {
+	/* A name with a character outside the plain set is kept mangled in
+	 * the kernel ('"' as \x22), and libdm's list hands it out
+	 * unmangled: libdm mangles it again on the way in, so such a
+	 * device (never a volume's: their names are plain) is read there. */
+	if (!vmap_name_valid(name))
+		return 0;
 	int fd = control_fd();
 	if (fd < 0)
 		return 0;

@@ -171,6 +171,21 @@ EOF
 	expect_all "$BATS_TEST_TMPDIR/l.json"
 }
 
+@test "a device with no table, and one with only an inactive table, are read as such" {
+	# the kernel answers TABLE for a missing table with its header alone
+	# (a data size short of where the data would start)
+	dmsetup create no-tab --notable
+	dmsetup create inact-tab --notable
+	dmsetup load inact-tab --table "0 8 zero"
+	vlive >"$BATS_TEST_TMPDIR/l.json"
+	expect '[dev("no-tab")["live_table"], dev("no-tab")["inactive_table"], dev("no-tab")["live"], dev("no-tab")["inactive"]]' \
+		'[false, false, [], []]'
+	expect '[dev("inact-tab")["live_table"], dev("inact-tab")["inactive_table"], dev("inact-tab")["live"]]' \
+		'[false, true, []]'
+	expect '[(l["start"], l["len"], l["type"]) for l in dev("inact-tab")["inactive"]]' '[[0, 8, "zero"]]'
+	expect_all "$BATS_TEST_TMPDIR/l.json"
+}
+
 @test "a crypt key never reaches the snapshot: the live params carry its digest" {
 	a=$(make_loop 64M)
 	key=0123456789abcdef0123456789abcdeffedcba9876543210fedcba9876543210
