@@ -566,6 +566,14 @@ static int targets_raw(int fd, struct vmap_target_version **out, size_t *n, unsi
 /* TABLE of `name` (the inactive slot with `inactive`) into *out, a buffer
  * the caller frees with raw_free; *gone when the device vanished
  * (ENXIO). */
+/* A request not handed out: wiped whole (the kernel may have written a
+ * key anywhere in it before saying it did not fit). */
+static void raw_discard(struct dm_ioctl *io, size_t size)
+{
+	explicit_bzero(io, size);
+	free(io);
+}
+
 static int raw_table(int fd, const char *name, bool inactive, struct dm_ioctl **out, bool *gone,
 		     struct vmap_errlist *errs)
 {
@@ -580,8 +588,7 @@ static int raw_table(int fd, const char *name, bool inactive, struct dm_ioctl **
 		memcpy(io->name, name, strlen(name) + 1); /* check_name: it fits */
 		if (ioctl(fd, DM_TABLE_STATUS, io) < 0) {
 			int e = errno;
-			explicit_bzero(io, size);
-			free(io);
+			raw_discard(io, size);
 			if (e == ENXIO) {
 				*gone = true;
 				return 0;
@@ -593,8 +600,7 @@ static int raw_table(int fd, const char *name, bool inactive, struct dm_ioctl **
 		/* the kernel rewrites data_size to what it used: a reply not
 		 * handed out is wiped whole */
 		if (io->flags & DM_BUFFER_FULL_FLAG) {
-			explicit_bzero(io, size);
-			free(io);
+			raw_discard(io, size);
 			continue;
 		}
 		/* a device without the table asked for (created, nothing
@@ -603,8 +609,7 @@ static int raw_table(int fd, const char *name, bool inactive, struct dm_ioctl **
 		bool none = io->target_count == 0;
 		if (io->data_size > size ||
 		    (!none && (io->data_start > io->data_size || io->data_start < sizeof(*io)))) {
-			explicit_bzero(io, size);
-			free(io);
+			raw_discard(io, size);
 			break;
 		}
 		/* from here on raw_free wipes what the kernel wrote */
