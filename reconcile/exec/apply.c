@@ -37,7 +37,7 @@ struct exec {
 	size_t *created_order;     /* plan volumes in creation order */
 	size_t n_created;
 	struct vmap_udev_batch batch;
-	char *batch_what;          /* the devices in the batch, for a timeout message */
+	struct sbuf batch_what;    /* the devices in the batch, for a timeout message */
 	bool switching;            /* memory locked */
 	bool went_live;            /* a device of the switch resumed on its new table */
 	unsigned paused;           /* test hook: step kinds paused after already */
@@ -68,11 +68,15 @@ static void event(struct exec *x, enum vmap_step_kind kind, size_t vp, bool ok, 
 		x->o->progress(x->o->progress_arg, &r->events[r->n_events - 1], x->done, x->total);
 }
 
+/* Appended in place: a batch of thousands of creates must not copy the
+ * list once per name (contract section 9). */
 static void batch_note(struct exec *x, const char *name)
 {
-	char *w = x->batch_what ? xasprintf("%s, '%s'", x->batch_what, name) : xasprintf("'%s'", name);
-	free(x->batch_what);
-	x->batch_what = w;
+	if (x->batch_what.len)
+		sbuf_add(&x->batch_what, ", ");
+	sbuf_addc(&x->batch_what, '\'');
+	sbuf_add(&x->batch_what, name);
+	sbuf_addc(&x->batch_what, '\'');
 }
 
 /* A cookie is journaled as soon as it exists: a run killed before its
@@ -100,11 +104,10 @@ static int batch_wait(struct exec *x)
 	int r = 0;
 	if (x->batch.tasks)
 		r = vmap_dm_udev_wait(&x->batch, x->o->udev_timeout,
-				      x->batch_what ? x->batch_what : "", x->errs);
+				      sbuf_str(&x->batch_what), x->errs);
 	memset(&x->batch, 0, sizeof(x->batch));
 	batch_journal(x);
-	free(x->batch_what);
-	x->batch_what = NULL;
+	sbuf_free(&x->batch_what);
 	return r;
 }
 
@@ -719,7 +722,7 @@ out:
 	free(x.cmin);
 	free(x.resolved);
 	free(x.desired);
-	free(x.batch_what);
+	sbuf_free(&x.batch_what);
 	return r;
 }
 

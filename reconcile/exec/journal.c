@@ -76,27 +76,47 @@ static void cookies_get(json_object *o, uint32_t **cookies, size_t *n)
 	}
 }
 
+/* A key a new object does not have yet, from a literal: json-c neither
+ * looks it up nor copies it. */
+static void add_new(json_object *o, const char *key, json_object *v)
+{
+	json_object_object_add_ex(o, key, v,
+				  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
+
+/* The journal is written before the first change of every run that makes
+ * one, and again for each udev cookie, so its cost grows with the run:
+ * a device's flags are written only when set and dmFlags only when not 0
+ * (the reader takes a missing one as false or 0, which it did already),
+ * and the text is plain, not pretty (contract section 9). */
 int vmap_journal_write(const char *run_dir, const struct vmap_journal *j, struct vmap_errlist *errs)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "format", json_object_new_string("vmapctl-journal/1"));
-	json_object_object_add(o, "pid", json_object_new_int(j->pid));
-	json_object_object_add(o, "started", json_object_new_int64(j->started));
+	add_new(o, "format", json_object_new_string("vmapctl-journal/1"));
+	add_new(o, "pid", json_object_new_int(j->pid));
+	add_new(o, "started", json_object_new_int64(j->started));
 	json_object *devs = json_object_new_array();
 	for (size_t i = 0; i < j->n_devs; i++) {
+		const struct vmap_journal_dev *jd = &j->devs[i];
 		json_object *d = json_object_new_object();
-		json_object_object_add(d, "name", json_object_new_string(j->devs[i].name));
-		json_object_object_add(d, "uuid", json_object_new_string(j->devs[i].uuid ? j->devs[i].uuid : ""));
-		json_object_object_add(d, "loaded", json_object_new_boolean(j->devs[i].flags & VMAP_JOURNAL_LOADED));
-		json_object_object_add(d, "suspends", json_object_new_boolean(j->devs[i].flags & VMAP_JOURNAL_SUSPENDS));
-		json_object_object_add(d, "creates", json_object_new_boolean(j->devs[i].flags & VMAP_JOURNAL_CREATES));
-		json_object_object_add(d, "dmFlags", json_object_new_int((int)j->devs[i].dm_flags));
+		add_new(d, "name", json_object_new_string(jd->name));
+		add_new(d, "uuid", json_object_new_string(jd->uuid ? jd->uuid : ""));
+		if (jd->flags & VMAP_JOURNAL_LOADED)
+			add_new(d, "loaded", json_object_new_boolean(1));
+		if (jd->flags & VMAP_JOURNAL_SUSPENDS)
+			add_new(d, "suspends", json_object_new_boolean(1));
+		if (jd->flags & VMAP_JOURNAL_CREATES)
+			add_new(d, "creates", json_object_new_boolean(1));
+		if (jd->dm_flags)
+			add_new(d, "dmFlags", json_object_new_int((int)jd->dm_flags));
 		json_object_array_add(devs, d);
 	}
-	json_object_object_add(o, "devices", devs);
+	add_new(o, "devices", devs);
 	cookies_add(o, j->cookies, j->n_cookies);
 	char *path = journal_path(run_dir);
-	int r = write_atomic(run_dir, path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY),
+	int r = write_atomic(run_dir, path,
+			     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE),
 			     errs);
 	json_object_put(o);
 	free(path);

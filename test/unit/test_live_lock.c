@@ -196,6 +196,40 @@ static void the_journal_keeps_devices_and_udev_cookies(void **state)
 	assert_int_equal(e.n, 0);
 }
 
+/* A journal left by an earlier vmapctl, which wrote every flag (false
+ * ones too) and dmFlags 0, pretty-printed: recover must read it as the
+ * writer meant it. */
+static void a_journal_with_every_flag_written_reads_the_same(void **state)
+{
+	(void)state;
+	char *jp = xasprintf("%s/journal.json", dir);
+	FILE *f = fopen(jp, "w");
+	assert_non_null(f);
+	fputs("{\n  \"format\":\"vmapctl-journal/1\",\n  \"pid\":7,\n  \"started\":1700000000,\n"
+	      "  \"devices\":[\n"
+	      "    { \"name\":\"a\", \"uuid\":\"VMAP-a\", \"loaded\":true, \"suspends\":false,"
+	      " \"creates\":false, \"dmFlags\":0 },\n"
+	      "    { \"name\":\"b\", \"uuid\":\"\", \"loaded\":false, \"suspends\":false,"
+	      " \"creates\":true, \"dmFlags\":2 }\n  ],\n  \"udevCookies\":[ 222 ]\n}\n", f);
+	assert_int_equal(fclose(f), 0);
+	struct vmap_journal r;
+	bool found = false;
+	struct vmap_errlist e = {0};
+	assert_int_equal(vmap_journal_read(dir, &r, &found, &e), 0);
+	assert_true(found);
+	assert_int_equal(r.pid, 7);
+	assert_int_equal(r.n_devs, 2);
+	assert_int_equal(r.devs[0].flags, VMAP_JOURNAL_LOADED);
+	assert_int_equal(r.devs[0].dm_flags, 0);
+	assert_int_equal(r.devs[1].flags, VMAP_JOURNAL_CREATES);
+	assert_int_equal(r.devs[1].dm_flags, 2);
+	assert_int_equal(r.n_cookies, 1);
+	assert_int_equal(r.cookies[0], 222);
+	vmap_journal_free(&r);
+	assert_int_equal(vmap_journal_remove(dir, &e), 0);
+	free(jp);
+}
+
 /* The suspend's bound: the deadline's SIGALRM interrupts a call that
  * would wait for ever (here a read of an empty pipe; in a run, the
  * kernel's flush suspend), and fires again if it came too early. */
@@ -257,6 +291,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_planted_symlink_is_not_followed, setup, teardown),
 		cmocka_unit_test(memlock_reports_what_it_did),
 		cmocka_unit_test_setup_teardown(the_journal_keeps_devices_and_udev_cookies, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_journal_with_every_flag_written_reads_the_same, setup,
+						teardown),
 		cmocka_unit_test(a_deadline_interrupts_a_blocking_call),
 		cmocka_unit_test(a_caught_signal_is_recorded_and_an_ignored_one_stays_ignored),
 	};
