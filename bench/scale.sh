@@ -10,6 +10,9 @@
 #   - create: `vmapctl apply` of a spec of N volumes vs one
 #     `dmsetup create --concise` process, with udev sync and with
 #     DM_DISABLE_UDEV=1, and how long `udevadm settle` takes after each;
+#     with udev sync, also the CPU udev used for the create's events (its
+#     workers and what they ran): over the VM's CPUs, that is how fast
+#     any tool that waits for udev could be on this machine;
 #   - converged no-op `apply`, `plan`, `status` and `validate` vs
 #     `dmsetup table` / `dmsetup status` of all N (the same devices: those
 #     vmapctl made);
@@ -46,6 +49,11 @@
 #   VMAPCTL_BENCH_RUNS=3  VMAPCTL_BENCH_ONE_RUN_FROM=1000
 #   VMAPCTL_BENCH_QUIET_FROM=1000     udevd stopped for the udev-off creates
 #                                     and the removes from this N on
+#   VMAPCTL_BENCH_QUIET_RUNS_BELOW=3000  below this N, the udev-off creates
+#                                     run VMAPCTL_BENCH_RUNS times even where
+#                                     the other creates run once (a create of
+#                                     1,000 takes 2 s there, one run is noise;
+#                                     each extra run costs two removes, 80 s)
 #   VMAPCTL_BENCH_TRACE=1             0 skips the strace/uevent pass
 #   VMAPCTL_BENCH_TRACE_HEAVY_BELOW=1000  trace creates/removes below this N
 #   VMAPCTL_BENCH_STORM_TIMEOUT=1200  seconds to wait for a storm's volumes
@@ -64,6 +72,7 @@ read -r -a MS <<<"${VMAPCTL_BENCH_M-50 200}"
 RUNS=${VMAPCTL_BENCH_RUNS:-3}
 ONE_RUN_FROM=${VMAPCTL_BENCH_ONE_RUN_FROM:-1000}
 QUIET_FROM=${VMAPCTL_BENCH_QUIET_FROM:-1000}
+QUIET_RUNS_BELOW=${VMAPCTL_BENCH_QUIET_RUNS_BELOW:-3000}
 TRACE=${VMAPCTL_BENCH_TRACE:-1}
 TRACE_HEAVY_BELOW=${VMAPCTL_BENCH_TRACE_HEAVY_BELOW:-1000}
 READS=3
@@ -152,6 +161,29 @@ timed() {
 	row time "$n" "$tool" "$op" "$run" "$wall" "$user" "$sys" "$rss"
 }
 settle() { timed "$1" "$2" "settle.$3" "$4" udevadm settle --timeout=900; }
+
+# udev_ticks: the CPU time (clock ticks) systemd-udevd and its workers,
+# with the programs they ran, have used so far: udevd's own and its
+# reaped children's, and each live worker's own and its reaped children's
+udev_ticks() {
+	local main p t=0 f
+	main=$(pgrep -o -x systemd-udevd) || { echo 0; return; }
+	for p in "$main" $(pgrep -P "$main"); do
+		read -r -a f 2>/dev/null <"/proc/$p/stat" || continue
+		t=$((t + f[13] + f[14] + f[15] + f[16]))
+	done
+	echo "$t"
+}
+# udev_cpu N TOOL OP RUN TICKS0: udev's CPU since udev_ticks said TICKS0,
+# recorded as op udevcpu.OP (seconds in the wall column).  With udev sync
+# on, a tool waits until udev has processed its events, so udev's CPU over
+# the VM's CPUs bounds how fast any tool can create (contract section 9)
+udev_cpu() {
+	local t1
+	t1=$(udev_ticks)
+	row time "$1" "$2" "udevcpu.$3" "$4" "$(echo "($t1 - $5) / $CLK_TCK" | bc -l)" 0 0 0
+}
+CLK_TCK=$(getconf CLK_TCK)
 
 # udev_stop / udev_start: systemd-udevd out of the way for the quiet
 # operations (VMAPCTL_BENCH_QUIET_FROM); the events of devices made or
@@ -263,16 +295,20 @@ cycle() {
 	local n=$1 r=$2 nreads=$3 s=$work/spec.yaml i q=0
 	[ "$n" -ge "$QUIET_FROM" ] && q=1
 	# udev sync on
+	u0=$(udev_ticks)
 	timed "$n" dmsetup create "$r" dmsetup create --concise "$concise"
 	settle "$n" dmsetup create "$r"
+	udev_cpu "$n" dmsetup create "$r" "$u0"
 	expect "$n" "dmsetup create"
 	quiet_from_here
 	step "$n" dmsetup remove "$r" dmsetup remove "${dnames[@]}"
 	expect 0 "dmsetup remove"
 	quiet_until_here
 
+	u0=$(udev_ticks)
 	timed "$n" vmapctl create "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
 	settle "$n" vmapctl create "$r"
+	udev_cpu "$n" vmapctl create "$r" "$u0"
 	expect "$n" "vmapctl apply"
 	for ((i = 0; i < nreads; i++)); do
 		reads "$n" $(((r - 1) * nreads + i + 1))
@@ -293,6 +329,22 @@ cycle() {
 	step "$n" vmapctl prune "$r" "$vmapctl" apply "${UT[@]}" -q --prune -f "$work/empty.yaml"
 	expect 0 "vmapctl apply --prune"
 	quiet_until_here
+}
+# quiet_creates N RUN: one more timed run of the two DM_DISABLE_UDEV=1
+# creates alone (udevd stopped, as in cycle from QUIET_FROM on), each
+# followed by an untimed remove
+quiet_creates() {
+	local n=$1 r=$2 s=$work/spec.yaml
+	udev_stop
+	quiet "$n" dmsetup create.noudev "$r" dmsetup create --concise "$concise"
+	expect "$n" "dmsetup create (DM_DISABLE_UDEV=1)"
+	DM_DISABLE_UDEV=1 dmsetup remove_all >/dev/null
+	expect 0 "dmsetup remove_all"
+	quiet "$n" vmapctl create.noudev "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
+	expect "$n" "vmapctl apply (DM_DISABLE_UDEV=1)"
+	DM_DISABLE_UDEV=1 "$vmapctl" apply "${UT[@]}" -q --prune -f "$work/empty.yaml" >/dev/null
+	expect 0 "vmapctl apply --prune"
+	udev_start
 }
 # step N TOOL OP RUN CMD...: in cycle, CMD timed and the udev settle after
 # it, or (quiet) CMD alone, with DM_DISABLE_UDEV=1
@@ -527,6 +579,12 @@ for n in "${NS[@]}"; do
 		say "N=$n: timed run $r of $runs"
 		cycle "$n" "$r" "$nreads"
 	done
+	if [ "$n" -ge "$QUIET_FROM" ] && [ "$n" -lt "$QUIET_RUNS_BELOW" ]; then
+		for ((r = runs + 1; r <= RUNS; r++)); do
+			say "N=$n: DM_DISABLE_UDEV=1 creates, run $r of $RUNS"
+			quiet_creates "$n" "$r"
+		done
+	fi
 	if [ "$TRACE" = 1 ]; then
 		heavy=0
 		[ "$n" -lt "$TRACE_HEAVY_BELOW" ] && heavy=1
