@@ -165,7 +165,7 @@ EOF
 	[ ! -e /dev/mapper/n-top ]
 }
 
-@test "a multipath volume with queue_if_no_path and no paths: apply returns within --udev-timeout and leaves no cookie" {
+@test "a multipath volume with queue_if_no_path and no paths: apply returns within --udev-timeout, names ten devices of the batch and counts the rest, and leaves no cookie" {
 	rm -f /etc/udev/rules.d/69-vmapctl.rules
 	udevadm control --reload
 	cat >"$SPECS/mp.yaml" <<EOF
@@ -174,6 +174,11 @@ volumes:
   - name: mp
     table: 0 8192 multipath 1 queue_if_no_path 0 0 0
 EOF
+	# eleven more made in the same batch: twelve in all
+	local i
+	for i in $(seq 0 10); do
+		echo "  - {name: mpz$i, targets: [{type: zero, size: 8}]}"
+	done >>"$SPECS/mp.yaml"
 	start=$(date +%s)
 	run timeout 120 "$VMAPCTL_BIN" apply --udev-timeout 5
 	end=$(date +%s)
@@ -183,7 +188,12 @@ EOF
 	# leave udev stuck for the rest of the suite
 	dmsetup message mp 0 fail_if_no_path
 	assert_failure 1
-	assert_output --partial "udev did not finish processing 'mp' within 5 s"
+	assert_output --partial "udev did not finish processing '"
+	assert_output --partial "' and 2 more within 5 s"
+	# the first ten are named: ten quoted names before "and 2 more"
+	local named=${output#*udev did not finish processing }
+	named=${named%% and 2 more*}
+	[ "$(grep -o "'[a-z0-9]*'" <<<"$named" | wc -l)" -eq 10 ] || fail "not ten names: $named"
 	[ $((end - start)) -lt 60 ]
 	assert_no_udev_cookies
 }
