@@ -292,7 +292,7 @@ reads() {
 # emulated machine's speed hits both.  From VMAPCTL_BENCH_QUIET_FROM on,
 # the removes and the DM_DISABLE_UDEV=1 creates run with udevd stopped.
 cycle() {
-	local n=$1 r=$2 nreads=$3 s=$work/spec.yaml i q=0
+	local n=$1 r=$2 nreads=$3 s=$work/spec.yaml i q=0 u0
 	[ "$n" -ge "$QUIET_FROM" ] && q=1
 	# udev sync on
 	u0=$(udev_ticks)
