@@ -503,24 +503,60 @@ static void raw_free(struct dm_ioctl *io)
 	free(io);
 }
 
+/* A request not handed out: wiped whole (the kernel may have written a
+ * key anywhere in it before saying it did not fit). */
+static void raw_discard(struct dm_ioctl *io, size_t size)
+{
+	explicit_bzero(io, size);
+	free(io);
+}
+
+/* `cmd` asked with the ioctl itself: a request from raw_new with `flags`
+ * and `name` (NULL: none; check_name made sure it fits), in a buffer of
+ * `size` bytes that grows `grow` times while the kernel says the reply
+ * did not fit.  The reply (*got: its buffer's size), or NULL with *err
+ * the errno, EPROTO when not even 1 GiB was enough.  With `wipe` (a reply
+ * may hold a key) a buffer not handed out is wiped whole; the kernel
+ * rewrites data_size to what it used, so raw_free could not. */
+static struct dm_ioctl *raw_ask(int fd, unsigned long cmd, const char *name, uint32_t flags,
+				size_t size, size_t grow, bool wipe, size_t *got, int *err)
+{
+	for (; size <= ((size_t)1 << 30); size *= grow) {
+		struct dm_ioctl *io = raw_new(size);
+		io->flags = flags;
+		if (name)
+			memcpy(io->name, name, strlen(name) + 1);
+		int r = ioctl(fd, cmd, io);
+		*err = errno;
+		if (r == 0 && !(io->flags & DM_BUFFER_FULL_FLAG)) {
+			*got = size;
+			return io;
+		}
+		if (wipe)
+			raw_discard(io, size);
+		else
+			free(io);
+		if (r < 0)
+			return NULL;
+	}
+	*err = EPROTO;
+	return NULL;
+}
+
 /* The kernel's target types (LIST_VERSIONS) and, from the same reply, the
  * interface's version, as libdm reads them. */
 static int targets_raw(int fd, struct vmap_target_version **out, size_t *n, unsigned driver[3],
 		       struct vmap_errlist *errs)
 {
 	/* some twenty types of a few dozen bytes each fit the first buffer */
-	for (size_t size = 4096; size <= ((size_t)1 << 24); size *= 4) {
-		struct dm_ioctl *io = raw_new(size);
-		if (ioctl(fd, DM_LIST_VERSIONS, io) < 0) {
-			vmap_err(errs, VMAP_E_FAILED, errno, NULL, NULL,
-				 "cannot list the kernel's target types");
-			free(io);
-			return -1;
-		}
-		if (io->flags & DM_BUFFER_FULL_FLAG) {
-			free(io);
-			continue;
-		}
+	size_t size;
+	int e;
+	struct dm_ioctl *io = raw_ask(fd, DM_LIST_VERSIONS, NULL, 0, 4096, 4, false, &size, &e);
+	if (!io && e != EPROTO) {
+		vmap_err(errs, VMAP_E_FAILED, e, NULL, NULL, "cannot list the kernel's target types");
+		return -1;
+	}
+	if (io) {
 		const char *p = (const char *)io + io->data_start;
 		const char *end = (const char *)io + (io->data_size < size ? io->data_size : size);
 		size_t cap = 0;
@@ -551,7 +587,6 @@ static int targets_raw(int fd, struct vmap_target_version **out, size_t *n, unsi
 		free(io);
 		if (ok)
 			return 0;
-		break;
 	}
 	for (size_t i = 0; i < *n; i++)
 		free((*out)[i].name);
@@ -566,14 +601,6 @@ static int targets_raw(int fd, struct vmap_target_version **out, size_t *n, unsi
 /* TABLE of `name` (the inactive slot with `inactive`) into *out, a buffer
  * the caller frees with raw_free; *gone when the device vanished
  * (ENXIO). */
-/* A request not handed out: wiped whole (the kernel may have written a
- * key anywhere in it before saying it did not fit). */
-static void raw_discard(struct dm_ioctl *io, size_t size)
-{
-	explicit_bzero(io, size);
-	free(io);
-}
-
 static int raw_table(int fd, const char *name, bool inactive, struct dm_ioctl **out, bool *gone,
 		     struct vmap_errlist *errs)
 {
@@ -581,44 +608,33 @@ static int raw_table(int fd, const char *name, bool inactive, struct dm_ioctl **
 	*gone = false;
 	/* a linear or striped line is well under 100 bytes: 2 KiB holds
 	 * tables of a dozen lines, and a larger one costs one more call */
-	for (size_t size = 2048; size <= ((size_t)1 << 30); size *= 8) {
-		struct dm_ioctl *io = raw_new(size);
-		io->flags = DM_STATUS_TABLE_FLAG | DM_SECURE_DATA_FLAG |
-			    (inactive ? DM_QUERY_INACTIVE_TABLE_FLAG : 0);
-		memcpy(io->name, name, strlen(name) + 1); /* check_name: it fits */
-		if (ioctl(fd, DM_TABLE_STATUS, io) < 0) {
-			int e = errno;
-			raw_discard(io, size);
-			if (e == ENXIO) {
-				*gone = true;
-				return 0;
-			}
-			vmap_err(errs, VMAP_E_FAILED, e, NULL, name, "cannot read the %s table",
-				 inactive ? "inactive" : "live");
-			return -1;
-		}
-		/* the kernel rewrites data_size to what it used: a reply not
-		 * handed out is wiped whole */
-		if (io->flags & DM_BUFFER_FULL_FLAG) {
-			raw_discard(io, size);
-			continue;
-		}
-		/* a device without the table asked for (created, nothing
-		 * loaded yet; or only an inactive table) answers with the
-		 * header alone, its data_size short of data_start: no lines */
-		bool none = io->target_count == 0;
-		if (io->data_size > size ||
-		    (!none && (io->data_start > io->data_size || io->data_start < sizeof(*io)))) {
-			raw_discard(io, size);
-			break;
-		}
-		/* from here on raw_free wipes what the kernel wrote */
-		*out = io;
+	uint32_t flags = DM_STATUS_TABLE_FLAG | DM_SECURE_DATA_FLAG |
+			 (inactive ? DM_QUERY_INACTIVE_TABLE_FLAG : 0);
+	size_t size;
+	int e;
+	struct dm_ioctl *io = raw_ask(fd, DM_TABLE_STATUS, name, flags, 2048, 8, true, &size, &e);
+	if (!io && e == ENXIO) {
+		*gone = true;
 		return 0;
 	}
-	vmap_err(errs, VMAP_E_FAILED, EPROTO, NULL, name, "cannot read the %s table",
-		 inactive ? "inactive" : "live");
-	return -1;
+	/* a device without the table asked for (created, nothing loaded
+	 * yet; or only an inactive table) answers with the header alone,
+	 * its data_size short of data_start: no lines */
+	if (io && (io->data_size > size ||
+		   (io->target_count != 0 &&
+		    (io->data_start > io->data_size || io->data_start < sizeof(*io))))) {
+		raw_discard(io, size);
+		io = NULL;
+		e = EPROTO;
+	}
+	if (!io) {
+		vmap_err(errs, VMAP_E_FAILED, e, NULL, name, "cannot read the %s table",
+			 inactive ? "inactive" : "live");
+		return -1;
+	}
+	/* from here on raw_free wipes what the kernel wrote */
+	*out = io;
+	return 0;
 }
 
 /* The lines of a TABLE reply, as libdm's dm_get_next_target walks them:
@@ -847,31 +863,23 @@ static bool parse_list(const struct dm_ioctl *io, struct vmap_dm_name **out, siz
  * (the caller falls back), -1 with an error when the kernel refused. */
 static int list_with_uuids(struct vmap_dm_name **out, size_t *n, struct vmap_errlist *errs)
 {
-	int fd = open(VMAP_DM_CONTROL, O_RDWR | O_CLOEXEC);
+	int fd = control_fd();
 	if (fd < 0)
 		return 0;
 	int r = 0;
 	/* about 200 devices fit in the first buffer; the kernel says when
 	 * the list did not fit, and it is asked again with four times more */
-	for (size_t size = 32 * 1024; size <= ((size_t)1 << 30); size *= 4) {
-		struct dm_ioctl *io = raw_new(size);
-		io->flags = DM_UUID_FLAG;
-		if (ioctl(fd, DM_LIST_DEVICES, io) < 0) {
-			vmap_err(errs, VMAP_E_FAILED, errno, NULL, NULL,
-				 "cannot list device-mapper devices");
-			free(io);
-			r = -1;
-			break;
-		}
-		if (io->flags & DM_BUFFER_FULL_FLAG) {
-			free(io);
-			continue;
-		}
+	size_t size;
+	int e;
+	struct dm_ioctl *io = raw_ask(fd, DM_LIST_DEVICES, NULL, DM_UUID_FLAG, 32 * 1024, 4, false,
+				      &size, &e);
+	if (io) {
 		r = parse_list(io, out, n) ? 1 : 0;
 		free(io);
-		break;
+	} else if (e != EPROTO) {
+		vmap_err(errs, VMAP_E_FAILED, e, NULL, NULL, "cannot list device-mapper devices");
+		r = -1;
 	}
-	close(fd);
 	if (r != 1) {
 		vmap_dm_names_free(*out, *n);
 		*out = NULL;

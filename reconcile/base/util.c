@@ -79,6 +79,16 @@ char *xstrndup(const char *s, size_t n)
 	return d;
 }
 
+char *xconcat(const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+	char *d = xmalloc(la + lb + lc + 1);
+	memcpy(d, a, la);
+	memcpy(d + la, b, lb);
+	memcpy(d + la + lb, c, lc + 1);
+	return d;
+}
+
 char *xvasprintf(const char *fmt, va_list ap)
 {
 	char *s;

@@ -18,6 +18,9 @@ void *xrealloc(void *p, size_t n);
 void *xgrow(void *p, size_t *cap, size_t need, size_t size);
 char *xstrdup(const char *s);             /* NULL stays NULL */
 char *xstrndup(const char *s, size_t n);
+/* a, b and c joined, in one allocation of the exact size: for strings
+ * built per volume, where printf's machinery costs more than the rest */
+char *xconcat(const char *a, const char *b, const char *c);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 

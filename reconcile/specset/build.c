@@ -69,12 +69,7 @@ static void volume_uuid(struct spec_build *b, struct vmap_volume *v, struct spec
 		     "characters)", strlen(id), VMAP_UUID_MAX, max);
 		return;
 	}
-	/* joined by hand: printf's machinery costs more than the rest of
-	 * a volume's uuid, once per volume */
-	size_t pl = strlen(VMAP_UUID_PREFIX), il = strlen(id);
-	v->uuid = xmalloc(pl + il + 1);
-	memcpy(v->uuid, VMAP_UUID_PREFIX, pl);
-	memcpy(v->uuid + pl, id, il + 1);
+	v->uuid = xconcat(VMAP_UUID_PREFIX, id, "");
 }
 
 static void volume_suspend(struct spec_build *b, struct vmap_volume *v, const struct ypair *p)

@@ -141,14 +141,8 @@ static void build_target(struct spec_build *b, struct vmap_volume *v, const stru
 	t->loc = tp->key->loc;
 	t->size_loc = t->loc;
 	t->start = *end;
-	/* "a linear target", for messages: built for every target, and
-	 * printf (or a growing buffer) costs more than the rest of a small
-	 * target's reading, so it is one allocation of the exact size */
-	size_t nl = strlen(tt->name);
-	char *what = xmalloc(nl + sizeof("a  target"));
-	memcpy(what, "a ", 2);
-	memcpy(what + 2, tt->name, nl);
-	memcpy(what + 2 + nl, " target", sizeof(" target"));
+	/* "a linear target", for messages: built for every target */
+	char *what = xconcat("a ", tt->name, " target");
 	bobject(b, tt == &vmap_tt_raw ? &raw : &t->args, &tt->args, n, extra, 2, ex, what);
 	free(what);
 	if (ex[1]) {

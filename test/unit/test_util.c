@@ -59,6 +59,20 @@ static void sbuf_add_u64_and_devno_write_what_printf_would(void **state)
 
 /* Device numbers as the kernel writes them, and nothing else: no blanks,
  * signs, missing halves, other characters or values past 32 bits. */
+static void xconcat_joins_three_strings_whole(void **state)
+{
+	(void)state;
+	char *s = xconcat("a ", "linear", " target");
+	assert_string_equal(s, "a linear target");
+	free(s);
+	s = xconcat("VMAP-", "", "");
+	assert_string_equal(s, "VMAP-");
+	free(s);
+	s = xconcat("", "", "");
+	assert_string_equal(s, "");
+	free(s);
+}
+
 static void parse_devno_takes_major_colon_minor_only(void **state)
 {
 	(void)state;
@@ -172,6 +186,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sbuf_grows_past_any_fixed_size),
 		cmocka_unit_test(parse_devno_takes_major_colon_minor_only),
+		cmocka_unit_test(xconcat_joins_three_strings_whole),
 		cmocka_unit_test(sbuf_add_u64_and_devno_write_what_printf_would),
 		cmocka_unit_test(sbuf_printf_appends_whether_or_not_it_fits),
 		cmocka_unit_test(key_digest_is_the_first_64_bits_of_sha256),
