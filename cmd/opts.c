@@ -40,4 +40,5 @@ void cli_opts(const struct vmap_cli *cli, struct vmapctl_opts *o)
 		if (!strncmp(hook, "pause-after-", 12) && !strcmp(hook + 12, vmap_step_name(steps[i])))
 			o->hook_pause_after = 1u << steps[i];
 	o->hook_pause_recover = !strcmp(hook, "pause-in-recover");
+	o->hook_pause_cookie = !strcmp(hook, "pause-after-cookie");
 }

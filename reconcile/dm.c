@@ -1165,6 +1165,36 @@ int vmap_dm_udev_reclaim(uint32_t cookie, double timeout_s, bool *released,
 	return r;
 }
 
+void vmap_dm_udev_cookies_of(int pid, uint32_t **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	/* every SysV semaphore set of the IPC namespace: key semid perms
+	 * nsems uid gid cuid cgid otime ctime */
+	FILE *f = fopen("/proc/sysvipc/sem", "re");
+	if (!f)
+		return;
+	char *line = NULL;
+	size_t cap = 0, ncap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		long long key, semid, otime;
+		if (sscanf(line, "%lld %lld %*s %*s %*s %*s %*s %*s %lld", &key, &semid, &otime) != 3)
+			continue; /* the header */
+		/* libdm's keys carry its magic in the upper half; otime 0: no
+		 * semop ever, so no task joined it (a join adds 1 first); the
+		 * pid of a set never operated on is the one that set its value,
+		 * i.e. its maker (Linux records it on SETVAL) */
+		uint32_t cookie = (uint32_t)key;
+		if ((cookie >> 16) != DM_COOKIE_MAGIC || otime != 0)
+			continue;
+		if (semctl((int)semid, 0, GETPID) != pid)
+			continue;
+		VEC_PUSH(*out, *n, ncap, cookie);
+	}
+	free(line);
+	fclose(f);
+}
+
 /* ---- changing state ---- */
 
 static int add_lines(struct dm_task *dmt, const char *name, const struct vmap_dm_line *lines,

@@ -139,6 +139,14 @@ int vmap_dm_udev_wait(struct vmap_udev_batch *udev, double timeout_s, const char
 int vmap_dm_udev_reclaim(uint32_t cookie, double timeout_s, bool *released,
 			 struct vmap_errlist *errs);
 
+/* The udev cookies (libdm's semaphores) process `pid` made that no task
+ * ever joined and nobody else touched since: a process killed between
+ * making a cookie and journaling it leaves exactly such a semaphore,
+ * which no udev event will ever end.  *out is allocated (free it), *n may
+ * be 0.  Only for a pid known to be a dead vmapctl run: a live process
+ * may be about to use its cookie (a shell's 'dmsetup udevcreatecookie'). */
+void vmap_dm_udev_cookies_of(int pid, uint32_t **out, size_t *n);
+
 /* True when libdm synchronises with udev here (udev running, SysV
  * semaphores, DM_DISABLE_UDEV unset). */
 bool vmap_dm_udev_sync(void);

@@ -62,6 +62,7 @@ struct vmapctl_opts {
 	 * pause-after-STEP (1u << VMAP_STEP_x); pause-in-recover */
 	bool hook_skip_predict, hook_pause_recover;
 	unsigned hook_pause_after;
+	bool hook_pause_cookie; /* pause-after-cookie */
 	/* apply: called once the run is planned and before any step is
 	 * carried out (to show the plan first); may be NULL */
 	void (*planned)(void *arg, const struct vmapctl_run *run);

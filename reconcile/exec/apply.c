@@ -44,6 +44,7 @@ struct exec {
 	unsigned paused;           /* test hook: step kinds paused after already */
 	struct vmap_journal j;     /* names and uuids belong to the plan */
 	bool journaled;            /* the journal is on disk */
+	bool paused_cookie;        /* the test hook paused at a cookie */
 	size_t done, total;
 };
 
@@ -91,6 +92,12 @@ static void batch_note(struct exec *x, const char *name)
 static void journal_cookie(void *arg, uint32_t cookie)
 {
 	struct exec *x = arg;
+	/* the test hook: killed here, the run leaves a cookie its journal
+	 * does not name (recover finds it by the journal's pid) */
+	if (x->o->pause_cookie && !x->paused_cookie) {
+		x->paused_cookie = true;
+		vmap_test_pause(x->o->run_dir);
+	}
 	x->j.cookies = xrealloc(x->j.cookies, (x->j.n_cookies + 1) * sizeof(*x->j.cookies));
 	x->j.cookies[x->j.n_cookies++] = cookie;
 	struct vmap_errlist e = {0};
@@ -568,7 +575,12 @@ static int journal_for(struct exec *x, struct vmap_errlist *errs)
 	}
 	free(entry);
 	x->j = j;
-	if (!j.n_devs)
+	/* a run that only removes names no device, but its udev cookie
+	 * needs a journal with its pid on disk before it exists */
+	bool removes = false;
+	for (size_t i = 0; i < p->n_steps && !removes; i++)
+		removes = p->steps[i].kind == VMAP_STEP_REMOVE;
+	if (!j.n_devs && !removes)
 		return 0;
 	if (vmap_journal_write(x->o->run_dir, &x->j, errs) < 0)
 		return -1;

@@ -52,6 +52,9 @@ struct vmap_apply_opts {
 	 * after its first step of that kind until a signal arrives, so a
 	 * test can signal or kill it exactly there */
 	unsigned pause_after;
+	/* test hook: stop the same way once the run's first udev cookie
+	 * exists, before its journal names it */
+	bool pause_cookie;
 	/* migrations (contract 5.10): the copy rate limit in KiB/s (0: none),
 	 * and whether to wait for the copy (else it is left running for a
 	 * later apply or recover to finish) */

@@ -76,6 +76,43 @@ static void cookies_get(json_object *o, uint32_t **cookies, size_t *n)
 	}
 }
 
+/* The later workers' pids (journal.h), written only when there are any. */
+static void pids_add(json_object *o, const struct vmap_journal_pids *p)
+{
+	if (!p->n)
+		return;
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < p->n; i++)
+		json_object_array_add(a, json_object_new_int(p->v[i]));
+	json_object_object_add(o, "workers", a);
+}
+
+static void pids_get(json_object *o, struct vmap_journal_pids *p)
+{
+	json_object *a;
+	if (!json_object_object_get_ex(o, "workers", &a) || !json_object_is_type(a, json_type_array))
+		return;
+	size_t na = json_object_array_length(a);
+	p->v = xcalloc(na ? na : 1, sizeof(*p->v));
+	for (size_t i = 0; i < na; i++) {
+		int64_t pid = json_object_get_int64(json_object_array_get_idx(a, i));
+		if (pid > 0 && pid <= INT32_MAX)
+			p->v[p->n++] = (int)pid;
+	}
+}
+
+bool vmap_journal_pids_add(struct vmap_journal_pids *p, int first, int pid)
+{
+	if (pid == first)
+		return false;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i] == pid)
+			return false;
+	p->v = xrealloc(p->v, (p->n + 1) * sizeof(*p->v));
+	p->v[p->n++] = pid;
+	return true;
+}
+
 /* A key a new object does not have yet, from a literal: json-c neither
  * looks it up nor copies it. */
 static void add_new(json_object *o, const char *key, json_object *v)
@@ -113,6 +150,7 @@ int vmap_journal_write(const char *run_dir, const struct vmap_journal *j, struct
 	}
 	add_new(o, "devices", devs);
 	cookies_add(o, j->cookies, j->n_cookies);
+	pids_add(o, &j->workers);
 	char *path = journal_path(run_dir);
 	int r = write_atomic(run_dir, path,
 			     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
@@ -167,6 +205,7 @@ int vmap_journal_read(const char *run_dir, struct vmap_journal *j, bool *found,
 		j->n_devs++;
 	}
 	cookies_get(o, &j->cookies, &j->n_cookies);
+	pids_get(o, &j->workers);
 	*found = true;
 	r = 0;
 out:
@@ -195,6 +234,7 @@ void vmap_journal_free(struct vmap_journal *j)
 	}
 	free(j->devs);
 	free(j->cookies);
+	free(j->workers.v);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -226,6 +266,7 @@ int vmap_migration_write(const char *run_dir, const struct vmap_migration *m,
 	json_object_object_add(o, "pid", json_object_new_int(m->pid));
 	json_object_object_add(o, "started", json_object_new_int64(m->started));
 	cookies_add(o, m->cookies, m->n_cookies);
+	pids_add(o, &m->workers);
 	char *path = migration_path(run_dir, m->volume);
 	int r = write_atomic(run_dir, path,
 			     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY), errs);
@@ -285,6 +326,7 @@ int vmap_migrations_read(const char *run_dir, struct vmap_migration **out, size_
 			m.read_only = json_object_object_get_ex(o, "readOnly", &v) &&
 				      json_object_get_boolean(v);
 			cookies_get(o, &m.cookies, &m.n_cookies);
+			pids_get(o, &m.workers);
 			json_object_put(o);
 		}
 		if (!m.volume || !m.old_table || !m.new_table || !m.phase || !m.sectors) {
@@ -322,5 +364,6 @@ void vmap_migration_free(struct vmap_migration *m)
 	free(m->new_table);
 	free(m->phase);
 	free(m->cookies);
+	free(m->workers.v);
 	memset(m, 0, sizeof(*m));
 }

@@ -27,6 +27,21 @@ struct vmap_journal_dev {
 	unsigned dm_flags;     /* the suspend flags to resume it with (VMAP_DM_*) */
 };
 
+/* The processes that worked under a journal after the one that wrote it
+ * first (a recover, a run finishing a migration), each added and written
+ * before it makes a udev cookie.  A cookie exists before the journal can
+ * name it; a process killed in between leaves a semaphore only its pid
+ * tells apart (vmap_dm_udev_cookies_of), so recover looks for the
+ * cookies of every pid here and of the journal's own. */
+struct vmap_journal_pids {
+	int *v;
+	size_t n;
+};
+
+/* Add `pid` unless it is `first` or already there: true when added (the
+ * journal must then be written before the caller's first cookie). */
+bool vmap_journal_pids_add(struct vmap_journal_pids *p, int first, int pid);
+
 struct vmap_journal {
 	int pid;
 	long long started;     /* unix time */
@@ -36,6 +51,7 @@ struct vmap_journal {
 	 * killed before waiting for one leaves its semaphore behind */
 	uint32_t *cookies;
 	size_t n_cookies;
+	struct vmap_journal_pids workers;
 };
 
 /* A migration under way (contract 5.10): one file per volume,
@@ -63,6 +79,7 @@ struct vmap_migration {
 	 * release (vmap_dm_udev_reclaim) */
 	uint32_t *cookies;
 	size_t n_cookies;
+	struct vmap_journal_pids workers;
 };
 
 int vmap_migration_write(const char *run_dir, const struct vmap_migration *m,

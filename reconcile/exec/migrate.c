@@ -331,6 +331,13 @@ int vmap_migrate_finish(struct vmap_migration *m, const struct vmap_migrate_opts
 	res->volume = m->volume;
 	res->bytes = m->sectors * 512;
 	res->state = VMAP_MIG_FAILED;
+	/* a process other than the one that started it (a recover): on the
+	 * record before it makes a cookie (journal.h) */
+	if (vmap_journal_pids_add(&m->workers, m->pid, (int)getpid())) {
+		struct vmap_errlist e = {0};
+		vmap_migration_write(o->run_dir, m, &e); /* not fatal, as for a cookie */
+		vmap_errlist_clear(&e);
+	}
 	/* the rate: from the first look at the copy (md reports its
 	 * position in steps, so the first second says little) */
 	uint64_t first = 0;

@@ -1,9 +1,13 @@
 /* recover.c: finish what an interrupted run left, from its journal (see
  * apply.h). */
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/util.h"
 #include "dm.h"
@@ -51,6 +55,54 @@ static void rec_progress(void *arg, const char *volume, uint64_t copied, uint64_
 		o->progress(o->progress_arg, &ev, 0, 0);
 }
 
+/* Whether process `pid` has ended (a zombie has: a killed run its parent
+ * did not reap yet still holds its pid). */
+static bool pid_gone(int pid)
+{
+	if (kill((pid_t)pid, 0) < 0)
+		return errno == ESRCH;
+	char *path = xasprintf("/proc/%d/stat", pid);
+	FILE *f = fopen(path, "re");
+	free(path);
+	if (!f)
+		return true;
+	char buf[512];
+	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = 0;
+	/* "pid (comm) S ...": the state follows the last ')' */
+	const char *p = strrchr(buf, ')');
+	return p && (p[1] == ' ') && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/* The cookies a process working under a journal made and was killed
+ * before it could journal (journal.h): of the journal's own pid and of
+ * each later worker.  Only pids that are gone: recover holds the lock, so
+ * a live process with that pid is some other program now, whose cookie
+ * is not ours. */
+static void release_unjournaled(int first, const struct vmap_journal_pids *w, double udev_timeout,
+				const char *whose, struct vmap_recover_result *res,
+				struct vmap_errlist *errs)
+{
+	for (size_t i = 0; i <= w->n; i++) {
+		int pid = i ? w->v[i - 1] : first;
+		if (pid <= 0 || pid == (int)getpid() || !pid_gone(pid))
+			continue;
+		uint32_t *c;
+		size_t n;
+		vmap_dm_udev_cookies_of(pid, &c, &n);
+		for (size_t k = 0; k < n; k++) {
+			bool released = false;
+			/* never joined: nothing to wait for, so no error either */
+			if (vmap_dm_udev_reclaim(c[k], udev_timeout, &released, errs) == 0 && released)
+				rec_action(res, "released udev cookie 0x%x, which %s (pid %d) made and "
+					   "was stopped before it could journal", (unsigned)c[k], whose,
+					   pid);
+		}
+		free(c);
+	}
+}
+
 /* Each migration the journal says is under way: to its end, or left
  * copying (contract 5.10). */
 static int recover_migrations(const struct vmap_recover_opts *o, struct vmap_recover_result *res,
@@ -83,6 +135,9 @@ static int recover_migrations(const struct vmap_recover_opts *o, struct vmap_rec
 					   m[i].volume);
 		}
 		m[i].n_cookies = 0;
+		char *whose = xasprintf("the migration of '%s'", m[i].volume);
+		release_unjournaled(m[i].pid, &m[i].workers, o->udev_timeout, whose, res, errs);
+		free(whose);
 		struct vmap_migrate_result *mr = &res->migrations[res->n_migrations];
 		res->mig_names[res->n_migrations++] = xstrdup(m[i].volume);
 		if (vmap_migrate_finish(&m[i], &mo, mr, errs) < 0)
@@ -163,6 +218,13 @@ int vmap_recover(const struct vmap_recover_opts *o, struct vmap_recover_result *
 	}
 	res->had_journal = true;
 	res->journal_pid = j.pid;
+	/* on the journal before recover makes a cookie of its own, which it
+	 * would otherwise be killed before journaling, as the run may have */
+	if (vmap_journal_pids_add(&j.workers, j.pid, (int)getpid())) {
+		struct vmap_errlist e = {0};
+		vmap_journal_write(run_dir, &j, &e); /* not fatal, as for a cookie */
+		vmap_errlist_clear(&e);
+	}
 	size_t n_cookies = j.n_cookies; /* the run's; recover's own follow */
 	struct rec_journal rj = {&j, run_dir};
 	struct vmap_udev_batch batch = {.created = journal_cookie, .created_arg = &rj};
@@ -232,6 +294,7 @@ int vmap_recover(const struct vmap_recover_opts *o, struct vmap_recover_result *
 			after_action(pause, &paused, run_dir);
 		}
 	}
+	release_unjournaled(j.pid, &j.workers, udev_timeout, "the run", res, errs);
 	if (r == 0)
 		r = vmap_journal_remove(run_dir, errs);
 	vmap_journal_free(&j);

@@ -67,6 +67,7 @@ static int run(const struct vmapctl_opts *o, struct vmap_plan_opts *po, bool app
 				     .suspend_timeout = o->suspend_timeout,
 				     .run_dir = o->run_dir,
 				     .pause_after = o->hook_pause_after,
+				     .pause_cookie = o->hook_pause_cookie,
 				     .progress = o->progress,
 				     .progress_arg = o->progress_arg,
 				     .migrate_rate = o->migrate_rate,

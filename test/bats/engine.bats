@@ -202,6 +202,54 @@ assert any("aligned" in (e.get("kernel") or "") or "Invalid argument" in e["mess
 	[ "$(blockdev --getsz /dev/mapper/low)" = 131072 ]
 }
 
+# kill_at_cookie ARGS...: apply ARGS with the test hook that pauses once
+# the run's first udev cookie exists, before its journal names it; killed
+# there with SIGKILL (and reaped)
+kill_at_cookie() {
+	rm -f /run/vmapctl/paused
+	VMAPCTL_TEST_HOOK=pause-after-cookie "$VMAPCTL_BIN" apply "$@" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do [ -e /run/vmapctl/paused ] && break; sleep 0.1; done
+	[ -e /run/vmapctl/paused ] || fail "never paused: $(cat "$BATS_TEST_TMPDIR/out")"
+	kill -9 "$pid"
+	wait "$pid" || true
+}
+
+@test "a run killed after making its udev cookie and before journaling it: recover releases the cookie" {
+	local cookie killed
+	# a create: the cookie is made for the first device's resume
+	stack_spec 65536 32768 16384
+	kill_at_cookie
+	killed=$pid
+	cookie=$(dmsetup udevcookies | awk 'NR > 1 {print tolower($1)}')
+	[ -n "$cookie" ] || fail "the killed run left no cookie: the test tests nothing"
+	[ -e /run/vmapctl/journal.json ]
+	! grep -qi "$(printf '%d' "$cookie")" /run/vmapctl/journal.json ||
+		fail "the journal names the cookie already: $(cat /run/vmapctl/journal.json)"
+	run vmapctl recover
+	assert_success
+	assert_output --partial "released udev cookie $cookie, which the run (pid $killed) made"
+	assert_no_udev_cookies
+	[ ! -e /run/vmapctl/journal.json ]
+	vmapctl apply -q
+	[ "$(blockdev --getsz /dev/mapper/top)" = 16384 ]
+	# a run that only removes names no device, but it journals its pid
+	# before its cookie exists
+	printf 'apiVersion: vmapctl/v1\nvolumes: []\n' | write_spec stack.yaml
+	kill_at_cookie --prune
+	killed=$pid
+	cookie=$(dmsetup udevcookies | awk 'NR > 1 {print tolower($1)}')
+	[ -n "$cookie" ] || fail "the killed prune left no cookie"
+	[ -e /run/vmapctl/journal.json ] || fail "a run that only removes wrote no journal"
+	run vmapctl apply --prune
+	assert_success
+	assert_output --partial "released udev cookie $cookie, which the run (pid $killed) made"
+	assert_no_udev_cookies
+	[ ! -e /run/vmapctl/journal.json ]
+	run dmsetup info top
+	assert_failure
+}
+
 @test "the next apply recovers a killed run before planning" {
 	stack_spec 65536 32768 16384
 	vmapctl apply

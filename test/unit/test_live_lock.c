@@ -196,6 +196,32 @@ static void the_journal_keeps_devices_and_udev_cookies(void **state)
 	assert_int_equal(e.n, 0);
 }
 
+/* The processes that worked under a journal after its run (a recover):
+ * each once, never the run's own pid, and kept through a write and a
+ * read, so a later recover can look for the cookies each one made. */
+static void the_journal_keeps_the_pids_of_later_workers(void **state)
+{
+	(void)state;
+	struct vmap_journal j = {.pid = 42, .started = 1700000000};
+	assert_false(vmap_journal_pids_add(&j.workers, j.pid, 42));
+	assert_true(vmap_journal_pids_add(&j.workers, j.pid, 43));
+	assert_false(vmap_journal_pids_add(&j.workers, j.pid, 43));
+	assert_true(vmap_journal_pids_add(&j.workers, j.pid, 44));
+	struct vmap_errlist e = {0};
+	assert_int_equal(vmap_journal_write(dir, &j, &e), 0);
+	free(j.workers.v);
+	struct vmap_journal r;
+	bool found = false;
+	assert_int_equal(vmap_journal_read(dir, &r, &found, &e), 0);
+	assert_true(found);
+	assert_int_equal(r.pid, 42);
+	assert_int_equal(r.workers.n, 2);
+	assert_int_equal(r.workers.v[0], 43);
+	assert_int_equal(r.workers.v[1], 44);
+	vmap_journal_free(&r);
+	assert_int_equal(e.n, 0);
+}
+
 /* A journal left by an earlier vmapctl, which wrote every flag (false
  * ones too) and dmFlags 0, pretty-printed: recover must read it as the
  * writer meant it. */
@@ -291,6 +317,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_planted_symlink_is_not_followed, setup, teardown),
 		cmocka_unit_test(memlock_reports_what_it_did),
 		cmocka_unit_test_setup_teardown(the_journal_keeps_devices_and_udev_cookies, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_journal_keeps_the_pids_of_later_workers, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(a_journal_with_every_flag_written_reads_the_same, setup,
 						teardown),
 		cmocka_unit_test(a_deadline_interrupts_a_blocking_call),
