@@ -44,6 +44,10 @@ struct exec {
 	unsigned paused;           /* test hook: step kinds paused after already */
 	struct vmap_journal j;     /* names and uuids belong to the plan */
 	bool journaled;            /* the journal is on disk */
+	/* the journal a killed run left, which activate (it does not
+	 * recover first: it only creates) keeps, and puts back at its end */
+	struct vmap_journal prior;
+	bool had_prior;
 	bool paused_cookie;        /* the test hook paused at a cookie */
 	size_t done, total;
 };
@@ -547,7 +551,28 @@ static int journal_for(struct exec *x, struct vmap_errlist *errs)
 {
 	const struct vmap_plan *p = x->p;
 	struct vmap_journal j = {.pid = (int)getpid(), .started = (long long)time(NULL)};
-	j.devs = xcalloc(p->n_vols ? p->n_vols : 1, sizeof(*j.devs));
+	/* A journal already there is a killed run's that nobody recovered:
+	 * apply recovers before it plans, activate does not.  Overwriting it
+	 * would lose what that run left suspended or loaded, so this run's
+	 * devices are added to it; the killed run's pid stays its pid, this
+	 * run is one of its workers (its cookies are found either way). */
+	if (vmap_journal_read(x->o->run_dir, &x->prior, &x->had_prior, errs) < 0)
+		return -1;
+	const struct vmap_journal *pr = &x->prior;
+	j.devs = xcalloc(pr->n_devs + p->n_vols + 1, sizeof(*j.devs));
+	if (x->had_prior) {
+		j.pid = pr->pid;
+		j.started = pr->started;
+		memcpy(j.devs, pr->devs, pr->n_devs * sizeof(*j.devs));
+		j.n_devs = pr->n_devs;
+		j.cookies = xcalloc(pr->n_cookies + 1, sizeof(*j.cookies));
+		if (pr->n_cookies)
+			memcpy(j.cookies, pr->cookies, pr->n_cookies * sizeof(*j.cookies));
+		j.n_cookies = pr->n_cookies;
+		for (size_t i = 0; i < pr->workers.n; i++)
+			vmap_journal_pids_add(&j.workers, j.pid, pr->workers.v[i]);
+		vmap_journal_pids_add(&j.workers, j.pid, (int)getpid());
+	}
 	/* each device once, in the order of its first step: a volume plan is
 	 * one device (one name), so its entry is found by the plan's index,
 	 * not by comparing names (1,000 creates were half a million strcmp) */
@@ -580,7 +605,7 @@ static int journal_for(struct exec *x, struct vmap_errlist *errs)
 	bool removes = false;
 	for (size_t i = 0; i < p->n_steps && !removes; i++)
 		removes = p->steps[i].kind == VMAP_STEP_REMOVE;
-	if (!j.n_devs && !removes)
+	if (j.n_devs == pr->n_devs && !removes)
 		return 0;
 	if (vmap_journal_write(x->o->run_dir, &x->j, errs) < 0)
 		return -1;
@@ -727,7 +752,9 @@ out_journal:
 		bool stuck = false;
 		for (size_t v = 0; v < p->n_vols; v++)
 			stuck |= (x.st[v] & ST_SUSPENDED) && !(x.st[v] & ST_RESUMED);
-		if (!stuck && x.journaled)
+		if (!stuck && x.journaled && x.had_prior)
+			vmap_journal_write(o->run_dir, &x.prior, errs);
+		else if (!stuck && x.journaled)
 			vmap_journal_remove(o->run_dir, errs);
 	}
 out_signals:
@@ -737,6 +764,8 @@ out:
 	switch_end(&x);
 	free(x.j.devs);
 	free(x.j.cookies);
+	free(x.j.workers.v);
+	vmap_journal_free(&x.prior);
 	free(x.st);
 	free(x.susp_at);
 	free(x.created_order);

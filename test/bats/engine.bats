@@ -250,6 +250,35 @@ kill_at_cookie() {
 	assert_failure
 }
 
+@test "activate while a killed run's journal is there keeps it for recover, which then releases that run's cookie" {
+	local cookie killed
+	stack_spec 65536 32768 16384
+	kill_at_cookie
+	killed=$pid
+	cookie=$(dmsetup udevcookies | awk 'NR > 1 {print tolower($1)}')
+	[ -n "$cookie" ] || fail "the killed run left no cookie: the test tests nothing"
+	# a disk's volume comes up meanwhile: activate creates it (it does
+	# not recover first: it only creates)
+	write_spec fresh.yaml <<EOF2
+apiVersion: vmapctl/v1
+volumes:
+  - name: fresh
+    targets: [{type: linear, size: 2048, device: $DISK, offset: 400000}]
+EOF2
+	run vmapctl activate
+	assert_success
+	[ -b /dev/mapper/fresh ]
+	grep -q "\"pid\":$killed," /run/vmapctl/journal.json ||
+		fail "activate did not keep the killed run's journal: $(cat /run/vmapctl/journal.json 2>&1)"
+	run vmapctl recover
+	assert_success
+	assert_output --partial "released udev cookie $cookie, which the run (pid $killed) made"
+	assert_no_udev_cookies
+	[ ! -e /run/vmapctl/journal.json ]
+	vmapctl apply -q
+	for v in low mid top fresh; do [ "$(dm_state $v)" = ACTIVE ]; done
+}
+
 @test "the next apply recovers a killed run before planning" {
 	stack_spec 65536 32768 16384
 	vmapctl apply
