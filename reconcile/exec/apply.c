@@ -550,29 +550,12 @@ static void rollback(struct exec *x, size_t failed_step)
 static int journal_for(struct exec *x, struct vmap_errlist *errs)
 {
 	const struct vmap_plan *p = x->p;
-	struct vmap_journal j = {.pid = (int)getpid(), .started = (long long)time(NULL)};
-	/* A journal already there is a killed run's that nobody recovered:
-	 * apply recovers before it plans, activate does not.  Overwriting it
-	 * would lose what that run left suspended or loaded, so this run's
-	 * devices are added to it; the killed run's pid stays its pid, this
-	 * run is one of its workers (its cookies are found either way). */
-	if (vmap_journal_read(x->o->run_dir, &x->prior, &x->had_prior, errs) < 0)
+	/* a killed run's journal is kept (journal.h: activate does not
+	 * recover first) */
+	struct vmap_journal j;
+	if (vmap_journal_begin(x->o->run_dir, &x->prior, &x->had_prior, p->n_vols, &j, errs) < 0)
 		return -1;
 	const struct vmap_journal *pr = &x->prior;
-	j.devs = xcalloc(pr->n_devs + p->n_vols + 1, sizeof(*j.devs));
-	if (x->had_prior) {
-		j.pid = pr->pid;
-		j.started = pr->started;
-		memcpy(j.devs, pr->devs, pr->n_devs * sizeof(*j.devs));
-		j.n_devs = pr->n_devs;
-		j.cookies = xcalloc(pr->n_cookies + 1, sizeof(*j.cookies));
-		if (pr->n_cookies)
-			memcpy(j.cookies, pr->cookies, pr->n_cookies * sizeof(*j.cookies));
-		j.n_cookies = pr->n_cookies;
-		for (size_t i = 0; i < pr->workers.n; i++)
-			vmap_journal_pids_add(&j.workers, j.pid, pr->workers.v[i]);
-		vmap_journal_pids_add(&j.workers, j.pid, (int)getpid());
-	}
 	/* each device once, in the order of its first step: a volume plan is
 	 * one device (one name), so its entry is found by the plan's index,
 	 * not by comparing names (1,000 creates were half a million strcmp) */
@@ -752,10 +735,8 @@ out_journal:
 		bool stuck = false;
 		for (size_t v = 0; v < p->n_vols; v++)
 			stuck |= (x.st[v] & ST_SUSPENDED) && !(x.st[v] & ST_RESUMED);
-		if (!stuck && x.journaled && x.had_prior)
-			vmap_journal_write(o->run_dir, &x.prior, errs);
-		else if (!stuck && x.journaled)
-			vmap_journal_remove(o->run_dir, errs);
+		if (!stuck && x.journaled)
+			vmap_journal_end(o->run_dir, &x.prior, x.had_prior, errs);
 	}
 out_signals:
 	switch_end(&x);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -212,6 +213,40 @@ out:
 	json_object_put(o);
 	free(path);
 	return r;
+}
+
+int vmap_journal_begin(const char *run_dir, struct vmap_journal *prior, bool *had_prior,
+		       size_t n_devs, struct vmap_journal *j, struct vmap_errlist *errs)
+{
+	memset(j, 0, sizeof(*j));
+	if (vmap_journal_read(run_dir, prior, had_prior, errs) < 0)
+		return -1;
+	j->devs = xcalloc(prior->n_devs + n_devs + 1, sizeof(*j->devs));
+	j->cookies = xcalloc(prior->n_cookies + 1, sizeof(*j->cookies));
+	if (!*had_prior) {
+		j->pid = (int)getpid();
+		j->started = (long long)time(NULL);
+		return 0;
+	}
+	j->pid = prior->pid;
+	j->started = prior->started;
+	if (prior->n_devs)
+		memcpy(j->devs, prior->devs, prior->n_devs * sizeof(*j->devs));
+	j->n_devs = prior->n_devs;
+	if (prior->n_cookies)
+		memcpy(j->cookies, prior->cookies, prior->n_cookies * sizeof(*j->cookies));
+	j->n_cookies = prior->n_cookies;
+	for (size_t i = 0; i < prior->workers.n; i++)
+		vmap_journal_pids_add(&j->workers, j->pid, prior->workers.v[i]);
+	vmap_journal_pids_add(&j->workers, j->pid, (int)getpid());
+	return 0;
+}
+
+int vmap_journal_end(const char *run_dir, const struct vmap_journal *prior, bool had_prior,
+		     struct vmap_errlist *errs)
+{
+	return had_prior ? vmap_journal_write(run_dir, prior, errs)
+			 : vmap_journal_remove(run_dir, errs);
 }
 
 int vmap_journal_remove(const char *run_dir, struct vmap_errlist *errs)

@@ -90,6 +90,22 @@ int vmap_migrations_read(const char *run_dir, struct vmap_migration **out, size_
 int vmap_migration_remove(const char *run_dir, const char *volume, struct vmap_errlist *errs);
 void vmap_migration_free(struct vmap_migration *m);
 
+/* A run's journal in memory, to be written before its first change:
+ * empty with this process's pid, or, when a journal is there already, a
+ * copy of it with room for `n_devs` more devices.  That journal is a
+ * killed run's that nobody recovered (apply recovers before it plans;
+ * activate and adopt do not), and overwriting it would lose what that run
+ * left: so the killed run's pid stays the journal's, this process is one
+ * of its workers, and *prior keeps the journal as found (*had_prior) for
+ * vmap_journal_end.  j->devs copies prior's pointers (free j->devs,
+ * j->cookies and j->workers.v only). */
+int vmap_journal_begin(const char *run_dir, struct vmap_journal *prior, bool *had_prior,
+		       size_t n_devs, struct vmap_journal *j, struct vmap_errlist *errs);
+/* The run is done: the journal found by vmap_journal_begin goes back as
+ * it was, or the run's journal is removed. */
+int vmap_journal_end(const char *run_dir, const struct vmap_journal *prior, bool had_prior,
+		     struct vmap_errlist *errs);
+
 /* Each takes the run directory (NULL: VMAP_RUN_DIR). */
 int vmap_journal_write(const char *run_dir, const struct vmap_journal *j,
 		       struct vmap_errlist *errs);

@@ -8,6 +8,8 @@
 
 #include "base/util.h"
 #include "dm.h"
+#include "exec/apply.h"
+#include "exec/journal.h"
 #include "plan/adopt.h"
 #include "run/common.h"
 #include "vmapctl.h"
@@ -18,6 +20,31 @@ static bool listed(char *const *v, size_t n, const char *name)
 		if (!strcmp(v[i], name))
 			return true;
 	return false;
+}
+
+/* adopt's udev cookie is journaled as a run's is, so adopt killed before
+ * its wait leaves nothing recover does not release; the journal names no
+ * device (a uuid set is nothing to undo). */
+struct adopt_journal {
+	struct vmap_journal j;
+	const char *run_dir;
+	bool written;
+	bool pause; /* the test hook pause-after-cookie */
+};
+
+static void journal_cookie(void *arg, uint32_t cookie)
+{
+	struct adopt_journal *aj = arg;
+	struct vmap_journal *j = &aj->j;
+	if (aj->pause) {
+		aj->pause = false;
+		vmap_test_pause(aj->run_dir);
+	}
+	j->cookies = xrealloc(j->cookies, (j->n_cookies + 1) * sizeof(*j->cookies));
+	j->cookies[j->n_cookies++] = cookie;
+	struct vmap_errlist e = {0};
+	vmap_journal_write(aj->run_dir, j, &e); /* not fatal: the cookie is waited for */
+	vmap_errlist_clear(&e);
 }
 
 int vmapctl_adopt(const struct vmapctl_opts *o, struct vmapctl_adopted *res,
@@ -47,7 +74,17 @@ int vmapctl_adopt(const struct vmapctl_opts *o, struct vmapctl_adopted *res,
 	if (errs->n > before)
 		goto out; /* nothing is touched while any name is refused */
 
-	struct vmap_udev_batch batch = {0};
+	/* on disk with this pid before the cookie exists (journal.h) */
+	if (!n_adopt)
+		goto out;
+	struct adopt_journal aj = {.run_dir = o->run_dir, .pause = o->hook_pause_cookie};
+	struct vmap_journal prior = {0};
+	bool had_prior = false;
+	if (vmap_journal_begin(o->run_dir, &prior, &had_prior, 0, &aj.j, errs) < 0 ||
+	    vmap_journal_write(o->run_dir, &aj.j, errs) < 0)
+		goto out_journal;
+	aj.written = true;
+	struct vmap_udev_batch batch = {.created = journal_cookie, .created_arg = &aj};
 	struct sbuf what = {0};
 	for (size_t i = 0; i < n_adopt; i++) {
 		char *uuid = xasprintf(VMAP_UUID_PREFIX "%s", adopt[i]);
@@ -63,6 +100,13 @@ int vmapctl_adopt(const struct vmapctl_opts *o, struct vmapctl_adopted *res,
 	 * udev database show the new uuid when adopt returns */
 	vmap_dm_udev_wait(&batch, o->udev_timeout, sbuf_str(&what), errs);
 	sbuf_free(&what);
+out_journal:
+	if (aj.written)
+		vmap_journal_end(o->run_dir, &prior, had_prior, errs);
+	free(aj.j.devs);
+	free(aj.j.cookies);
+	free(aj.j.workers.v);
+	vmap_journal_free(&prior);
 out:
 	vmap_lock_release(&lock);
 	for (size_t i = 0; i < n_devs; i++)

@@ -202,27 +202,11 @@ assert any("aligned" in (e.get("kernel") or "") or "Invalid argument" in e["mess
 	[ "$(blockdev --getsz /dev/mapper/low)" = 131072 ]
 }
 
-# kill_at_cookie ARGS...: apply ARGS with the test hook that pauses once
-# the run's first udev cookie exists, before its journal names it; killed
-# there with SIGKILL (and reaped).  $killed: its pid; $cookie: the cookie
-# it left (there must be one, or the caller tests nothing)
-kill_at_cookie() {
-	rm -f /run/vmapctl/paused
-	VMAPCTL_TEST_HOOK=pause-after-cookie "$VMAPCTL_BIN" apply "$@" >"$BATS_TEST_TMPDIR/out" 2>&1 &
-	killed=$!
-	for i in $(seq 100); do [ -e /run/vmapctl/paused ] && break; sleep 0.1; done
-	[ -e /run/vmapctl/paused ] || fail "never paused: $(cat "$BATS_TEST_TMPDIR/out")"
-	kill -9 "$killed"
-	wait "$killed" || true
-	cookie=$(dmsetup udevcookies | awk 'NR > 1 {print tolower($1)}')
-	[ -n "$cookie" ] || fail "the killed run (apply $*) left no cookie"
-}
-
 @test "a run killed after making its udev cookie and before journaling it: recover releases the cookie" {
 	local cookie killed
 	# a create: the cookie is made for the first device's resume
 	stack_spec 65536 32768 16384
-	kill_at_cookie
+	kill_at_cookie apply
 	[ -e /run/vmapctl/journal.json ]
 	! grep -qi "$(printf '%d' "$cookie")" /run/vmapctl/journal.json ||
 		fail "the journal names the cookie already: $(cat /run/vmapctl/journal.json)"
@@ -236,7 +220,7 @@ kill_at_cookie() {
 	# a run that only removes names no device, but it journals its pid
 	# before its cookie exists
 	printf 'apiVersion: vmapctl/v1\nvolumes: []\n' | write_spec stack.yaml
-	kill_at_cookie --prune
+	kill_at_cookie apply --prune
 	[ -e /run/vmapctl/journal.json ] || fail "a run that only removes wrote no journal"
 	run vmapctl apply --prune
 	assert_success
@@ -250,7 +234,7 @@ kill_at_cookie() {
 @test "activate while a killed run's journal is there keeps it for recover, which then releases that run's cookie" {
 	local cookie killed
 	stack_spec 65536 32768 16384
-	kill_at_cookie
+	kill_at_cookie apply
 	# a disk's volume comes up meanwhile: activate creates it (it does
 	# not recover first: it only creates)
 	write_spec fresh.yaml <<EOF2

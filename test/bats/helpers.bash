@@ -248,6 +248,23 @@ assert_no_udev_cookies() {
 		fail "udev cookies left behind: $output"
 }
 
+# kill_at_cookie CMD ARGS...: vmapctl CMD ARGS with the test hook that
+# pauses once its first udev cookie exists, before its journal names it;
+# killed there with SIGKILL (and reaped).  $killed: its pid; $cookie: the
+# cookie it left (there must be one, or the caller tests nothing)
+kill_at_cookie() {
+	rm -f /run/vmapctl/paused
+	VMAPCTL_TEST_HOOK=pause-after-cookie "$VMAPCTL_BIN" "$@" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	killed=$!
+	local _
+	for _ in $(seq 100); do [ -e /run/vmapctl/paused ] && break; sleep 0.1; done
+	[ -e /run/vmapctl/paused ] || fail "never paused: $(cat "$BATS_TEST_TMPDIR/out")"
+	kill -9 "$killed"
+	wait "$killed" || true
+	cookie=$(dmsetup udevcookies | awk 'NR > 1 {print tolower($1)}')
+	[ -n "$cookie" ] || fail "the killed run ($*) left no cookie"
+}
+
 # install_activation_rules: the udev rules and their helper as `make
 # install` puts them, and the default spec directory ($SPECS, emptied),
 # which is what a udev-started vmapctl reads.  The caller puts vmapctl on
