@@ -229,26 +229,77 @@ static int read_dev(const char *name, struct vmap_dmdev *d, bool *found,
  * decided once the managed devices are read. */
 enum slot_state { SLOT_ABSENT, SLOT_READ, SLOT_LATER };
 
+/* The devices the devices read are stacked on, one key (major << 32 |
+ * minor) per holder and device, sorted: how many of the devices read
+ * hold a device open is then two binary searches, where a scan of every
+ * device for every open one was quadratic (a stack of 1,500 volumes on
+ * 1,500 others: 2 million table scans in each no-op). */
+struct holders {
+	uint64_t *key;
+	size_t n;
+};
+
+static uint64_t dev_key(unsigned major, unsigned minor)
+{
+	return (uint64_t)major << 32 | minor;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void holders_build(struct holders *h, const struct vmap_dmdev *devs,
+			  const enum slot_state *state, size_t n)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		if (state[i] == SLOT_READ)
+			total += devs[i].n_deps;
+	h->key = xcalloc(total + 1, sizeof(*h->key));
+	h->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (state[i] != SLOT_READ)
+			continue;
+		/* a table that names a device twice holds it open once */
+		size_t first = h->n;
+		for (size_t k = 0; k < devs[i].n_deps; k++)
+			h->key[h->n++] = dev_key(devs[i].dep_major[k], devs[i].dep_minor[k]);
+		qsort(h->key + first, h->n - first, sizeof(*h->key), cmp_key);
+		size_t w = first;
+		for (size_t k = first; k < h->n; k++)
+			if (k == first || h->key[k] != h->key[w - 1])
+				h->key[w++] = h->key[k];
+		h->n = w;
+	}
+	qsort(h->key, h->n, sizeof(*h->key), cmp_key);
+}
+
+/* The first place in the sorted keys not below `key`. */
+static size_t holders_lower(const struct holders *h, uint64_t key)
+{
+	size_t lo = 0, hi = h->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->key[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Something besides the devices read holds managed device `m` open: a
  * device outside the ones read may be stacked on it (every table that
  * uses a device holds it open once, live and inactive slot together). */
-static bool held_by_others(const struct vmap_dmdev *devs, const enum slot_state *state, size_t n,
-			   const struct vmap_dmdev *m)
+static bool held_by_others(const struct holders *h, const struct vmap_dmdev *m)
 {
 	if (m->open_count <= 0)
 		return false;
-	int known = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct vmap_dmdev *up = &devs[i];
-		if (state[i] != SLOT_READ)
-			continue;
-		for (size_t k = 0; k < up->n_deps; k++)
-			if (up->dep_major[k] == m->major && up->dep_minor[k] == m->minor) {
-				known++;
-				break;
-			}
-	}
-	return m->open_count > known;
+	uint64_t key = dev_key(m->major, m->minor);
+	size_t known = holders_lower(h, key + 1) - holders_lower(h, key);
+	return (size_t)m->open_count > known;
 }
 
 /* The devices of a plan, apply, export: every device by name, uuid and
@@ -300,9 +351,15 @@ static int capture_lean(struct vmap_live *out, const struct vmap_capture_req *re
 			state[i] = SLOT_READ;
 	}
 	bool others = false;
-	for (size_t i = 0; i < n && r == 0 && !others; i++)
-		others = state[i] == SLOT_READ && vmap_dmdev_managed(&slot[i]) &&
-			 held_by_others(slot, state, n, &slot[i]);
+	struct holders h = {0};
+	for (size_t i = 0; i < n && r == 0 && !others; i++) {
+		if (state[i] != SLOT_READ || !vmap_dmdev_managed(&slot[i]) || slot[i].open_count <= 0)
+			continue;
+		if (!h.key)
+			holders_build(&h, slot, state, n);
+		others = held_by_others(&h, &slot[i]);
+	}
+	free(h.key);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (state[i] != SLOT_LATER)
 			continue;
