@@ -6,9 +6,12 @@
 #
 # Targets: fuzz_spec (the spec front end: YAML, validation, references,
 # normalising), fuzz_plan (a spec and a live-state snapshot through
-# resolve and plan, as `plan --live-state` runs them) and fuzz_cache (the
+# resolve and plan, as `plan --live-state` runs them), fuzz_cache (the
 # parsed-spec cache: YAML stored and read back the same, and damaged
-# entries read safely; seeds: every spec seed behind a 0 byte).  Built apart from
+# entries read safely; seeds: every spec seed behind a 0 byte) and
+# fuzz_journal (the journals recover reads: a run's and a migration's,
+# read, written back and read the same; seeds: fuzz/journal/, behind a 0
+# byte for the run's, a 1 byte for a migration's).  Built apart from
 # the normal build (build/fuzz/) with clang (Debian's clang-14 +
 # libclang-rt-14-dev: `scripts/deps fuzz`), instrumented with
 # -fsanitize=fuzzer,address,undefined.  Seeds: for fuzz_spec every example
@@ -21,7 +24,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 1
-FUZZ_TARGETS ?= spec plan cache
+FUZZ_TARGETS ?= spec plan cache journal
 FUZZ_BUILD   := build/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=c11 -g -O1 $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS)
@@ -47,6 +50,14 @@ $(FUZZ_BUILD)/seeds/spec/.stamp: $(SPEC_SEEDS)
 $(FUZZ_BUILD)/seeds/cache/.stamp: $(SPEC_SEEDS)
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)
 	@n=0; for f in $^; do n=$$((n + 1)); { printf '\0'; cat "$$f"; } >"$(dir $@)$$n-$${f##*/}"; done
+	@touch $@
+
+# The journals': each sample as the run's journal and as a migration's.
+JOURNAL_SEEDS := $(wildcard fuzz/journal/*.json)
+$(FUZZ_BUILD)/seeds/journal/.stamp: $(JOURNAL_SEEDS)
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	@for f in $^; do b=$${f##*/}; { printf '\0'; cat "$$f"; } >"$(dir $@)run-$$b"; \
+		{ printf '\1'; cat "$$f"; } >"$(dir $@)mig-$$b"; done
 	@touch $@
 
 # Spec + "%%" + snapshot: every example, fuzz/live/*.yaml and the real

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "base/util.h"
+#include "model/spec.h"
 
 static char *journal_path(const char *dir)
 {
@@ -352,7 +353,8 @@ int vmap_migrations_read(const char *run_dir, struct vmap_migration **out, size_
 			m.phase = jstr(o, "phase");
 			m.major = (unsigned)jint(o, "major");
 			m.minor = (unsigned)jint(o, "minor");
-			m.sectors = (uint64_t)jint(o, "sectors");
+			int64_t sectors = jint(o, "sectors");
+			m.sectors = sectors > 0 ? (uint64_t)sectors : 0;
 			m.dm_flags = (unsigned)jint(o, "dmFlags");
 			m.rate_kib = (unsigned)jint(o, "rateKiB");
 			m.pid = (int)jint(o, "pid");
@@ -364,7 +366,11 @@ int vmap_migrations_read(const char *run_dir, struct vmap_migration **out, size_
 			pids_get(o, &m.workers);
 			json_object_put(o);
 		}
-		if (!m.volume || !m.old_table || !m.new_table || !m.phase || !m.sectors) {
+		/* the volume names the file recover rewrites and removes: a
+		 * device name, never a path */
+		if (!m.volume || !*m.volume || strchr(m.volume, '/') ||
+		    strlen(m.volume) > VMAP_NAME_MAX || !m.old_table ||
+		    !m.new_table || !m.phase || !m.sectors) {
 			vmap_fail(errs, 0, NULL, "the migration journal '%s' is unreadable (check "
 				  "'dmsetup ls' for devices named " "'vmapctl-mig-*' before removing it)",
 				  path);

@@ -222,6 +222,52 @@ static void the_journal_keeps_the_pids_of_later_workers(void **state)
 	assert_int_equal(e.n, 0);
 }
 
+/* A migration journal is read back as written; one whose volume is a
+ * path (recover rewrites and removes the file the volume names) or whose
+ * size is negative is unreadable, never acted on. */
+static void a_migration_journal_naming_a_path_is_unreadable(void **state)
+{
+	(void)state;
+	char v[] = "v", u[] = "VMAP-v", ot[] = "0 8 linear 7:0 0", nt[] = "0 8 linear 7:1 0",
+	     ph[] = "copying";
+	struct vmap_migration m = {.volume = v, .uuid = u, .sectors = 8, .old_table = ot,
+				   .new_table = nt, .phase = ph, .pid = 7};
+	assert_true(vmap_journal_pids_add(&m.workers, m.pid, 9));
+	struct vmap_errlist e = {0};
+	assert_int_equal(vmap_migration_write(dir, &m, &e), 0);
+	free(m.workers.v);
+	struct vmap_migration *r;
+	size_t n;
+	assert_int_equal(vmap_migrations_read(dir, &r, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(r[0].volume, "v");
+	assert_int_equal(r[0].workers.n, 1);
+	assert_int_equal(r[0].workers.v[0], 9);
+	vmap_migration_free(&r[0]);
+	free(r);
+	assert_int_equal(vmap_migration_remove(dir, "v", &e), 0);
+	static const char *const bad[] = {
+		"{\"volume\":\"../x\",\"oldTable\":\"a\",\"newTable\":\"b\",\"phase\":\"copying\","
+		"\"sectors\":8}",
+		"{\"volume\":\"v\",\"oldTable\":\"a\",\"newTable\":\"b\",\"phase\":\"copying\","
+		"\"sectors\":-8}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *jp = xasprintf("%s/migration-v.json", dir);
+		FILE *f = fopen(jp, "w");
+		assert_non_null(f);
+		fputs(bad[i], f);
+		fclose(f);
+		assert_int_equal(vmap_migrations_read(dir, &r, &n, &e), -1);
+		assert_int_equal(n, 0);
+		free(r);
+		unlink(jp);
+		free(jp);
+		assert_true(e.n > 0);
+		vmap_errlist_clear(&e);
+	}
+}
+
 /* A journal left by an earlier vmapctl, which wrote every flag (false
  * ones too) and dmFlags 0, pretty-printed: recover must read it as the
  * writer meant it. */
@@ -318,6 +364,8 @@ int main(void)
 		cmocka_unit_test(memlock_reports_what_it_did),
 		cmocka_unit_test_setup_teardown(the_journal_keeps_devices_and_udev_cookies, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_journal_keeps_the_pids_of_later_workers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_migration_journal_naming_a_path_is_unreadable, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_journal_with_every_flag_written_reads_the_same, setup,
 						teardown),
