@@ -102,13 +102,8 @@ static void journal_cookie(void *arg, uint32_t cookie)
 		x->paused_cookie = true;
 		vmap_test_pause(x->o->run_dir);
 	}
-	x->j.cookies = xrealloc(x->j.cookies, (x->j.n_cookies + 1) * sizeof(*x->j.cookies));
-	x->j.cookies[x->j.n_cookies++] = cookie;
-	struct vmap_errlist e = {0};
-	if (vmap_journal_write(x->o->run_dir, &x->j, &e) == 0)
+	if (vmap_journal_add_cookie(x->o->run_dir, &x->j, cookie) == 0)
 		x->journaled = true;
-	/* not fatal: the cookie is waited for below all the same */
-	vmap_errlist_clear(&e);
 }
 
 static void batch_journal(struct exec *x)

@@ -243,6 +243,16 @@ int vmap_journal_begin(const char *run_dir, struct vmap_journal *prior, bool *ha
 	return 0;
 }
 
+int vmap_journal_add_cookie(const char *run_dir, struct vmap_journal *j, uint32_t cookie)
+{
+	j->cookies = xrealloc(j->cookies, (j->n_cookies + 1) * sizeof(*j->cookies));
+	j->cookies[j->n_cookies++] = cookie;
+	struct vmap_errlist e = {0};
+	int r = vmap_journal_write(run_dir, j, &e);
+	vmap_errlist_clear(&e);
+	return r;
+}
+
 int vmap_journal_end(const char *run_dir, const struct vmap_journal *prior, bool had_prior,
 		     struct vmap_errlist *errs)
 {

@@ -106,6 +106,12 @@ int vmap_journal_begin(const char *run_dir, struct vmap_journal *prior, bool *ha
 int vmap_journal_end(const char *run_dir, const struct vmap_journal *prior, bool had_prior,
 		     struct vmap_errlist *errs);
 
+/* A udev cookie that now exists: appended to the journal, which is
+ * written again.  A write that fails is not the run's failure (the cookie
+ * is waited for all the same; only a kill would then leave it): 0 when it
+ * is on disk, -1 when not. */
+int vmap_journal_add_cookie(const char *run_dir, struct vmap_journal *j, uint32_t cookie);
+
 /* Each takes the run directory (NULL: VMAP_RUN_DIR). */
 int vmap_journal_write(const char *run_dir, const struct vmap_journal *j,
 		       struct vmap_errlist *errs);

@@ -178,12 +178,7 @@ struct rec_journal {
 static void journal_cookie(void *arg, uint32_t cookie)
 {
 	struct rec_journal *rj = arg;
-	struct vmap_journal *j = rj->j;
-	j->cookies = xrealloc(j->cookies, (j->n_cookies + 1) * sizeof(*j->cookies));
-	j->cookies[j->n_cookies++] = cookie;
-	struct vmap_errlist e = {0};
-	vmap_journal_write(rj->run_dir, j, &e);
-	vmap_errlist_clear(&e);
+	vmap_journal_add_cookie(rj->run_dir, rj->j, cookie);
 }
 
 /* The test hook: stop after the first action until a signal arrives. */

@@ -35,16 +35,11 @@ struct adopt_journal {
 static void journal_cookie(void *arg, uint32_t cookie)
 {
 	struct adopt_journal *aj = arg;
-	struct vmap_journal *j = &aj->j;
 	if (aj->pause) {
 		aj->pause = false;
 		vmap_test_pause(aj->run_dir);
 	}
-	j->cookies = xrealloc(j->cookies, (j->n_cookies + 1) * sizeof(*j->cookies));
-	j->cookies[j->n_cookies++] = cookie;
-	struct vmap_errlist e = {0};
-	vmap_journal_write(aj->run_dir, j, &e); /* not fatal: the cookie is waited for */
-	vmap_errlist_clear(&e);
+	vmap_journal_add_cookie(aj->run_dir, &aj->j, cookie);
 }
 
 int vmapctl_adopt(const struct vmapctl_opts *o, struct vmapctl_adopted *res,
