@@ -48,7 +48,7 @@ struct exec {
 	 * recover first: it only creates) keeps, and puts back at its end */
 	struct vmap_journal prior;
 	bool had_prior;
-	bool paused_cookie;        /* the test hook paused at a cookie */
+	bool pause_cookie;         /* the test hook: pause at the next cookie */
 	size_t done, total;
 };
 
@@ -98,8 +98,8 @@ static void journal_cookie(void *arg, uint32_t cookie)
 	struct exec *x = arg;
 	/* the test hook: killed here, the run leaves a cookie its journal
 	 * does not name (recover finds it by the journal's pid) */
-	if (x->o->pause_cookie && !x->paused_cookie) {
-		x->paused_cookie = true;
+	if (x->pause_cookie) {
+		x->pause_cookie = false;
 		vmap_test_pause(x->o->run_dir);
 	}
 	if (vmap_journal_add_cookie(x->o->run_dir, &x->j, cookie) == 0)
@@ -148,23 +148,6 @@ static void switch_end(struct exec *x)
 	x->switching = false;
 	if (x->res->memory_locked)
 		vmap_memunlock_all();
-}
-
-/* A documented test hook (VMAPCTL_TEST_HOOK=pause-after-STEP): the run
- * stops right after its first step of that kind (and says so in the run
- * dir, with its pid) until a signal arrives, so a test can signal it, or
- * kill it, exactly there. */
-void vmap_test_pause(const char *run_dir)
-{
-	char *path = xasprintf("%s/paused", vmap_run_dir(run_dir));
-	FILE *f = fopen(path, "w");
-	if (f) {
-		fprintf(f, "%d\n", (int)getpid());
-		fclose(f);
-	}
-	free(path);
-	while (!vmap_signal_caught())
-		pause();
 }
 
 static void test_hook_after(struct exec *x, enum vmap_step_kind kind)
@@ -358,7 +341,8 @@ static int do_migrate(struct exec *x, size_t v, unsigned flags)
 	struct vmap_migrate_opts mo = {.udev_timeout = x->o->udev_timeout,
 				       .run_dir = x->o->run_dir, .wait = !x->o->migrate_no_wait,
 				       .progress = mig_progress, .progress_arg = &c,
-				       .step = mig_step, .step_arg = &c};
+				       .step = mig_step, .step_arg = &c,
+				       .pause_cookie = &x->pause_cookie};
 	struct vmap_migrate_result mr;
 	double t0 = now_ms();
 	r = vmap_migrate_start(&m, &mo, &mr, x->errs);
@@ -640,7 +624,8 @@ int vmap_apply(const struct vmap_plan *p, const struct vmap_apply_opts *o,
 	       struct vmap_apply_result *res, struct vmap_errlist *errs)
 {
 	size_t nset = p->set ? p->set->n_vols : 0;
-	struct exec x = {.p = p, .o = o, .res = res, .errs = errs, .total = p->n_steps};
+	struct exec x = {.p = p, .o = o, .res = res, .errs = errs, .total = p->n_steps,
+			 .pause_cookie = o->pause_cookie};
 	int r = 0;
 
 	memset(res, 0, sizeof(*res));

@@ -83,10 +83,6 @@ int vmap_apply(const struct vmap_plan *plan, const struct vmap_apply_opts *opts,
 	       struct vmap_apply_result *res, struct vmap_errlist *errs);
 void vmap_apply_result_free(struct vmap_apply_result *res);
 
-/* The test hook's pause (docs/testing.md): write RUN_DIR/paused with the
- * pid, then wait for a caught signal (signals.h). */
-void vmap_test_pause(const char *run_dir);
-
 struct vmap_recover_result {
 	bool had_journal;
 	int journal_pid;

@@ -65,6 +65,9 @@ struct vmap_migrate_opts {
 	/* each step done to the volume itself (load, suspend, resume) */
 	void (*step)(void *arg, enum vmap_step_kind kind, bool ok, double ms);
 	void *step_arg;
+	/* test hook pause-after-cookie (may be NULL): while true, the next
+	 * cookie stops the run, and clears it */
+	bool *pause_cookie;
 };
 
 /* Start migrating: make the temporary devices, switch the volume onto

@@ -1,8 +1,14 @@
 /* signals.c: see signals.h. */
 #include "exec/signals.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
+
+#include "base/util.h"
+#include "exec/rundir.h"
 
 static const int caught_sigs[5] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM};
 
@@ -86,4 +92,17 @@ bool vmap_deadline_stop(void)
 	memset(&off, 0, sizeof(off));
 	setitimer(ITIMER_REAL, &off, NULL);
 	return deadline_passed != 0;
+}
+
+void vmap_test_pause(const char *run_dir)
+{
+	char *path = xasprintf("%s/paused", vmap_run_dir(run_dir));
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+	}
+	free(path);
+	while (!vmap_signal_caught())
+		pause();
 }

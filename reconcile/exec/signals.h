@@ -35,6 +35,12 @@ int vmap_signal_caught(void);
 /* "SIGINT", "SIGTERM", ... */
 const char *vmap_signal_name(int sig);
 
+/* A documented test hook (VMAPCTL_TEST_HOOK=pause-after-STEP,
+ * pause-after-cookie, pause-in-recover; docs/testing.md): the run writes
+ * RUN_DIR/paused with its pid and waits for a caught signal, so a test
+ * can signal it, or kill it, exactly there. */
+void vmap_test_pause(const char *run_dir);
+
 /* Arm the deadline of one suspend (`seconds` > 0), and disarm it;
  * vmap_deadline_stop says whether it passed. */
 void vmap_deadline_start(double seconds);

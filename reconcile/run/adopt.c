@@ -8,8 +8,8 @@
 
 #include "base/util.h"
 #include "dm.h"
-#include "exec/apply.h"
 #include "exec/journal.h"
+#include "exec/signals.h"
 #include "plan/adopt.h"
 #include "run/common.h"
 #include "vmapctl.h"

@@ -102,11 +102,7 @@ assert o == {"adopted": ["j-new"], "unchanged": ["j-old"], "errors": []}, o'
 	dmsetup create hand-k --table "0 2048 linear $DISK 0"
 	kill_at_cookie adopt hand-k
 	[ -e /run/vmapctl/journal.json ] || fail "adopt wrote no journal"
-	run vmapctl recover
-	assert_success
-	assert_output --partial "released udev cookie $cookie, which the run (pid $killed) made"
-	assert_no_udev_cookies
-	[ ! -e /run/vmapctl/journal.json ]
+	recover_releases_cookie "the run"
 	# killed before its RENAME: adopting again does it
 	run vmapctl adopt hand-k
 	assert_success

@@ -210,11 +210,7 @@ assert any("aligned" in (e.get("kernel") or "") or "Invalid argument" in e["mess
 	[ -e /run/vmapctl/journal.json ]
 	! grep -qi "$(printf '%d' "$cookie")" /run/vmapctl/journal.json ||
 		fail "the journal names the cookie already: $(cat /run/vmapctl/journal.json)"
-	run vmapctl recover
-	assert_success
-	assert_output --partial "released udev cookie $cookie, which the run (pid $killed) made"
-	assert_no_udev_cookies
-	[ ! -e /run/vmapctl/journal.json ]
+	recover_releases_cookie "the run"
 	vmapctl apply -q
 	[ "$(blockdev --getsz /dev/mapper/top)" = 16384 ]
 	# a run that only removes names no device, but it journals its pid
@@ -222,11 +218,7 @@ assert any("aligned" in (e.get("kernel") or "") or "Invalid argument" in e["mess
 	printf 'apiVersion: vmapctl/v1\nvolumes: []\n' | write_spec stack.yaml
 	kill_at_cookie apply --prune
 	[ -e /run/vmapctl/journal.json ] || fail "a run that only removes wrote no journal"
-	run vmapctl apply --prune
-	assert_success
-	assert_output --partial "released udev cookie $cookie, which the run (pid $killed) made"
-	assert_no_udev_cookies
-	[ ! -e /run/vmapctl/journal.json ]
+	recover_releases_cookie "the run" apply --prune
 	run dmsetup info top
 	assert_failure
 }
@@ -248,11 +240,7 @@ EOF2
 	[ -b /dev/mapper/fresh ]
 	grep -q "\"pid\":$killed," /run/vmapctl/journal.json ||
 		fail "activate did not keep the killed run's journal: $(cat /run/vmapctl/journal.json 2>&1)"
-	run vmapctl recover
-	assert_success
-	assert_output --partial "released udev cookie $cookie, which the run (pid $killed) made"
-	assert_no_udev_cookies
-	[ ! -e /run/vmapctl/journal.json ]
+	recover_releases_cookie "the run"
 	vmapctl apply -q
 	for v in low mid top fresh; do [ "$(dm_state $v)" = ACTIVE ]; done
 }

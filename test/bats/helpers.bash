@@ -265,6 +265,22 @@ kill_at_cookie() {
 	[ -n "$cookie" ] || fail "the killed run ($*) left no cookie"
 }
 
+# recover_releases_cookie WHOSE [CMD...]: after kill_at_cookie, vmapctl
+# CMD (default: recover) succeeds, says it released $cookie, which WHOSE
+# ("the run", "the migration of 'v'") of pid $killed made, and leaves no
+# udev cookie and no journal.  $recovered: what CMD said
+recover_releases_cookie() {
+	local whose=$1
+	shift
+	run vmapctl "${@:-recover}"
+	assert_success
+	assert_output --partial "released udev cookie $cookie, which $whose (pid $killed) made"
+	# shellcheck disable=SC2034 # read by the caller
+	recovered=$output
+	assert_no_udev_cookies
+	[ ! -e /run/vmapctl/journal.json ] || fail "the journal is left: $(cat /run/vmapctl/journal.json)"
+}
+
 # install_activation_rules: the udev rules and their helper as `make
 # install` puts them, and the default spec directory ($SPECS, emptied),
 # which is what a udev-started vmapctl reads.  The caller puts vmapctl on

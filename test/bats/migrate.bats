@@ -236,6 +236,24 @@ assert [m["state"] for m in r["migrations"]] == ["done"], r' \
 	verify /dev/mapper/v "$BATS_TEST_TMPDIR/v.log"
 }
 
+@test "a migration killed once its udev cookie exists, before its journal names it: recover releases the cookie and ends it on the old table" {
+	a=$(make_loop 8M); b=$(make_loop 8M)
+	spec_lin v 8192 "$a" 2048
+	run -0 vmapctl apply
+	"$BW" write /dev/mapper/v "$BATS_TEST_TMPDIR/v.log" --blocks 256 3>&-
+	spec_lin v 8192 "$b" 2048
+	# the first cookie is the migration's, for its temporary devices
+	kill_at_cookie apply --migrate
+	[ -e /run/vmapctl/migration-v.json ] || fail "the killed migration left no journal"
+	! grep -q "$(printf '%d' "$cookie")" /run/vmapctl/migration-v.json ||
+		fail "the journal names the cookie already"
+	recover_releases_cookie "the migration of 'v'" recover --wait
+	[[ $recovered == *"ended the migration of 'v' on its old table"* ]] || fail "$recovered"
+	linear_on v "$a" 2048
+	clean_end v
+	verify /dev/mapper/v "$BATS_TEST_TMPDIR/v.log"
+}
+
 @test "the middle volume of a three-level stack migrates with a writer on the top volume" {
 	a=$(make_loop 24M); b=$(make_loop 24M)
 	stack() {
