@@ -1165,34 +1165,79 @@ int vmap_dm_udev_reclaim(uint32_t cookie, double timeout_s, bool *released,
 	return r;
 }
 
-void vmap_dm_udev_cookies_of(int pid, uint32_t **out, size_t *n)
+/* libdm's semaphores no semop ever touched (otime 0): none joined by a
+ * task, since a join adds 1 first.  Their cookies and semids, appended to
+ * *out. */
+struct sem_ref {
+	uint32_t cookie;
+	int semid;
+};
+
+static size_t never_joined(struct sem_ref **out)
 {
 	*out = NULL;
-	*n = 0;
+	size_t n = 0, ncap = 0;
 	/* every SysV semaphore set of the IPC namespace: key semid perms
 	 * nsems uid gid cuid cgid otime ctime */
 	FILE *f = fopen("/proc/sysvipc/sem", "re");
 	if (!f)
-		return;
+		return 0;
 	char *line = NULL;
-	size_t cap = 0, ncap = 0;
+	size_t cap = 0;
 	while (getline(&line, &cap, f) > 0) {
 		long long key, semid, otime;
 		if (sscanf(line, "%lld %lld %*s %*s %*s %*s %*s %*s %lld", &key, &semid, &otime) != 3)
 			continue; /* the header */
-		/* libdm's keys carry its magic in the upper half; otime 0: no
-		 * semop ever, so no task joined it (a join adds 1 first); the
-		 * pid of a set never operated on is the one that set its value,
-		 * i.e. its maker (Linux records it on SETVAL) */
+		/* libdm's keys carry its magic in the upper half */
 		uint32_t cookie = (uint32_t)key;
 		if ((cookie >> 16) != DM_COOKIE_MAGIC || otime != 0)
 			continue;
-		if (semctl((int)semid, 0, GETPID) != pid)
-			continue;
-		VEC_PUSH(*out, *n, ncap, cookie);
+		VEC_PUSH(*out, n, ncap, ((struct sem_ref){cookie, (int)semid}));
 	}
 	free(line);
 	fclose(f);
+	return n;
+}
+
+void vmap_dm_udev_cookies_of(int pid, uint32_t **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	struct sem_ref *s;
+	size_t ns = never_joined(&s), cap = 0;
+	/* the pid of a set never operated on is the one that set its value,
+	 * i.e. its maker (Linux records it on SETVAL) */
+	for (size_t i = 0; i < ns; i++)
+		if (semctl(s[i].semid, 0, GETPID) == pid)
+			VEC_PUSH(*out, *n, cap, s[i].cookie);
+	free(s);
+}
+
+/* Made and never set: value 0 and no pid (no SETVAL yet). */
+static bool unset(const struct sem_ref *r)
+{
+	return semctl(r->semid, 0, GETPID) == 0 && semctl(r->semid, 0, GETVAL) == 0;
+}
+
+void vmap_dm_udev_drop_unset(double settle_s, uint32_t **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	struct sem_ref *s;
+	size_t ns = never_joined(&s), k = 0, cap = 0;
+	for (size_t i = 0; i < ns; i++)
+		if (unset(&s[i]))
+			s[k++] = s[i];
+	if (k) {
+		/* whoever is between the two steps now goes on within
+		 * microseconds: unset again after a pause, it never will */
+		sleep_s(settle_s);
+		for (size_t i = 0; i < k; i++)
+			if (semget((key_t)s[i].cookie, 1, 0) == s[i].semid && unset(&s[i]) &&
+			    semctl(s[i].semid, 0, IPC_RMID) == 0)
+				VEC_PUSH(*out, *n, cap, s[i].cookie);
+	}
+	free(s);
 }
 
 /* ---- changing state ---- */

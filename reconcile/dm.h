@@ -147,6 +147,17 @@ int vmap_dm_udev_reclaim(uint32_t cookie, double timeout_s, bool *released,
  * may be about to use its cookie (a shell's 'dmsetup udevcreatecookie'). */
 void vmap_dm_udev_cookies_of(int pid, uint32_t **out, size_t *n);
 
+/* libdm makes a cookie in two steps (libdm-common.c): semget, then
+ * SETVAL 1.  A process killed between the two leaves a semaphore at 0
+ * that nobody set, so no pid to tell whose it is; nothing will ever use
+ * or end it.  This removes each such semaphore that is still unset
+ * `settle_s` seconds after it was first seen (a live maker is out of that
+ * window within microseconds; one stopped in it, by SIGSTOP or a
+ * debugger, has its cookie fail when it goes on: its own error, no
+ * device touched).  The cookies removed: *out is allocated (free it), *n
+ * may be 0.  No pause when there is none. */
+void vmap_dm_udev_drop_unset(double settle_s, uint32_t **out, size_t *n);
+
 /* True when libdm synchronises with udev here (udev running, SysV
  * semaphores, DM_DISABLE_UDEV unset). */
 bool vmap_dm_udev_sync(void);

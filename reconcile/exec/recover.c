@@ -16,6 +16,11 @@
 #include "exec/migrate.h"
 #include "exec/signals.h"
 
+/* How long a half-made udev cookie must stay so before it counts as left
+ * for good (vmap_dm_udev_drop_unset): far beyond the microseconds libdm
+ * takes between its two steps, even on a loaded emulated machine. */
+#define HALF_MADE_SETTLE_S 1.0
+
 __attribute__((format(printf, 2, 3)))
 static void rec_action(struct vmap_recover_result *res, const char *fmt, ...)
 {
@@ -79,17 +84,23 @@ static bool pid_gone(int pid)
  * before it could journal (journal.h): of the journal's own pid and of
  * each later worker.  Only pids that are gone: recover holds the lock, so
  * a live process with that pid is some other program now, whose cookie
- * is not ours. */
+ * is not ours.  (A gone pid reused since by a program that made a cookie
+ * and died before using it would pass too; that cookie is left for good
+ * anyway.)  When one of them is gone, also a cookie it may have been
+ * killed half way through making, which no pid names
+ * (vmap_dm_udev_drop_unset). */
 static void release_unjournaled(int first, const struct vmap_journal_pids *w, double udev_timeout,
 				const char *whose, struct vmap_recover_result *res,
 				struct vmap_errlist *errs)
 {
+	bool any_gone = false;
+	uint32_t *c;
+	size_t n;
 	for (size_t i = 0; i <= w->n; i++) {
 		int pid = i ? w->v[i - 1] : first;
 		if (pid <= 0 || pid == (int)getpid() || !pid_gone(pid))
 			continue;
-		uint32_t *c;
-		size_t n;
+		any_gone = true;
 		vmap_dm_udev_cookies_of(pid, &c, &n);
 		for (size_t k = 0; k < n; k++) {
 			bool released = false;
@@ -101,6 +112,14 @@ static void release_unjournaled(int first, const struct vmap_journal_pids *w, do
 		}
 		free(c);
 	}
+	if (!any_gone)
+		return;
+	vmap_dm_udev_drop_unset(HALF_MADE_SETTLE_S, &c, &n);
+	for (size_t k = 0; k < n; k++)
+		rec_action(res, "released udev cookie 0x%x, which was left half made (libdm makes a "
+			   "cookie in two steps; a process, likely %s, was killed between them)",
+			   (unsigned)c[k], whose);
+	free(c);
 }
 
 /* Each migration the journal says is under way: to its end, or left

@@ -223,6 +223,29 @@ assert any("aligned" in (e.get("kernel") or "") or "Invalid argument" in e["mess
 	assert_failure
 }
 
+@test "a cookie a killed run left half made (created, never given its value) is released by recover" {
+	local cookie killed half
+	stack_spec 65536 32768 16384
+	kill_at_cookie apply
+	# libdm makes a cookie in two steps, semget and then SETVAL 1; a
+	# kill between them leaves what this makes: a semaphore of libdm's
+	# key at 0 that nobody set, whose maker is gone
+	half=$(python3 -c '
+import ctypes, random
+libc = ctypes.CDLL(None)
+while True:
+    key = 0x0D4D0000 | random.randint(1, 0xFFFF)
+    if libc.semget(key, 1, 0o600 | 0o1000 | 0o2000) >= 0:  # IPC_CREAT | IPC_EXCL
+        print(hex(key))
+        break
+')
+	[ "$(dmsetup udevcookies | grep -c "^$half ")" = 1 ] || fail "no half-made cookie: $(dmsetup udevcookies)"
+	local recovered
+	recover_releases_cookie "the run"
+	[[ $recovered == *"released udev cookie $half, which was left half made"* ]] ||
+		fail "recover did not say it released $half: $recovered"
+}
+
 @test "activate while a killed run's journal is there keeps it for recover, which then releases that run's cookie" {
 	local cookie killed
 	stack_spec 65536 32768 16384

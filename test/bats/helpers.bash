@@ -204,6 +204,23 @@ _common_teardown() {
 		done
 	fi
 	[ ! -e /run/vmapctl ] || rm -rf /run/vmapctl
+	_no_cookies_left
+}
+
+# A udev cookie (libdm's semaphore, key 0x0D4Dxxxx) left by a test is
+# that test's failure, not the next ones': fail it here, after releasing
+# them all.  Read from /proc, without a process, as this runs every test.
+_no_cookies_left() {
+	local key _
+	while read -r key _; do
+		if [[ $key =~ ^[0-9]+$ ]] && [ $((key >> 16)) -eq $((0x0D4D)) ]; then
+			local left
+			left=$(dmsetup udevcookies)
+			dmsetup udevcomplete_all -y 0 >/dev/null 2>&1 || true
+			fail "udev cookies left behind: $left"
+			return 1
+		fi
+	done </proc/sysvipc/sem
 }
 
 # make_loop SIZE [BLOCK]: a loop device over a sparse file of SIZE (as
