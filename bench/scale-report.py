@@ -21,6 +21,7 @@ TIMES = [
     ("  udev settle after it", "settle.create", "settle.create"),
     ("  create + settle", "+create", "+create"),
     ("  udev's CPU for its events", "udevcpu.create", "udevcpu.create"),
+    ("  the machine's CPU meanwhile", "syscpu.create", "syscpu.create"),
     ("create, DM_DISABLE_UDEV=1", "create.noudev", "create.noudev"),
     ("  udev settle after it", "settle.create.noudev", "settle.create.noudev"),
     ("  create + settle", "+create.noudev", "+create.noudev"),

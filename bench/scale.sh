@@ -12,7 +12,8 @@
 #     DM_DISABLE_UDEV=1, and how long `udevadm settle` takes after each;
 #     with udev sync, also the CPU udev used for the create's events (its
 #     workers and what they ran): over the VM's CPUs, that is how fast
-#     any tool that waits for udev could be on this machine;
+#     any tool that waits for udev could be on this machine; and the
+#     machine's CPU meanwhile (/proc/stat: every process and the kernel);
 #   - converged no-op `apply`, `plan`, `status` and `validate` vs
 #     `dmsetup table` / `dmsetup status` of all N (the same devices: those
 #     vmapctl made);
@@ -184,6 +185,19 @@ udev_cpu() {
 	row time "$1" "$2" "udevcpu.$3" "$4" "$(echo "($t1 - $5) / $CLK_TCK" | bc -l)" 0 0 0
 }
 CLK_TCK=$(getconf CLK_TCK)
+# the machine's CPU (every CPU's user, nice and system time), in ticks
+sys_ticks() {
+	local _ u n s _r
+	read -r _ u n s _r </proc/stat
+	echo $((u + n + s))
+}
+# sys_cpu N TOOL OP RUN TICKS0: the machine's CPU since sys_ticks said
+# TICKS0, as op syscpu.OP
+sys_cpu() {
+	local t1
+	t1=$(sys_ticks)
+	row time "$1" "$2" "syscpu.$3" "$4" "$(echo "($t1 - $5) / $CLK_TCK" | bc -l)" 0 0 0
+}
 
 # udev_stop / udev_start: systemd-udevd out of the way for the quiet
 # operations (VMAPCTL_BENCH_QUIET_FROM); the events of devices made or
@@ -292,24 +306,16 @@ reads() {
 # emulated machine's speed hits both.  From VMAPCTL_BENCH_QUIET_FROM on,
 # the removes and the DM_DISABLE_UDEV=1 creates run with udevd stopped.
 cycle() {
-	local n=$1 r=$2 nreads=$3 s=$work/spec.yaml i q=0 u0
+	local n=$1 r=$2 nreads=$3 s=$work/spec.yaml i q=0
 	[ "$n" -ge "$QUIET_FROM" ] && q=1
 	# udev sync on
-	u0=$(udev_ticks)
-	timed "$n" dmsetup create "$r" dmsetup create --concise "$concise"
-	settle "$n" dmsetup create "$r"
-	udev_cpu "$n" dmsetup create "$r" "$u0"
-	expect "$n" "dmsetup create"
+	synced_create "$n" dmsetup create "$r" dmsetup create --concise "$concise"
 	quiet_from_here
 	step "$n" dmsetup remove "$r" dmsetup remove "${dnames[@]}"
 	expect 0 "dmsetup remove"
 	quiet_until_here
 
-	u0=$(udev_ticks)
-	timed "$n" vmapctl create "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
-	settle "$n" vmapctl create "$r"
-	udev_cpu "$n" vmapctl create "$r" "$u0"
-	expect "$n" "vmapctl apply"
+	synced_create "$n" vmapctl create "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
 	for ((i = 0; i < nreads; i++)); do
 		reads "$n" $(((r - 1) * nreads + i + 1))
 	done
@@ -329,6 +335,17 @@ cycle() {
 	step "$n" vmapctl prune "$r" "$vmapctl" apply "${UT[@]}" -q --prune -f "$work/empty.yaml"
 	expect 0 "vmapctl apply --prune"
 	quiet_until_here
+}
+# synced_create N TOOL OP RUN CMD...: CMD (a create of N devices, udev
+# sync on) timed, the settle after it, udev's and the machine's CPU
+synced_create() {
+	local u0 s0
+	u0=$(udev_ticks) s0=$(sys_ticks)
+	timed "$@"
+	settle "$1" "$2" "$3" "$4"
+	udev_cpu "$1" "$2" "$3" "$4" "$u0"
+	sys_cpu "$1" "$2" "$3" "$4" "$s0"
+	expect "$1" "$2 $3"
 }
 # quiet_creates N RUN: one more timed run of the two DM_DISABLE_UDEV=1
 # creates alone (udevd stopped, as in cycle from QUIET_FROM on), each

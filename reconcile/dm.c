@@ -1166,8 +1166,8 @@ int vmap_dm_udev_reclaim(uint32_t cookie, double timeout_s, bool *released,
 }
 
 /* libdm's semaphores no semop ever touched (otime 0): none joined by a
- * task, since a join adds 1 first.  Their cookies and semids, appended to
- * *out. */
+ * task, since a join adds 1 first.  Their cookies and semids in *out
+ * (allocated; free it); returns how many. */
 struct sem_ref {
 	uint32_t cookie;
 	int semid;
