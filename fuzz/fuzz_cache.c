@@ -21,14 +21,7 @@
 #include "base/util.h"
 #include "specset/yaml_doc.h"
 #include "specset/ydoc_cache.h"
-
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "fuzz_cache: invariant failed: %s\n", #cond);    \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
+#include "fuzz_target.h"
 
 static void same(const struct ynode *a, const struct ynode *b, const struct ynode *pa,
 		 const struct ynode *pb, unsigned depth)

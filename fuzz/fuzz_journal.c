@@ -15,14 +15,7 @@
 
 #include "base/util.h"
 #include "exec/journal.h"
-
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "fuzz_journal: invariant failed: %s\n", #cond);  \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
+#include "fuzz_target.h"
 
 static char dir[] = "/tmp/fuzz-journal-XXXXXX";
 
@@ -106,8 +99,6 @@ static void run_migration(const uint8_t *d, size_t n)
 	free(m);
 	vmap_errlist_clear(&errs);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {

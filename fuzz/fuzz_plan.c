@@ -25,14 +25,7 @@
 #include "model/live.h"
 #include "model/spec.h"
 #include "plan/plan.h"
-
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "fuzz_plan: invariant failed: %s\n", #cond);     \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
+#include "fuzz_target.h"
 
 static void plan_once(const struct vmap_specset *set, const struct vmap_live *live,
 		      const struct vmap_plan_opts *po)
@@ -59,8 +52,6 @@ static void plan_once(const struct vmap_specset *set, const struct vmap_live *li
 	vmap_errlist_clear(&errs);
 	vmap_plan_free(&plan);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -19,14 +19,7 @@
 #include "model/spec.h"
 #include "targets/target.h"
 #include "base/util.h"
-
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "fuzz_spec: invariant failed: %s\n", #cond);     \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
+#include "fuzz_target.h"
 
 static int fake_device(struct vmap_emit_ctx *ctx, const struct vmap_devref *ref, struct sbuf *out,
 		       struct vmap_errlist *errs)
@@ -63,8 +56,6 @@ static int fake_secret(struct vmap_emit_ctx *ctx, const struct vmap_secret *s, s
 	sbuf_add(out, "<key:sha256:0000000000000000>");
 	return 0;
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -98,10 +98,7 @@ static void journal_cookie(void *arg, uint32_t cookie)
 	struct exec *x = arg;
 	/* the test hook: killed here, the run leaves a cookie its journal
 	 * does not name (recover finds it by the journal's pid) */
-	if (x->pause_cookie) {
-		x->pause_cookie = false;
-		vmap_test_pause(x->o->run_dir);
-	}
+	vmap_test_pause_once(&x->pause_cookie, x->o->run_dir);
 	if (vmap_journal_add_cookie(x->o->run_dir, &x->j, cookie) == 0)
 		x->journaled = true;
 }

@@ -243,12 +243,26 @@ int vmap_journal_begin(const char *run_dir, struct vmap_journal *prior, bool *ha
 	return 0;
 }
 
+static void append_cookie(uint32_t **v, size_t *n, uint32_t cookie)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = cookie;
+}
+
 int vmap_journal_add_cookie(const char *run_dir, struct vmap_journal *j, uint32_t cookie)
 {
-	j->cookies = xrealloc(j->cookies, (j->n_cookies + 1) * sizeof(*j->cookies));
-	j->cookies[j->n_cookies++] = cookie;
+	append_cookie(&j->cookies, &j->n_cookies, cookie);
 	struct vmap_errlist e = {0};
 	int r = vmap_journal_write(run_dir, j, &e);
+	vmap_errlist_clear(&e);
+	return r;
+}
+
+int vmap_migration_add_cookie(const char *run_dir, struct vmap_migration *m, uint32_t cookie)
+{
+	append_cookie(&m->cookies, &m->n_cookies, cookie);
+	struct vmap_errlist e = {0};
+	int r = vmap_migration_write(run_dir, m, &e);
 	vmap_errlist_clear(&e);
 	return r;
 }

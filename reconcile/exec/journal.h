@@ -84,6 +84,8 @@ struct vmap_migration {
 
 int vmap_migration_write(const char *run_dir, const struct vmap_migration *m,
 			 struct vmap_errlist *errs);
+/* vmap_journal_add_cookie for a migration's record. */
+int vmap_migration_add_cookie(const char *run_dir, struct vmap_migration *m, uint32_t cookie);
 /* Every migration file of the run directory (none: 0, *n = 0). */
 int vmap_migrations_read(const char *run_dir, struct vmap_migration **out, size_t *n,
 			 struct vmap_errlist *errs);

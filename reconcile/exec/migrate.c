@@ -114,19 +114,11 @@ struct cookie_rec {
 static void journal_cookie(void *arg, uint32_t cookie)
 {
 	struct cookie_rec *c = arg;
-	struct vmap_migration *m = c->m;
-	/* the test hook (apply.h): a kill here leaves a cookie the record
-	 * does not name (recover finds it by the migration's pid) */
-	if (c->o->pause_cookie && *c->o->pause_cookie) {
-		*c->o->pause_cookie = false;
-		vmap_test_pause(c->o->run_dir);
-	}
-	m->cookies = xrealloc(m->cookies, (m->n_cookies + 1) * sizeof(*m->cookies));
-	m->cookies[m->n_cookies++] = cookie;
-	struct vmap_errlist e = {0};
+	/* the test hook: a kill here leaves a cookie the record does not
+	 * name (recover finds it by the migration's pid) */
+	vmap_test_pause_once(c->o->pause_cookie, c->o->run_dir);
 	/* not fatal: the cookie is waited for all the same */
-	vmap_migration_write(c->o->run_dir, m, &e);
-	vmap_errlist_clear(&e);
+	(void)vmap_migration_add_cookie(c->o->run_dir, c->m, cookie);
 }
 
 static void batch_journal(struct vmap_udev_batch *b, struct cookie_rec *c)

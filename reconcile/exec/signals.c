@@ -106,3 +106,11 @@ void vmap_test_pause(const char *run_dir)
 	while (!vmap_signal_caught())
 		pause();
 }
+
+void vmap_test_pause_once(bool *armed, const char *run_dir)
+{
+	if (!armed || !*armed)
+		return;
+	*armed = false;
+	vmap_test_pause(run_dir);
+}

@@ -40,6 +40,9 @@ const char *vmap_signal_name(int sig);
  * RUN_DIR/paused with its pid and waits for a caught signal, so a test
  * can signal it, or kill it, exactly there. */
 void vmap_test_pause(const char *run_dir);
+/* vmap_test_pause when *armed (a NULL `armed` never is), disarming it:
+ * a hook that stops at the first of several like points. */
+void vmap_test_pause_once(bool *armed, const char *run_dir);
 
 /* Arm the deadline of one suspend (`seconds` > 0), and disarm it;
  * vmap_deadline_stop says whether it passed. */

@@ -66,6 +66,17 @@ _clean_end() {
 	done
 }
 
+# moving_v BLOCKS: volume v on $a with BLOCKS blocks written by the
+# writer (its log: $BATS_TEST_TMPDIR/v.log), and the spec moving it to $b
+# ($a and $b: two 8 MiB loop devices)
+moving_v() {
+	a=$(make_loop 8M) b=$(make_loop 8M)
+	spec_lin v 8192 "$a" 2048
+	run -0 vmapctl apply
+	"$BW" write /dev/mapper/v "$BATS_TEST_TMPDIR/v.log" --blocks "$1" 3>&-
+	spec_lin v 8192 "$b" 2048
+}
+
 # linear_on NAME DEV OFFSET: NAME's table is one linear line on DEV
 linear_on() {
 	local t
@@ -144,11 +155,7 @@ print("# migrate 64 MiB: %.2f s (%.1f MiB/s), longest suspend %.1f ms (all volum
 }
 
 @test "apply --no-wait leaves the copy running, status shows how far it is, recover --wait finishes it" {
-	a=$(make_loop 8M); b=$(make_loop 8M)
-	spec_lin v 8192 "$a" 2048
-	run -0 vmapctl apply
-	"$BW" write /dev/mapper/v "$BATS_TEST_TMPDIR/v.log" --blocks 1024 3>&-
-	spec_lin v 8192 "$b" 2048
+	moving_v 1024
 	# slow enough to be seen copying: 4 MiB at 512 KiB/s, 8 s; four
 	# commands run before recover looks, each up to a second or more in
 	# the emulated VM when the machine is busy (at 1 MiB/s the copy had
@@ -237,11 +244,7 @@ assert [m["state"] for m in r["migrations"]] == ["done"], r' \
 }
 
 @test "a migration killed once its udev cookie exists, before its journal names it: recover releases the cookie and ends it on the old table" {
-	a=$(make_loop 8M); b=$(make_loop 8M)
-	spec_lin v 8192 "$a" 2048
-	run -0 vmapctl apply
-	"$BW" write /dev/mapper/v "$BATS_TEST_TMPDIR/v.log" --blocks 256 3>&-
-	spec_lin v 8192 "$b" 2048
+	moving_v 256
 	# the first cookie is the migration's, for its temporary devices
 	kill_at_cookie apply --migrate
 	[ -e /run/vmapctl/migration-v.json ] || fail "the killed migration left no journal"
