@@ -161,6 +161,10 @@ def main():
         print(f"  address space randomisation: {'on' if info['aslr'] != '0' else 'off'}"
               f" (randomize_va_space {info['aslr']})")
     print(f"  seconds; fastest of {runs} runs, except creates and removes from N={one} on: one run;")
+    reads = sorted({T.runs(n, "noop") for n in ns} - {0})
+    if reads and reads != [int(runs)]:
+        print(f"  the read-only commands (no-op, plan, status, validate; dmsetup table, status):"
+              f" fastest of {' or '.join(map(str, reads))} runs;")
     more = [n for n in ns if T.runs(n) == 1 and T.runs(n, "create.noudev") > 1]
     if more:
         print("  but the DM_DISABLE_UDEV=1 creates at N=" + ", ".join(map(str, more))

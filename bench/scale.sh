@@ -35,7 +35,11 @@
 # Times are the fastest of VMAPCTL_BENCH_RUNS runs (default 3).  Creates
 # and removes cost udev's work on every device (about 0.5 s a volume for
 # all of them in the emulated VM), so from N >= VMAPCTL_BENCH_ONE_RUN_FROM
-# (default 1000) they run once; the read-only commands always run 3 times.
+# (default 1000) they run once.  The read-only commands (no-op, plan,
+# status, validate and the dmsetup reads they are set against) cost a
+# tenth of a second and run VMAPCTL_BENCH_READS times (default 7) at every
+# N, the two tools in turn: a single run in the emulator can take 1.5x its
+# usual time, and fastest of 3 often caught one lucky run of one tool only.
 # From N >= VMAPCTL_BENCH_QUIET_FROM (default 1000) only the two creates
 # with udev sync on keep udev running: the DM_DISABLE_UDEV=1 creates and
 # every remove run (both tools, DM_DISABLE_UDEV=1) with systemd-udevd
@@ -48,6 +52,7 @@
 #                                     "" with VMAPCTL_BENCH_M set: the storm alone)
 #   VMAPCTL_BENCH_M="50 200"          storm sizes ("" skips the storm)
 #   VMAPCTL_BENCH_RUNS=3  VMAPCTL_BENCH_ONE_RUN_FROM=1000
+#   VMAPCTL_BENCH_READS=7             runs of the read-only commands
 #   VMAPCTL_BENCH_QUIET_FROM=1000     udevd stopped for the udev-off creates
 #                                     and the removes from this N on
 #   VMAPCTL_BENCH_QUIET_RUNS_BELOW=3000  below this N, the udev-off creates
@@ -76,7 +81,7 @@ QUIET_FROM=${VMAPCTL_BENCH_QUIET_FROM:-1000}
 QUIET_RUNS_BELOW=${VMAPCTL_BENCH_QUIET_RUNS_BELOW:-3000}
 TRACE=${VMAPCTL_BENCH_TRACE:-1}
 TRACE_HEAVY_BELOW=${VMAPCTL_BENCH_TRACE_HEAVY_BELOW:-1000}
-READS=3
+READS=${VMAPCTL_BENCH_READS:-7}
 # vmapctl bounds its wait for udev (--udev-timeout, default 30 s for the
 # whole batch) where dmsetup waits as long as udev takes; in the emulated VM
 # udev needs longer than 30 s for the events of 1,000 devices, and apply
@@ -581,6 +586,7 @@ row info dmsetup "$(dmsetup --version | awk '/Library/ { print $3 }')"
 row info udev "$(udevadm --version)"
 row info vmapctl "$("$vmapctl" version | head -n 1)"
 row info runs "$RUNS"
+row info reads "$READS"
 row info one_run_from "$ONE_RUN_FROM"
 row info quiet_from "$QUIET_FROM"
 [ -n "${VMAPCTL_BENCH_VALIDATE:-}" ] && row info validate10k "$VMAPCTL_BENCH_VALIDATE"
