@@ -37,8 +37,9 @@
 # all of them in the emulated VM), so from N >= VMAPCTL_BENCH_ONE_RUN_FROM
 # (default 1000) they run once.  The read-only commands (no-op, plan,
 # status, validate and the dmsetup reads they are set against) cost a
-# tenth of a second and run VMAPCTL_BENCH_READS times (default 7) at every
-# N, the two tools in turn: a single run in the emulator can take 1.5x its
+# tenth of a second and run at least VMAPCTL_BENCH_READS times (default 7;
+# spread evenly over the timed runs, so 9 where those are 3) at every N,
+# the two tools in turn: a single run in the emulator can take 1.5x its
 # usual time, and fastest of 3 often caught one lucky run of one tool only.
 # From N >= VMAPCTL_BENCH_QUIET_FROM (default 1000) only the two creates
 # with udev sync on keep udev running: the DM_DISABLE_UDEV=1 creates and
@@ -52,7 +53,7 @@
 #                                     "" with VMAPCTL_BENCH_M set: the storm alone)
 #   VMAPCTL_BENCH_M="50 200"          storm sizes ("" skips the storm)
 #   VMAPCTL_BENCH_RUNS=3  VMAPCTL_BENCH_ONE_RUN_FROM=1000
-#   VMAPCTL_BENCH_READS=7             runs of the read-only commands
+#   VMAPCTL_BENCH_READS=7             runs (at least) of the read-only commands
 #   VMAPCTL_BENCH_QUIET_FROM=1000     udevd stopped for the udev-off creates
 #                                     and the removes from this N on
 #   VMAPCTL_BENCH_QUIET_RUNS_BELOW=3000  below this N, the udev-off creates
