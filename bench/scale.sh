@@ -181,15 +181,6 @@ udev_ticks() {
 	done
 	echo "$t"
 }
-# udev_cpu N TOOL OP RUN TICKS0: udev's CPU since udev_ticks said TICKS0,
-# recorded as op udevcpu.OP (seconds in the wall column).  With udev sync
-# on, a tool waits until udev has processed its events, so udev's CPU over
-# the VM's CPUs bounds how fast any tool can create (contract section 9)
-udev_cpu() {
-	local t1
-	t1=$(udev_ticks)
-	row time "$1" "$2" "udevcpu.$3" "$4" "$(echo "($t1 - $5) / $CLK_TCK" | bc -l)" 0 0 0
-}
 CLK_TCK=$(getconf CLK_TCK)
 # the machine's CPU (every CPU's user, nice and system time), in ticks
 sys_ticks() {
@@ -197,12 +188,16 @@ sys_ticks() {
 	read -r _ u n s _r </proc/stat
 	echo $((u + n + s))
 }
-# sys_cpu N TOOL OP RUN TICKS0: the machine's CPU since sys_ticks said
-# TICKS0, as op syscpu.OP
-sys_cpu() {
+# cpu_since WHO N TOOL OP RUN TICKS0: the CPU of WHO (udev: udevd and its
+# workers, udev_ticks; sys: the machine, sys_ticks) since WHO_ticks said
+# TICKS0, recorded as op WHOcpu.OP (seconds in the wall column).  With
+# udev sync on, a tool waits until udev has processed its events, so
+# udev's CPU over the VM's CPUs bounds how fast any tool can create
+# (contract section 9)
+cpu_since() {
 	local t1
-	t1=$(sys_ticks)
-	row time "$1" "$2" "syscpu.$3" "$4" "$(echo "($t1 - $5) / $CLK_TCK" | bc -l)" 0 0 0
+	t1=$("$1_ticks")
+	row time "$2" "$3" "$1cpu.$4" "$5" "$(echo "($t1 - $6) / $CLK_TCK" | bc -l)" 0 0 0
 }
 
 # udev_stop / udev_start: systemd-udevd out of the way for the quiet
@@ -349,8 +344,8 @@ synced_create() {
 	u0=$(udev_ticks) s0=$(sys_ticks)
 	timed "$@"
 	settle "$1" "$2" "$3" "$4"
-	udev_cpu "$1" "$2" "$3" "$4" "$u0"
-	sys_cpu "$1" "$2" "$3" "$4" "$s0"
+	cpu_since udev "$1" "$2" "$3" "$4" "$u0"
+	cpu_since sys "$1" "$2" "$3" "$4" "$s0"
 	expect "$1" "$2 $3"
 }
 # quiet_creates N RUN: one more timed run of the two DM_DISABLE_UDEV=1
@@ -587,7 +582,6 @@ row info dmsetup "$(dmsetup --version | awk '/Library/ { print $3 }')"
 row info udev "$(udevadm --version)"
 row info vmapctl "$("$vmapctl" version | head -n 1)"
 row info runs "$RUNS"
-row info reads "$READS"
 row info one_run_from "$ONE_RUN_FROM"
 row info quiet_from "$QUIET_FROM"
 [ -n "${VMAPCTL_BENCH_VALIDATE:-}" ] && row info validate10k "$VMAPCTL_BENCH_VALIDATE"
