@@ -437,10 +437,10 @@ int vmap_live_capture(struct vmap_live *out, const struct vmap_capture_req *req,
 	}
 	/* the lean capture keeps the kernel's order, which is by name
 	 * already: sorted only when it is not (an older kernel) */
-	vmap_live_note_order(out);
+	vmap_live_index(out);
 	if (!out->devs_by_name && out->n_devs) {
 		qsort(out->devs, out->n_devs, sizeof(*out->devs), cmp_dev_name);
-		vmap_live_note_order(out);
+		vmap_live_index(out);
 	}
 	if (full || types_missing(out, req))
 		vmap_capture_loadable(out, req);

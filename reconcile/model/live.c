@@ -2,17 +2,35 @@
  * Capture is live/capture.c; the JSON snapshot is live/snapshot.c. */
 #include "model/live.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
 
-void vmap_live_note_order(struct vmap_live *l)
+static uint64_t devnum(unsigned major, unsigned minor)
+{
+	return (uint64_t)major << 32 | minor;
+}
+
+static int cmp_devnum(const void *a, const void *b)
+{
+	const struct vmap_devnum_ix *x = a, *y = b;
+	return x->devnum < y->devnum ? -1 : x->devnum > y->devnum;
+}
+
+void vmap_live_index(struct vmap_live *l)
 {
 	l->devs_by_name = true;
 	for (size_t i = 0; i < l->n_devs && l->devs_by_name; i++)
 		l->devs_by_name = l->devs[i].name &&
 				  (!i || strcmp(l->devs[i - 1].name, l->devs[i].name) < 0);
+	free(l->by_devnum);
+	l->by_devnum = xcalloc(l->n_devs ? l->n_devs : 1, sizeof(*l->by_devnum));
+	for (size_t i = 0; i < l->n_devs; i++)
+		l->by_devnum[i] = (struct vmap_devnum_ix){devnum(l->devs[i].major, l->devs[i].minor), i};
+	qsort(l->by_devnum, l->n_devs, sizeof(*l->by_devnum), cmp_devnum);
+	l->n_by_devnum = l->n_devs;
 }
 
 const struct vmap_dmdev *vmap_live_find_dev(const struct vmap_live *l, const char *name)
@@ -40,10 +58,30 @@ const struct vmap_dmdev *vmap_live_find_dev(const struct vmap_live *l, const cha
 const struct vmap_dmdev *vmap_live_find_devnum(const struct vmap_live *l, unsigned major,
 					       unsigned minor)
 {
+	uint64_t want = devnum(major, minor);
+	if (l->by_devnum && l->n_by_devnum == l->n_devs) {
+		size_t lo = 0, hi = l->n_devs;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			uint64_t have = l->by_devnum[mid].devnum;
+			if (have == want)
+				return &l->devs[l->by_devnum[mid].dev];
+			if (have < want)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < l->n_devs; i++)
 		if (l->devs[i].major == major && l->devs[i].minor == minor)
 			return &l->devs[i];
 	return NULL;
+}
+
+size_t vmap_live_dev_index(const struct vmap_live *l, const struct vmap_dmdev *d)
+{
+	return d && d >= l->devs && d < l->devs + l->n_devs ? (size_t)(d - l->devs) : SIZE_MAX;
 }
 
 const struct vmap_blockdev *vmap_live_find_blockdev(const struct vmap_live *l, unsigned major,
@@ -134,6 +172,7 @@ void vmap_live_free(struct vmap_live *l)
 	for (size_t i = 0; i < l->n_devs; i++)
 		vmap_dmdev_free(&l->devs[i]);
 	free(l->devs);
+	free(l->by_devnum);
 	for (size_t i = 0; i < l->n_blockdevs; i++) {
 		free(l->blockdevs[i].kname);
 		free(l->blockdevs[i].lun);

@@ -96,6 +96,12 @@ struct vmap_target_version {
 	unsigned version[3];
 };
 
+/* A device number (major << 32 | minor) and the index in devs it is. */
+struct vmap_devnum_ix {
+	uint64_t devnum;
+	size_t dev;
+};
+
 struct vmap_live {
 	char *kernel_release;        /* uname -r */
 	unsigned driver_version[3];  /* the dm ioctl interface */
@@ -105,10 +111,16 @@ struct vmap_live {
 	size_t n_loadable;
 	struct vmap_dmdev *devs;     /* every dm device, managed or not */
 	size_t n_devs;
-	/* devs are in strcmp order of their names (vmap_live_note_order):
-	 * the planner looks each volume up, several times, so with thousands
-	 * of devices a lookup must bisect, not scan */
+	/* devs are in strcmp order of their names (vmap_live_index): the
+	 * planner looks each volume up, several times, so with thousands of
+	 * devices a lookup must bisect, not scan */
 	bool devs_by_name;
+	/* devs' indices in device-number order, for the same reason: the
+	 * removal order and the holder checks follow dependencies, which
+	 * name devices by number (vmap_live_index; used only while
+	 * n_by_devnum == n_devs, so a state built by hand still scans) */
+	struct vmap_devnum_ix *by_devnum;
+	size_t n_by_devnum;
 	struct vmap_blockdev *blockdevs; /* every block device referenced or used */
 	size_t n_blockdevs;
 	struct vmap_resolution *res; /* every device reference of the spec set */
@@ -116,11 +128,15 @@ struct vmap_live {
 };
 
 const struct vmap_dmdev *vmap_live_find_dev(const struct vmap_live *l, const char *name);
-/* Set devs_by_name when devs are in name order (capture sorts them; a
- * snapshot keeps the order it was written in). */
-void vmap_live_note_order(struct vmap_live *l);
+/* Index devs once they are all in: set devs_by_name when they are in
+ * name order (capture sorts them; a snapshot keeps the order it was
+ * written in), and (re)build by_devnum. */
+void vmap_live_index(struct vmap_live *l);
 const struct vmap_dmdev *vmap_live_find_devnum(const struct vmap_live *l, unsigned major,
 					       unsigned minor);
+/* The index of `d` in l->devs; SIZE_MAX when it is not one of them
+ * (or NULL). */
+size_t vmap_live_dev_index(const struct vmap_live *l, const struct vmap_dmdev *d);
 const struct vmap_blockdev *vmap_live_find_blockdev(const struct vmap_live *l, unsigned major,
 						    unsigned minor);
 const struct vmap_resolution *vmap_live_find_res(const struct vmap_live *l, const char *ref);

@@ -9,6 +9,7 @@
  * policy. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,16 +261,64 @@ void plan_propagate_refresh(struct planner *pl)
 	}
 }
 
+/* The live devices holding each live device (their tables name it):
+ * holders[start[i]..start[i+1]) hold devs[i], in live order, each once.
+ * Built once from the dependencies, so checking a removal costs its own
+ * holders, not a scan of every device (contract section 9). */
+struct hold {
+	size_t up, low;
+};
+
+static void live_holders(const struct vmap_live *live, size_t **start_out, size_t **holders_out)
+{
+	size_t nd = live->n_devs, n = 0, cap = 0;
+	struct hold *h = NULL;
+	for (size_t k = 0; k < nd; k++) {
+		const struct vmap_dmdev *up = &live->devs[k];
+		size_t first = n;
+		for (size_t j = 0; j < up->n_deps; j++) {
+			size_t i = vmap_live_dev_index(
+				live, vmap_live_find_devnum(live, up->dep_major[j], up->dep_minor[j]));
+			if (i == SIZE_MAX)
+				continue; /* not a dm device */
+			bool again = false; /* a holder counts once, however often it names it */
+			for (size_t m = first; m < n && !again; m++)
+				again = h[m].low == i;
+			if (!again)
+				VEC_PUSH(h, n, cap, ((struct hold){k, i}));
+		}
+	}
+	/* a counting sort by the low device keeps each one's holders in live order */
+	size_t *start = xcalloc(nd + 1, sizeof(*start)), *next = xcalloc(nd + 1, sizeof(*next));
+	size_t *holders = xcalloc(n ? n : 1, sizeof(*holders));
+	for (size_t m = 0; m < n; m++)
+		start[h[m].low + 1]++;
+	for (size_t i = 0; i < nd; i++)
+		start[i + 1] += start[i];
+	memcpy(next, start, (nd + 1) * sizeof(*next));
+	for (size_t m = 0; m < n; m++)
+		holders[next[h[m].low]++] = h[m].up;
+	free(next);
+	free(h);
+	*start_out = start;
+	*holders_out = holders;
+}
+
 void plan_removals(struct planner *pl)
 {
 	const struct vmap_live *live = pl->live;
+	/* the devices destroy names, each looked up once */
+	bool *named = xcalloc(live->n_devs + 1, sizeof(*named));
+	for (size_t k = 0; pl->opts->destroy && k < pl->opts->n_destroy; k++) {
+		size_t i = vmap_live_dev_index(live, vmap_live_find_dev(live, pl->opts->destroy[k]));
+		if (i != SIZE_MAX)
+			named[i] = true;
+	}
 	for (size_t i = 0; i < live->n_devs; i++) {
 		const struct vmap_dmdev *dev = &live->devs[i];
 		bool wanted;
 		if (pl->opts->destroy) {
-			wanted = false;
-			for (size_t k = 0; k < pl->opts->n_destroy; k++)
-				wanted |= !strcmp(pl->opts->destroy[k], dev->name);
+			wanted = named[i];
 		} else {
 			if (!vmap_dmdev_managed(dev) || vmap_specset_find(pl->set, dev->name))
 				continue;
@@ -304,32 +353,37 @@ void plan_removals(struct planner *pl)
 				pl->r = -1;
 			}
 	}
+	free(named);
 	/* Removal needs the device closed, except by holders removed too. */
-	for (size_t i = 0; i < pl->p->n_vols; i++) {
-		struct vmap_volplan *vp = &pl->p->vols[i];
-		if (vp->action != VMAP_ACT_REMOVE || vp->refused)
+	bool *going = xcalloc(live->n_devs + 1, sizeof(*going)); /* a removal of this run */
+	bool any = false;
+	for (size_t j = 0; j < pl->p->n_vols; j++) {
+		size_t i = vmap_live_dev_index(live, pl->p->vols[j].live);
+		if (pl->p->vols[j].action == VMAP_ACT_REMOVE && i != SIZE_MAX)
+			going[i] = any = true;
+	}
+	size_t *start = NULL, *holders = NULL;
+	if (any)
+		live_holders(live, &start, &holders);
+	for (size_t v = 0; any && v < pl->p->n_vols; v++) {
+		struct vmap_volplan *vp = &pl->p->vols[v];
+		size_t i = vmap_live_dev_index(live, vp->live);
+		if (vp->action != VMAP_ACT_REMOVE || vp->refused || i == SIZE_MAX)
 			continue;
 		int removed_holders = 0;
-		for (size_t k = 0; k < live->n_devs; k++) {
-			const struct vmap_dmdev *up = &live->devs[k];
-			bool holds = false;
-			for (size_t j = 0; j < up->n_deps; j++)
-				holds |= up->dep_major[j] == vp->live->major &&
-					 up->dep_minor[j] == vp->live->minor;
-			if (!holds)
-				continue;
-			bool going = false;
-			for (size_t j = 0; j < pl->p->n_vols; j++)
-				going |= pl->p->vols[j].action == VMAP_ACT_REMOVE &&
-					 pl->p->vols[j].live == up;
-			if (going)
+		for (size_t m = start[i]; m < start[i + 1]; m++) {
+			if (going[holders[m]])
 				removed_holders++;
 			else
 				plan_refuse(pl, vp, VMAP_E_POLICY, "device '%s' is stacked on it (remove that first)",
-				       up->name);
+				       live->devs[holders[m]].name);
 		}
 		if (!vp->refused && vp->live->open_count > removed_holders)
-			plan_refuse(pl, vp, VMAP_E_FAILED, "is open (open count %d): it cannot be removed "
-				  "while in use", vp->live->open_count);
+			plan_refuse(pl, vp, VMAP_E_FAILED,
+				  "is open (open count %d): it cannot be removed while in use",
+				  vp->live->open_count);
 	}
+	free(going);
+	free(start);
+	free(holders);
 }

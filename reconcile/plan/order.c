@@ -5,6 +5,7 @@
  * creates on unchanging volumes first, creates on switched volumes and
  * removals last. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,22 +49,67 @@ int plan_stack_order(const struct vmap_specset *set, size_t *order)
 	return done == n ? 0 : -1;
 }
 
-/* Is volplan `a` stacked (directly or not) on volplan `b`, going by the
- * live dependencies (removals) ? */
-static bool live_holds(const struct vmap_live *live, const struct vmap_dmdev *up,
-		       const struct vmap_dmdev *low, int depth)
+/* Who waits for whom among the removals: removal i waits for every
+ * other removal whose live device reaches i's through the dependencies
+ * (the kernel refuses to remove a device something holds).  One walk
+ * from each removal, so thousands of removals cost a walk each, not a
+ * walk for every pair (contract section 9).  reach[start[j]..start[j+1])
+ * are the removals j reaches, each once; held[i] counts those reaching
+ * i. */
+struct removal_waits {
+	size_t *start, *reach, *held;
+};
+
+static bool removal(const struct vmap_volplan *vp)
 {
-	if (depth > 64)
-		return false;
-	for (size_t j = 0; j < up->n_deps; j++) {
-		if (up->dep_major[j] == low->major && up->dep_minor[j] == low->minor)
-			return true;
-		const struct vmap_dmdev *mid = vmap_live_find_devnum(live, up->dep_major[j],
-								      up->dep_minor[j]);
-		if (mid && live_holds(live, mid, low, depth + 1))
-			return true;
+	return vp->action == VMAP_ACT_REMOVE && !vp->refused;
+}
+
+static void removal_waits(const struct vmap_plan *p, const struct vmap_live *live,
+			  struct removal_waits *w)
+{
+	size_t nd = live->n_devs ? live->n_devs : 1, n_reach = 0, cap = 0;
+	size_t *rem_of = xcalloc(nd, sizeof(*rem_of));   /* live device -> removal + 1 */
+	size_t *seen = xcalloc(nd, sizeof(*seen));       /* walk j + 1 that saw it */
+	size_t *stack = xcalloc(nd, sizeof(*stack));
+	w->start = xcalloc(p->n_vols + 1, sizeof(*w->start));
+	w->held = xcalloc(p->n_vols + 1, sizeof(*w->held));
+	w->reach = NULL;
+	for (size_t i = 0; i < p->n_vols; i++) {
+		size_t d = vmap_live_dev_index(live, p->vols[i].live);
+		if (removal(&p->vols[i]) && d != SIZE_MAX)
+			rem_of[d] = i + 1;
 	}
-	return false;
+	for (size_t j = 0; j < p->n_vols; j++) {
+		w->start[j] = n_reach;
+		size_t self = vmap_live_dev_index(live, p->vols[j].live), top = 0;
+		if (!removal(&p->vols[j]) || self == SIZE_MAX)
+			continue;
+		seen[self] = j + 1;
+		stack[top++] = self;
+		while (top) {
+			const struct vmap_dmdev *up = &live->devs[stack[--top]];
+			for (size_t k = 0; k < up->n_deps; k++) {
+				const struct vmap_dmdev *low =
+					vmap_live_find_devnum(live, up->dep_major[k], up->dep_minor[k]);
+				if (!low)
+					continue; /* not a dm device: the walk ends there */
+				size_t d = (size_t)(low - live->devs);
+				if (seen[d] == j + 1)
+					continue;
+				seen[d] = j + 1;
+				stack[top++] = d;
+				if (rem_of[d]) {
+					VEC_PUSH(w->reach, n_reach, cap, rem_of[d] - 1);
+					w->held[rem_of[d] - 1]++;
+				}
+			}
+		}
+	}
+	w->start[p->n_vols] = n_reach;
+	free(rem_of);
+	free(seen);
+	free(stack);
 }
 
 /* Is set volume a stacked (directly or not) on set volume b? */
@@ -234,23 +280,22 @@ void plan_order_steps(struct planner *pl)
 	}
 	size_t nrem = 0;
 	for (size_t i = 0; i < p->n_vols; i++)
-		nrem += p->vols[i].action == VMAP_ACT_REMOVE && !p->vols[i].refused;
+		nrem += removal(&p->vols[i]);
+	/* in passes over the plan's order, so ties keep it (deterministic
+	 * plans); a removal is ready once no removal left reaches it */
+	struct removal_waits w;
+	removal_waits(p, pl->live, &w);
 	bool *gone = xcalloc(p->n_vols ? p->n_vols : 1, sizeof(*gone));
 	for (size_t done = 0; done < nrem;) {
 		size_t before = done;
 		for (size_t i = 0; i < p->n_vols; i++) {
 			const struct vmap_volplan *vp = &p->vols[i];
-			if (gone[i] || vp->action != VMAP_ACT_REMOVE || vp->refused)
-				continue;
-			bool ready = true;
-			for (size_t j = 0; j < p->n_vols && ready; j++)
-				if (j != i && !gone[j] && p->vols[j].action == VMAP_ACT_REMOVE &&
-				    !p->vols[j].refused && live_holds(pl->live, p->vols[j].live, vp->live, 0))
-					ready = false;
-			if (!ready)
+			if (gone[i] || !removal(vp) || w.held[i])
 				continue;
 			gone[i] = true;
 			done++;
+			for (size_t k = w.start[i]; k < w.start[i + 1]; k++)
+				w.held[w.reach[k]]--;
 			if (vp->was_suspended)
 				/* a suspended device cannot be removed cleanly */
 				add_step(p, &cap, VMAP_STEP_RESUME, VMAP_PHASE_POST, i, 0);
@@ -260,6 +305,9 @@ void plan_order_steps(struct planner *pl)
 			break;
 	}
 	free(gone);
+	free(w.start);
+	free(w.reach);
+	free(w.held);
 
 	/* MIGRATE: each migration copies, then switches its volume by itself
 	 * (exec/migrate.c), lower volumes first; then the refreshes of the

@@ -285,6 +285,18 @@ static void lookups_find_by_name_number_and_ref(void **state)
 	assert_false(vmap_live_has_target(&l, "crypt"));
 	assert_true(vmap_dmdev_managed(&l.devs[0]));
 	assert_false(vmap_dmdev_managed(&l.devs[1]));
+	/* indexed as a capture does: the same answers, by bisection */
+	l.devs[0].minor = 7; /* number order is no longer name order */
+	vmap_live_index(&l);
+	assert_true(l.devs_by_name);
+	assert_int_equal(l.n_by_devnum, 2);
+	assert_ptr_equal(vmap_live_find_devnum(&l, 254, 7), &l.devs[0]);
+	assert_ptr_equal(vmap_live_find_devnum(&l, 254, 1), &l.devs[1]);
+	assert_null(vmap_live_find_devnum(&l, 254, 0));
+	assert_null(vmap_live_find_devnum(&l, 253, 7));
+	assert_int_equal(vmap_live_dev_index(&l, &l.devs[1]), 1);
+	assert_int_equal(vmap_live_dev_index(&l, NULL), SIZE_MAX);
+	assert_int_equal(vmap_live_dev_index(&l, l.devs + 2), SIZE_MAX);
 	vmap_live_free(&l);
 	assert_null(l.devs);
 	vmap_live_free(&l); /* twice is harmless */

@@ -156,6 +156,7 @@ static int plan_with(struct vmap_plan_opts o)
 {
 	vmap_plan_free(&fx->plan);
 	vmap_errlist_clear(&fx->errs);
+	vmap_live_index(fx->live); /* as a capture leaves it */
 	fx->r = vmap_plan_make(&fx->set, fx->live, &o, &fx->plan, &fx->errs);
 	return fx->r;
 }
@@ -652,6 +653,30 @@ static void destroy_removes_upper_volumes_first_and_refuses_unmanaged(void **sta
 	assert_true(has_error(VMAP_E_POLICY, "'top' is stacked on it"));
 }
 
+/* The order follows what holds what through any depth, and a device is
+ * refused while something not removed stands on it. */
+static void destroy_removes_each_device_after_everything_stacked_on_it(void **state)
+{
+	(void)state;
+	live_disk(fx->live, "/dev/sda", 8, 0, 1 << 20, 512);
+	live_dm(fx->live, "a", "VMAP-a", 0, "0 4096 linear 8:0 2048", "8:0");
+	live_dm(fx->live, "b", "VMAP-b", 1, "0 2048 linear 254:0 0", "254:0");
+	/* c stands on b and on a itself */
+	live_dm(fx->live, "c", "VMAP-c", 2, "0 1024 linear 254:1 0;1024 1024 linear 254:0 2048",
+		"254:1 254:0");
+	live_dm(fx->live, "d", "VMAP-d", 3, "0 4096 linear 8:0 8192", "8:0");
+	live_dm(fx->live, "e", "VMAP-e", 4, "0 1024 linear 254:2 0", "254:2");
+	const char *all[] = {"e", "a", "d", "c", "b"};
+	assert_int_equal(plan_with((struct vmap_plan_opts){.destroy = all, .n_destroy = 5}), 0);
+	assert_steps("remove:d remove:e remove:c remove:b remove:a");
+	/* a and c alone: b stands on a, e on c, and neither goes */
+	const char *two[] = {"a", "c"};
+	assert_int_equal(plan_with((struct vmap_plan_opts){.destroy = two, .n_destroy = 2}), -1);
+	assert_true(has_error(VMAP_E_POLICY, "'b' is stacked on it"));
+	assert_true(has_error(VMAP_E_POLICY, "'e' is stacked on it"));
+	assert_false(has_error(VMAP_E_POLICY, "'c' is stacked on it"));
+}
+
 /* ---- live migration (contract 5.10) ---- */
 
 static void a_remap_migrates_with_migrate_or_on_remap_and_is_safe(void **state)
@@ -829,6 +854,7 @@ int main(void)
 		T(a_remap_is_refused_naming_the_ranges_unless_allowed),
 		T(an_unknown_target_type_is_refused_before_anything),
 		T(destroy_removes_upper_volumes_first_and_refuses_unmanaged),
+		T(destroy_removes_each_device_after_everything_stacked_on_it),
 		T(a_remap_migrates_with_migrate_or_on_remap_and_is_safe),
 		T(a_striped_volume_migrates_and_only_its_remapped_bytes_count_as_such),
 		T(an_overlapping_move_on_the_same_device_is_refused_naming_both),
