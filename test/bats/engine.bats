@@ -342,6 +342,42 @@ EOF
 	assert_no_udev_cookies
 }
 
+@test "destroy removes each device after everything stacked on it, at any depth, and refuses one something kept stands on" {
+	# c stands on b and on a itself, e on c; d stands beside them
+	write_spec stack.yaml <<EOF
+apiVersion: vmapctl/v1
+volumes:
+  - name: a
+    targets:
+      - {type: linear, size: 65536, device: $DISK, offset: 2048}
+  - name: b
+    targets:
+      - {type: linear, size: 32768, device: {volume: a}}
+  - name: c
+    targets:
+      - {type: linear, size: 1024, device: {volume: b}}
+      - {type: linear, size: 1024, device: {volume: a}, offset: 40960}
+  - name: d
+    targets:
+      - {type: linear, size: 4096, device: $DISK, offset: 131072}
+  - name: e
+    targets:
+      - {type: linear, size: 1024, device: {volume: c}}
+EOF
+	vmapctl apply
+	run vmapctl destroy a c
+	assert_failure 3
+	assert_output --partial "device 'b' is stacked on it"
+	assert_output --partial "device 'e' is stacked on it"
+	for v in a b c d e; do dmsetup info "$v" >/dev/null; done
+	run --separate-stderr vmapctl destroy e a d c b --json
+	assert_success
+	steps=$(printf '%s' "$output" | executed_steps)
+	[ "$steps" = "remove:d remove:e remove:c remove:b remove:a" ] || fail "steps: $steps"
+	for v in a b c d e; do ! dmsetup info "$v" >/dev/null 2>&1 || fail "'$v' is still there"; done
+	assert_no_udev_cookies
+}
+
 @test "a managed volume found suspended is resumed by apply" {
 	stack_spec 65536 32768 16384
 	vmapctl apply
