@@ -388,6 +388,12 @@ def main():
         if u is not None and cpus:
             r = ratio(u / cpus, T.best(n, "dmsetup", "create"))
             rows.append(["  bound: udev's CPU for vmapctl's events / CPUs", rfmt(r), "", "(the floor on this machine)"])
+        # how much of its CPUs this machine gives work of udev's kind
+        # (short processes) run in parallel: 2x on 2 real CPUs
+        if "par.one" in info and "par.two" in info and float(info["par.two"]) > 0:
+            sp = 2 * float(info["par.one"]) / float(info["par.two"])
+            rows.append(["  speed-up, two chains of short processes at once", f"{sp:.2f}x", "",
+                         f"(ideal: {cpus}x; udev's workers run so)"])
         r = ratio(T.best(n, "vmapctl", "create.noudev"), T.best(n, "dmsetup", "create.noudev"))
         rows.append([f"create, DM_DISABLE_UDEV=1, N={n}", rfmt(r), "<= 1.0x", verdict(r, r is not None and r <= 1.0)])
     if storm:

@@ -27,6 +27,9 @@
 #     counts grow linearly and tracing them costs minutes at 1000), the
 #     read-only commands at every N;
 #   - peak RSS of every timed command.
+# Before all that, how much faster the VM runs two chains of short
+# processes at once than one (par_speedup): the parallel capacity a batch's
+# udev events get, next to the create's floor in the targets table.
 # Then the activation storm: M loop devices attached at once with the
 # installed udev rule (as test/bats/activate.bats sets it up), one volume
 # each, against one `vmapctl apply` of the same M volumes.  Last, how long
@@ -66,6 +69,8 @@
 #   VMAPCTL_BENCH_STORM_TIMEOUT=1200  seconds to wait for a storm's volumes
 #   VMAPCTL_BENCH_VALIDATE="SEC KIB"  host-side validate of 10 000 volumes
 #                                     (bench/parse-10k.sh), for the summary
+#   VMAPCTL_BENCH_PAR_K=100           runs of `dmsetup version` in each chain
+#                                     of the parallel speed-up row
 #   VMAPCTL_BENCH_EMIT_TSV=1          also print the raw measurements (TSV)
 #                                     between marker lines, for bench/run
 set -euo pipefail
@@ -574,6 +579,34 @@ EOF
 	return $rc
 }
 
+# par_speedup: how much faster this machine does two chains of short
+# processes at once than one.  udev's work on a device is of that kind (each
+# event forks `dmsetup udevflags` and `dmsetup udevcomplete`, probes with
+# blkid), and a batch's events run in parallel where dmsetup's run one at a
+# time; on 2 CPUs the ideal is 2x.  Emulated (TCG) CPUs give less: every
+# fork and exec flushes and refills what the emulator translated, and both
+# CPUs share that.  The fastest of 3 of each, in turn.
+par_chain() { local i; for ((i = 0; i < PAR_K; i++)); do dmsetup version >/dev/null; done; }
+par_speedup() {
+	local r t0 one='' two='' t
+	for r in 1 2 3; do
+		t0=$EPOCHREALTIME
+		par_chain
+		t=$(bc_sub "$EPOCHREALTIME" "$t0")
+		[ -z "$one" ] || [ "$(echo "$t < $one" | bc -l)" = 1 ] && one=$t
+		t0=$EPOCHREALTIME
+		par_chain &
+		par_chain
+		wait
+		t=$(bc_sub "$EPOCHREALTIME" "$t0")
+		[ -z "$two" ] || [ "$(echo "$t < $two" | bc -l)" = 1 ] && two=$t
+	done
+	row info par.one "$one"
+	row info par.two "$two"
+	row info par.k "$PAR_K"
+}
+PAR_K=${VMAPCTL_BENCH_PAR_K:-100}
+
 # --- run ------------------------------------------------------------------
 row info kernel "$(uname -r)"
 row info cpus "$(nproc)"
@@ -586,6 +619,8 @@ row info one_run_from "$ONE_RUN_FROM"
 row info quiet_from "$QUIET_FROM"
 [ -n "${VMAPCTL_BENCH_VALIDATE:-}" ] && row info validate10k "$VMAPCTL_BENCH_VALIDATE"
 [ -n "${VMAPCTL_BENCH_COMMIT:-}" ] && row info commit "$VMAPCTL_BENCH_COMMIT"
+say "two process chains at once against one"
+par_speedup
 
 for n in "${NS[@]}"; do
 	make_set "$n"
