@@ -449,5 +449,6 @@ int vmap_live_capture(struct vmap_live *out, const struct vmap_capture_req *req,
 	capture_blockdevs(out, full || mp);
 	if (mp)
 		vmap_capture_luns(out);
+	vmap_live_index(out); /* again: blockdevs and res are in */
 	return 0;
 }

@@ -13,12 +13,29 @@
 #include "live/capture.h"
 #include "live/sysfs.h"
 
-/* Every block device udev knows, read once per capture. */
+/* The devices that have one property, sorted by its value (then by
+ * their place in the cache, so equal values keep the cache's order). */
+struct prop_ix {
+	const char *key;
+	struct prop_val {
+		const char *value; /* the device's own (libudev keeps it) */
+		size_t dev;        /* index into udev_cache.devs */
+	} *v;
+	size_t n;
+};
+
+/* Every block device udev knows, read once per capture, and an index of
+ * the devices by each property a reference starts with.  A spec set of
+ * thousands of volumes on thousands of LUNs (a multipath host) names
+ * each LUN by its own ID_WWN or ID_SERIAL: matching every reference
+ * against every device would cost references x devices lookups. */
 struct udev_cache {
 	struct udev *udev;
 	struct udev_device **devs;
 	size_t n, cap;
 	bool loaded;
+	struct prop_ix *ix;
+	size_t n_ix, cap_ix;
 };
 
 static void udev_cache_load(struct udev_cache *c)
@@ -47,8 +64,35 @@ static void udev_cache_load(struct udev_cache *c)
 	udev_enumerate_unref(en);
 }
 
+static int cmp_prop_val(const void *a, const void *b)
+{
+	const struct prop_val *x = a, *y = b;
+	int r = strcmp(x->value, y->value);
+	return r ? r : (x->dev > y->dev) - (x->dev < y->dev);
+}
+
+/* The index of property `key`, built on first use. */
+static const struct prop_ix *prop_index(struct udev_cache *c, const char *key)
+{
+	for (size_t i = 0; i < c->n_ix; i++)
+		if (!strcmp(c->ix[i].key, key))
+			return &c->ix[i];
+	struct prop_ix x = {.key = key, .v = xcalloc(c->n ? c->n : 1, sizeof(*x.v))};
+	for (size_t i = 0; i < c->n; i++) {
+		const char *v = udev_device_get_property_value(c->devs[i], key);
+		if (v)
+			x.v[x.n++] = (struct prop_val){v, i};
+	}
+	qsort(x.v, x.n, sizeof(*x.v), cmp_prop_val);
+	VEC_PUSH(c->ix, c->n_ix, c->cap_ix, x);
+	return &c->ix[c->n_ix - 1];
+}
+
 static void udev_cache_free(struct udev_cache *c)
 {
+	for (size_t i = 0; i < c->n_ix; i++)
+		free(c->ix[i].v);
+	free(c->ix);
 	for (size_t i = 0; i < c->n; i++)
 		udev_device_unref(c->devs[i]);
 	free(c->devs);
@@ -111,9 +155,27 @@ static void resolve_udev(struct vmap_resolution *r, const struct vmap_devref *re
 	udev_cache_load(c);
 	struct udev_device **m = NULL;
 	size_t n = 0, cap = 0;
-	for (size_t i = 0; i < c->n; i++)
-		if (udev_matches(c->devs[i], ref))
-			VEC_PUSH(m, n, cap, c->devs[i]);
+	if (ref->n_props) {
+		/* the devices with the first property's value, in the cache's
+		 * order, as a scan of all would find them; then the rest */
+		const struct prop_ix *x = prop_index(c, ref->props[0].key);
+		const char *want = ref->props[0].value;
+		size_t lo = 0, hi = x->n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(x->v[mid].value, want) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t i = lo; i < x->n && !strcmp(x->v[i].value, want); i++)
+			if (udev_matches(c->devs[x->v[i].dev], ref))
+				VEC_PUSH(m, n, cap, c->devs[x->v[i].dev]);
+	} else {
+		for (size_t i = 0; i < c->n; i++)
+			if (udev_matches(c->devs[i], ref))
+				VEC_PUSH(m, n, cap, c->devs[i]);
+	}
 	char *props = props_text(ref);
 	if (!c->udev) {
 		r->error = xasprintf("cannot resolve udev properties %s: libudev is not usable here",
@@ -181,17 +243,60 @@ static void resolve_majmin(struct vmap_resolution *r, unsigned maj, unsigned min
 		r->devnode = xasprintf("%u:%u", maj, min);
 }
 
-void vmap_capture_resolutions(struct vmap_live *l, const struct vmap_capture_req *req)
+struct key_ix {
+	char *key;
+	size_t i;
+};
+
+static int cmp_key_ix(const void *a, const void *b)
 {
-	struct udev_cache uc = {0};
-	size_t cap = 0;
+	const struct key_ix *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The request's reference keys, each once, in the request's order (the
+ * first of equal ones): sorted to find the repeats, since a spec set of
+ * thousands of volumes names thousands of devices, most of them once
+ * (a multipath host) or one many times. */
+static char **unique_keys(const struct vmap_capture_req *req, size_t *n_out)
+{
+	size_t n = 0;
+	struct key_ix *v = xcalloc(req && req->n_refs ? req->n_refs : 1, sizeof(*v));
 	for (size_t i = 0; req && i < req->n_refs; i++) {
 		const struct vmap_devref *ref = req->refs[i];
 		/* volume references are the planner's, not udev's */
 		char *key = ref && ref->kind != VMAP_DEV_VOLUME ? vmap_devref_key(ref) : NULL;
+		if (key)
+			v[n++] = (struct key_ix){key, i};
+	}
+	qsort(v, n, sizeof(*v), cmp_key_ix);
+	char **keys = xcalloc(req && req->n_refs ? req->n_refs : 1, sizeof(*keys));
+	const char *kept = NULL; /* the last key kept: repeats of it are freed */
+	for (size_t j = 0; j < n; j++) {
+		if (kept && !strcmp(v[j].key, kept)) {
+			free(v[j].key);
+		} else {
+			keys[v[j].i] = v[j].key;
+			kept = v[j].key;
+		}
+	}
+	free(v);
+	*n_out = req ? req->n_refs : 0;
+	return keys;
+}
+
+void vmap_capture_resolutions(struct vmap_live *l, const struct vmap_capture_req *req)
+{
+	struct udev_cache uc = {0};
+	size_t cap = l->n_res, had = l->n_res, n_keys;
+	char **keys = unique_keys(req, &n_keys);
+	for (size_t i = 0; i < n_keys; i++) {
+		const struct vmap_devref *ref = req->refs[i];
+		char *key = keys[i];
 		if (!key)
 			continue;
-		if (vmap_live_find_res(l, key)) {
+		if (had && vmap_live_find_res(l, key)) { /* resolved before this call */
 			free(key);
 			continue;
 		}
@@ -204,6 +309,7 @@ void vmap_capture_resolutions(struct vmap_live *l, const struct vmap_capture_req
 			resolve_udev(&r, ref, &uc);
 		VEC_PUSH(l->res, l->n_res, cap, r);
 	}
+	free(keys);
 	udev_cache_free(&uc);
 }
 

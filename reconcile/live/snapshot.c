@@ -619,10 +619,10 @@ static void read_root(struct rd *r, json_object *root, struct vmap_live *l)
 	get_list(r, root, "loadable_targets", (void **)&l->loadable_targets, &l->n_loadable,
 		 sizeof(*l->loadable_targets), fn_loadable);
 	get_list(r, root, "devices", (void **)&l->devs, &l->n_devs, sizeof(*l->devs), fn_dev);
-	vmap_live_index(l);
 	get_list(r, root, "blockdevs", (void **)&l->blockdevs, &l->n_blockdevs,
 		 sizeof(*l->blockdevs), fn_blockdev);
 	get_list(r, root, "resolutions", (void **)&l->res, &l->n_res, sizeof(*l->res), fn_res);
+	vmap_live_index(l);
 }
 
 /* Line and column (1-based) of byte `off` in `text`. */

@@ -19,6 +19,51 @@ static int cmp_devnum(const void *a, const void *b)
 	return x->devnum < y->devnum ? -1 : x->devnum > y->devnum;
 }
 
+static int cmp_devnum_stable(const void *a, const void *b)
+{
+	const struct vmap_devnum_ix *x = a, *y = b;
+	int c = cmp_devnum(a, b);
+	return c ? c : (x->dev > y->dev) - (x->dev < y->dev);
+}
+
+struct ref_ix {
+	const char *ref;
+	size_t i;
+};
+
+static int cmp_ref_ix(const void *a, const void *b)
+{
+	const struct ref_ix *x = a, *y = b;
+	int c = strcmp(x->ref, y->ref);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static void index_refs(struct vmap_live *l)
+{
+	free(l->blockdev_by_devnum);
+	l->blockdev_by_devnum = xcalloc(l->n_blockdevs ? l->n_blockdevs : 1,
+					sizeof(*l->blockdev_by_devnum));
+	for (size_t i = 0; i < l->n_blockdevs; i++)
+		l->blockdev_by_devnum[i] = (struct vmap_devnum_ix){
+			devnum(l->blockdevs[i].major, l->blockdevs[i].minor), i};
+	/* ties by index: a lookup finds the first of equal entries, as a
+	 * scan does */
+	qsort(l->blockdev_by_devnum, l->n_blockdevs, sizeof(*l->blockdev_by_devnum),
+	      cmp_devnum_stable);
+	l->n_blockdev_by_devnum = l->n_blockdevs;
+
+	struct ref_ix *v = xcalloc(l->n_res ? l->n_res : 1, sizeof(*v));
+	for (size_t i = 0; i < l->n_res; i++)
+		v[i] = (struct ref_ix){l->res[i].ref ? l->res[i].ref : "", i};
+	qsort(v, l->n_res, sizeof(*v), cmp_ref_ix);
+	free(l->res_by_ref);
+	l->res_by_ref = xcalloc(l->n_res ? l->n_res : 1, sizeof(*l->res_by_ref));
+	for (size_t i = 0; i < l->n_res; i++)
+		l->res_by_ref[i] = v[i].i;
+	free(v);
+	l->n_res_by_ref = l->n_res;
+}
+
 void vmap_live_index(struct vmap_live *l)
 {
 	l->devs_by_name = true;
@@ -31,6 +76,7 @@ void vmap_live_index(struct vmap_live *l)
 		l->by_devnum[i] = (struct vmap_devnum_ix){devnum(l->devs[i].major, l->devs[i].minor), i};
 	qsort(l->by_devnum, l->n_devs, sizeof(*l->by_devnum), cmp_devnum);
 	l->n_by_devnum = l->n_devs;
+	index_refs(l);
 }
 
 const struct vmap_dmdev *vmap_live_find_dev(const struct vmap_live *l, const char *name)
@@ -87,6 +133,20 @@ size_t vmap_live_dev_index(const struct vmap_live *l, const struct vmap_dmdev *d
 const struct vmap_blockdev *vmap_live_find_blockdev(const struct vmap_live *l, unsigned major,
 						    unsigned minor)
 {
+	if (l->blockdev_by_devnum && l->n_blockdev_by_devnum == l->n_blockdevs) {
+		uint64_t want = devnum(major, minor);
+		size_t lo = 0, hi = l->n_blockdevs;
+		while (lo < hi) { /* the first entry not below want */
+			size_t mid = lo + (hi - lo) / 2;
+			if (l->blockdev_by_devnum[mid].devnum < want)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo < l->n_blockdevs && l->blockdev_by_devnum[lo].devnum == want
+			       ? &l->blockdevs[l->blockdev_by_devnum[lo].dev]
+			       : NULL;
+	}
 	for (size_t i = 0; i < l->n_blockdevs; i++)
 		if (l->blockdevs[i].major == major && l->blockdevs[i].minor == minor)
 			return &l->blockdevs[i];
@@ -95,6 +155,23 @@ const struct vmap_blockdev *vmap_live_find_blockdev(const struct vmap_live *l, u
 
 const struct vmap_resolution *vmap_live_find_res(const struct vmap_live *l, const char *ref)
 {
+	if (l->res_by_ref && l->n_res_by_ref == l->n_res) {
+		size_t lo = 0, hi = l->n_res;
+		while (lo < hi) { /* the first entry not below ref */
+			size_t mid = lo + (hi - lo) / 2;
+			const char *have = l->res[l->res_by_ref[mid]].ref;
+			if (strcmp(have ? have : "", ref) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < l->n_res) {
+			const struct vmap_resolution *r = &l->res[l->res_by_ref[lo]];
+			if (r->ref && !strcmp(r->ref, ref))
+				return r;
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < l->n_res; i++)
 		if (l->res[i].ref && !strcmp(l->res[i].ref, ref))
 			return &l->res[i];
@@ -173,6 +250,8 @@ void vmap_live_free(struct vmap_live *l)
 		vmap_dmdev_free(&l->devs[i]);
 	free(l->devs);
 	free(l->by_devnum);
+	free(l->blockdev_by_devnum);
+	free(l->res_by_ref);
 	for (size_t i = 0; i < l->n_blockdevs; i++) {
 		free(l->blockdevs[i].kname);
 		free(l->blockdevs[i].lun);

@@ -96,7 +96,8 @@ struct vmap_target_version {
 	unsigned version[3];
 };
 
-/* A device number (major << 32 | minor) and the index in devs it is. */
+/* A device number (major << 32 | minor) and the index, in devs or in
+ * blockdevs, of the device it is. */
 struct vmap_devnum_ix {
 	uint64_t devnum;
 	size_t dev;
@@ -125,12 +126,22 @@ struct vmap_live {
 	size_t n_blockdevs;
 	struct vmap_resolution *res; /* every device reference of the spec set */
 	size_t n_res;
+	/* blockdevs' indices in device-number order and res' in strcmp
+	 * order of their refs: the planner looks up every volume's devices
+	 * in both, and a multipath host has thousands of LUNs, one or more
+	 * for each volume (vmap_live_index; used only while they cover every
+	 * entry, as by_devnum) */
+	struct vmap_devnum_ix *blockdev_by_devnum;
+	size_t n_blockdev_by_devnum;
+	size_t *res_by_ref;
+	size_t n_res_by_ref;
 };
 
 const struct vmap_dmdev *vmap_live_find_dev(const struct vmap_live *l, const char *name);
-/* Index devs once they are all in: set devs_by_name when they are in
- * name order (capture sorts them; a snapshot keeps the order it was
- * written in), and (re)build by_devnum. */
+/* Index what is in: set devs_by_name when devs are in name order
+ * (capture sorts them; a snapshot keeps the order it was written in),
+ * and (re)build by_devnum, blockdev_by_devnum and res_by_ref.  Called
+ * again once blockdevs and res are in (or changed). */
 void vmap_live_index(struct vmap_live *l);
 const struct vmap_dmdev *vmap_live_find_devnum(const struct vmap_live *l, unsigned major,
 					       unsigned minor);

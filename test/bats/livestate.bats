@@ -266,6 +266,50 @@ ext4_loop() {
 	expect_all "$f"
 }
 
+@test "many udev references resolve each to its own device, a shared value to every device with it" {
+	# a LUN per volume, each named by a property of its own (as ID_WWN on
+	# a multipath host): 24 dm devices, each with its own DM_UUID
+	local loop n=24 i concise='' sep=''
+	loop=$(make_loop 24M)
+	for ((i = 0; i < n; i++)); do
+		concise+="${sep}lr$i,LR-$i,,rw,0 2048 linear $loop $((i * 2048))"
+		sep=';'
+	done
+	dmsetup create --concise "$concise"
+	udevadm settle --timeout=60
+	local refs=()
+	for ((i = n - 1; i >= 0; i--)); do refs+=("udev:DM_UUID=LR-$i"); done
+	# two keys, the first (sorted) picks the candidates, the second must
+	# hold too: one device has both, no device has the other pair
+	refs+=("udev:DM_NAME=lr3,DM_UUID=LR-3" "udev:DM_NAME=lr4,DM_UUID=LR-3")
+	# a value every dm device has
+	refs+=("udev:DM_UDEV_RULES_VSN=2")
+	# the same reference three times (volumes on one disk) and twice
+	# more among the others: each resolved once
+	refs+=("$loop" "udev:DM_UUID=LR-7" "$loop" "$loop" "udev:DM_UUID=LR-7")
+	vlive "${refs[@]}" >"$BATS_TEST_TMPDIR/l.json"
+	f=$BATS_TEST_TMPDIR/l.json
+	for ((i = 0; i < n; i++)); do
+		expect 'res("udev:DM_UUID=LR-'"$i"'")["found"]' true
+		expect '"%d:%d" % (res("udev:DM_UUID=LR-'"$i"'")["major"], res("udev:DM_UUID=LR-'"$i"'")["minor"])' \
+			"$(devnum "/dev/mapper/lr$i")"
+	done
+	expect 'res("udev:DM_NAME=lr3,DM_UUID=LR-3")["devnode"] == res("udev:DM_UUID=LR-3")["devnode"]' true
+	expect 'sum(1 for x in d["resolutions"] if x["ref"] == "'"$loop"'")' 1
+	expect 'sum(1 for x in d["resolutions"] if x["ref"] == "udev:DM_UUID=LR-7")' 1
+	expect 'len(d["resolutions"])' $((n + 4))
+	expect 'res("udev:DM_NAME=lr4,DM_UUID=LR-3")["found"]' false
+	expect 'res("udev:DM_NAME=lr4,DM_UUID=LR-3")["error"].startswith("no block device has udev properties")' true
+	# every one of ours among the candidates, each once, in udev's order
+	expect 'res("udev:DM_UDEV_RULES_VSN=2")["found"]' false
+	expect 'len(res("udev:DM_UDEV_RULES_VSN=2")["candidates"]) >= '"$n" true
+	expect 'len(set(res("udev:DM_UDEV_RULES_VSN=2")["candidates"])) == len(res("udev:DM_UDEV_RULES_VSN=2")["candidates"])' true
+	for ((i = 0; i < n; i += 5)); do
+		expect 'any(c.startswith(res("udev:DM_UUID=LR-'"$i"'")["devnode"] + " (") for c in res("udev:DM_UDEV_RULES_VSN=2")["candidates"])' true
+	done
+	expect_all "$f"
+}
+
 @test "loadable_targets lists unregistered types a module provides, and capture loads nothing" {
 	# a target module not loaded yet: the VM loads most dm modules at boot,
 	# and the corpus generator some of the rest (dm-era among them)

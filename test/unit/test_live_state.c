@@ -302,6 +302,70 @@ static void lookups_find_by_name_number_and_ref(void **state)
 	vmap_live_free(&l); /* twice is harmless */
 }
 
+/* What a scan finds: the first equal entry, or NULL. */
+static const struct vmap_blockdev *scan_blockdev(const struct vmap_live *l, unsigned ma, unsigned mi)
+{
+	for (size_t i = 0; i < l->n_blockdevs; i++)
+		if (l->blockdevs[i].major == ma && l->blockdevs[i].minor == mi)
+			return &l->blockdevs[i];
+	return NULL;
+}
+
+static const struct vmap_resolution *scan_res(const struct vmap_live *l, const char *ref)
+{
+	for (size_t i = 0; i < l->n_res; i++)
+		if (l->res[i].ref && !strcmp(l->res[i].ref, ref))
+			return &l->res[i];
+	return NULL;
+}
+
+static void block_device_and_reference_lookups_bisect_once_indexed(void **state)
+{
+	(void)state;
+	enum { N = 61 };
+	struct vmap_live l = {0};
+	l.blockdevs = xcalloc(N + 1, sizeof(*l.blockdevs));
+	l.res = xcalloc(N + 1, sizeof(*l.res));
+	l.n_blockdevs = l.n_res = N;
+	/* out of order (a snapshot written by hand), with repeats: entry i
+	 * is number (i % 3 ? 8 : 65):(i*37 % 20) and ref "/dev/r(i*37 % 20)";
+	 * entry 5 has no ref */
+	for (size_t i = 0; i < N; i++) {
+		l.blockdevs[i].major = i % 3 ? 8 : 65;
+		l.blockdevs[i].minor = (unsigned)(i * 37 % 20);
+		if (i != 5)
+			l.res[i].ref = xasprintf("/dev/r%zu", i * 37 % 20);
+	}
+	for (int indexed = 0; indexed < 2; indexed++) {
+		if (indexed) {
+			vmap_live_index(&l);
+			assert_int_equal(l.n_blockdev_by_devnum, N);
+			assert_int_equal(l.n_res_by_ref, N);
+		}
+		for (unsigned ma = 7; ma <= 66; ma++)
+			for (unsigned mi = 0; mi <= 21; mi++)
+				assert_ptr_equal(vmap_live_find_blockdev(&l, ma, mi), scan_blockdev(&l, ma, mi));
+		for (unsigned k = 0; k <= 21; k++) {
+			char *ref = xasprintf("/dev/r%u", k);
+			assert_ptr_equal(vmap_live_find_res(&l, ref), scan_res(&l, ref));
+			free(ref);
+		}
+		assert_null(vmap_live_find_res(&l, ""));
+		assert_null(vmap_live_find_res(&l, "/dev/r"));
+		assert_null(vmap_live_find_res(&l, "/dev/s1"));
+	}
+	/* one added after the index: not indexed, still found (by a scan) */
+	l.blockdevs[N].major = 9;
+	l.blockdevs[N].minor = 1;
+	l.res[N].ref = xstrdup("/dev/new");
+	l.n_blockdevs = l.n_res = N + 1;
+	assert_ptr_equal(vmap_live_find_blockdev(&l, 9, 1), &l.blockdevs[N]);
+	assert_ptr_equal(vmap_live_find_res(&l, "/dev/new"), &l.res[N]);
+	vmap_live_free(&l);
+	assert_null(l.blockdev_by_devnum);
+	assert_null(l.res_by_ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +379,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(partition_limits_are_its_disks, mk_tmp, rm_tmp),
 		cmocka_unit_test_setup_teardown(request_based_means_an_mq_directory, mk_tmp, rm_tmp),
 		cmocka_unit_test(lookups_find_by_name_number_and_ref),
+		cmocka_unit_test(block_device_and_reference_lookups_bisect_once_indexed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
