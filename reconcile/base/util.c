@@ -297,3 +297,29 @@ void strv_free(char **v)
 		free(*p);
 	free(v);
 }
+
+int vmap_str_ix_cmp(const void *a, const void *b)
+{
+	const struct vmap_str_ix *x = a, *y = b;
+	int r = strcmp(x->s, y->s);
+	return r ? r : (x->i > y->i) - (x->i < y->i);
+}
+
+size_t vmap_str_ix_lower(const struct vmap_str_ix *v, size_t n, const char *s)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(v[mid].s, s) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct vmap_str_ix *vmap_str_ix_find(const struct vmap_str_ix *v, size_t n, const char *s)
+{
+	size_t i = vmap_str_ix_lower(v, n, s);
+	return i < n && !strcmp(v[i].s, s) ? &v[i] : NULL;
+}

@@ -24,6 +24,20 @@ char *xconcat(const char *a, const char *b, const char *c);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/* A string and the index of what it names: sorted by string, equal
+ * strings by index (vmap_str_ix_cmp), a lookup finds the first of equal
+ * entries, as a scan in index order does.  Indexes of names, references
+ * and property values that thousands of volumes are looked up in. */
+struct vmap_str_ix {
+	const char *s;
+	size_t i;
+};
+int vmap_str_ix_cmp(const void *a, const void *b);
+/* The first of sorted v[0..n) whose string is not below `s` (n if none). */
+size_t vmap_str_ix_lower(const struct vmap_str_ix *v, size_t n, const char *s);
+/* The entry of sorted v[0..n) with string `s` (the first), or NULL. */
+const struct vmap_str_ix *vmap_str_ix_find(const struct vmap_str_ix *v, size_t n, const char *s);
+
 /* Append `item` to the array `*arr` of `*n` elements with capacity `*cap`. */
 #define VEC_PUSH(arr, n, cap, item)                                        \
 	do {                                                               \

@@ -13,14 +13,12 @@
 #include "live/capture.h"
 #include "live/sysfs.h"
 
-/* The devices that have one property, sorted by its value (then by
- * their place in the cache, so equal values keep the cache's order). */
+/* The devices that have one property: each one's value (libudev keeps
+ * it) and place in udev_cache.devs, sorted by value, equal values in the
+ * cache's order. */
 struct prop_ix {
 	const char *key;
-	struct prop_val {
-		const char *value; /* the device's own (libudev keeps it) */
-		size_t dev;        /* index into udev_cache.devs */
-	} *v;
+	struct vmap_str_ix *v;
 	size_t n;
 };
 
@@ -64,13 +62,6 @@ static void udev_cache_load(struct udev_cache *c)
 	udev_enumerate_unref(en);
 }
 
-static int cmp_prop_val(const void *a, const void *b)
-{
-	const struct prop_val *x = a, *y = b;
-	int r = strcmp(x->value, y->value);
-	return r ? r : (x->dev > y->dev) - (x->dev < y->dev);
-}
-
 /* The index of property `key`, built on first use. */
 static const struct prop_ix *prop_index(struct udev_cache *c, const char *key)
 {
@@ -81,9 +72,9 @@ static const struct prop_ix *prop_index(struct udev_cache *c, const char *key)
 	for (size_t i = 0; i < c->n; i++) {
 		const char *v = udev_device_get_property_value(c->devs[i], key);
 		if (v)
-			x.v[x.n++] = (struct prop_val){v, i};
+			x.v[x.n++] = (struct vmap_str_ix){v, i};
 	}
-	qsort(x.v, x.n, sizeof(*x.v), cmp_prop_val);
+	qsort(x.v, x.n, sizeof(*x.v), vmap_str_ix_cmp);
 	VEC_PUSH(c->ix, c->n_ix, c->cap_ix, x);
 	return &c->ix[c->n_ix - 1];
 }
@@ -160,17 +151,10 @@ static void resolve_udev(struct vmap_resolution *r, const struct vmap_devref *re
 		 * order, as a scan of all would find them; then the rest */
 		const struct prop_ix *x = prop_index(c, ref->props[0].key);
 		const char *want = ref->props[0].value;
-		size_t lo = 0, hi = x->n;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (strcmp(x->v[mid].value, want) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (size_t i = lo; i < x->n && !strcmp(x->v[i].value, want); i++)
-			if (udev_matches(c->devs[x->v[i].dev], ref))
-				VEC_PUSH(m, n, cap, c->devs[x->v[i].dev]);
+		for (size_t i = vmap_str_ix_lower(x->v, x->n, want);
+		     i < x->n && !strcmp(x->v[i].s, want); i++)
+			if (udev_matches(c->devs[x->v[i].i], ref))
+				VEC_PUSH(m, n, cap, c->devs[x->v[i].i]);
 	} else {
 		for (size_t i = 0; i < c->n; i++)
 			if (udev_matches(c->devs[i], ref))
@@ -243,46 +227,35 @@ static void resolve_majmin(struct vmap_resolution *r, unsigned maj, unsigned min
 		r->devnode = xasprintf("%u:%u", maj, min);
 }
 
-struct key_ix {
-	char *key;
-	size_t i;
-};
-
-static int cmp_key_ix(const void *a, const void *b)
-{
-	const struct key_ix *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
-	return c ? c : (x->i > y->i) - (x->i < y->i);
-}
-
 /* The request's reference keys, each once, in the request's order (the
  * first of equal ones): sorted to find the repeats, since a spec set of
  * thousands of volumes names thousands of devices, most of them once
  * (a multipath host) or one many times. */
 static char **unique_keys(const struct vmap_capture_req *req, size_t *n_out)
 {
-	size_t n = 0;
-	struct key_ix *v = xcalloc(req && req->n_refs ? req->n_refs : 1, sizeof(*v));
-	for (size_t i = 0; req && i < req->n_refs; i++) {
+	size_t nr = req ? req->n_refs : 0, n = 0;
+	char **keys = xcalloc(nr ? nr : 1, sizeof(*keys));
+	struct vmap_str_ix *v = xcalloc(nr ? nr : 1, sizeof(*v));
+	for (size_t i = 0; i < nr; i++) {
 		const struct vmap_devref *ref = req->refs[i];
 		/* volume references are the planner's, not udev's */
-		char *key = ref && ref->kind != VMAP_DEV_VOLUME ? vmap_devref_key(ref) : NULL;
-		if (key)
-			v[n++] = (struct key_ix){key, i};
+		keys[i] = ref && ref->kind != VMAP_DEV_VOLUME ? vmap_devref_key(ref) : NULL;
+		if (keys[i])
+			v[n++] = (struct vmap_str_ix){keys[i], i};
 	}
-	qsort(v, n, sizeof(*v), cmp_key_ix);
-	char **keys = xcalloc(req && req->n_refs ? req->n_refs : 1, sizeof(*keys));
-	const char *kept = NULL; /* the last key kept: repeats of it are freed */
-	for (size_t j = 0; j < n; j++) {
-		if (kept && !strcmp(v[j].key, kept)) {
-			free(v[j].key);
+	qsort(v, n, sizeof(*v), vmap_str_ix_cmp);
+	/* the first of each run of equal keys stays (and is what the others
+	 * are compared with); the others go */
+	for (size_t j = 1, first = 0; j < n; j++) {
+		if (strcmp(v[j].s, v[first].s)) {
+			first = j;
 		} else {
-			keys[v[j].i] = v[j].key;
-			kept = v[j].key;
+			free(keys[v[j].i]);
+			keys[v[j].i] = NULL;
 		}
 	}
 	free(v);
-	*n_out = req ? req->n_refs : 0;
+	*n_out = nr;
 	return keys;
 }
 

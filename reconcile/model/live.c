@@ -13,29 +13,29 @@ static uint64_t devnum(unsigned major, unsigned minor)
 	return (uint64_t)major << 32 | minor;
 }
 
+/* by number, equal numbers by index: a lookup finds the first of equal
+ * entries, as a scan does */
 static int cmp_devnum(const void *a, const void *b)
 {
 	const struct vmap_devnum_ix *x = a, *y = b;
-	return x->devnum < y->devnum ? -1 : x->devnum > y->devnum;
+	if (x->devnum != y->devnum)
+		return x->devnum < y->devnum ? -1 : 1;
+	return (x->dev > y->dev) - (x->dev < y->dev);
 }
 
-static int cmp_devnum_stable(const void *a, const void *b)
+/* The index (in devs or blockdevs) of the first of sorted v[0..n) with
+ * number `want`, or SIZE_MAX. */
+static size_t devnum_find(const struct vmap_devnum_ix *v, size_t n, uint64_t want)
 {
-	const struct vmap_devnum_ix *x = a, *y = b;
-	int c = cmp_devnum(a, b);
-	return c ? c : (x->dev > y->dev) - (x->dev < y->dev);
-}
-
-struct ref_ix {
-	const char *ref;
-	size_t i;
-};
-
-static int cmp_ref_ix(const void *a, const void *b)
-{
-	const struct ref_ix *x = a, *y = b;
-	int c = strcmp(x->ref, y->ref);
-	return c ? c : (x->i > y->i) - (x->i < y->i);
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].devnum < want)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].devnum == want ? v[lo].dev : SIZE_MAX;
 }
 
 static void index_refs(struct vmap_live *l)
@@ -46,21 +46,14 @@ static void index_refs(struct vmap_live *l)
 	for (size_t i = 0; i < l->n_blockdevs; i++)
 		l->blockdev_by_devnum[i] = (struct vmap_devnum_ix){
 			devnum(l->blockdevs[i].major, l->blockdevs[i].minor), i};
-	/* ties by index: a lookup finds the first of equal entries, as a
-	 * scan does */
-	qsort(l->blockdev_by_devnum, l->n_blockdevs, sizeof(*l->blockdev_by_devnum),
-	      cmp_devnum_stable);
+	qsort(l->blockdev_by_devnum, l->n_blockdevs, sizeof(*l->blockdev_by_devnum), cmp_devnum);
 	l->n_blockdev_by_devnum = l->n_blockdevs;
 
-	struct ref_ix *v = xcalloc(l->n_res ? l->n_res : 1, sizeof(*v));
-	for (size_t i = 0; i < l->n_res; i++)
-		v[i] = (struct ref_ix){l->res[i].ref ? l->res[i].ref : "", i};
-	qsort(v, l->n_res, sizeof(*v), cmp_ref_ix);
 	free(l->res_by_ref);
 	l->res_by_ref = xcalloc(l->n_res ? l->n_res : 1, sizeof(*l->res_by_ref));
 	for (size_t i = 0; i < l->n_res; i++)
-		l->res_by_ref[i] = v[i].i;
-	free(v);
+		l->res_by_ref[i] = (struct vmap_str_ix){l->res[i].ref ? l->res[i].ref : "", i};
+	qsort(l->res_by_ref, l->n_res, sizeof(*l->res_by_ref), vmap_str_ix_cmp);
 	l->n_res_by_ref = l->n_res;
 }
 
@@ -104,20 +97,9 @@ const struct vmap_dmdev *vmap_live_find_dev(const struct vmap_live *l, const cha
 const struct vmap_dmdev *vmap_live_find_devnum(const struct vmap_live *l, unsigned major,
 					       unsigned minor)
 {
-	uint64_t want = devnum(major, minor);
 	if (l->by_devnum && l->n_by_devnum == l->n_devs) {
-		size_t lo = 0, hi = l->n_devs;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			uint64_t have = l->by_devnum[mid].devnum;
-			if (have == want)
-				return &l->devs[l->by_devnum[mid].dev];
-			if (have < want)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		return NULL;
+		size_t i = devnum_find(l->by_devnum, l->n_devs, devnum(major, minor));
+		return i == SIZE_MAX ? NULL : &l->devs[i];
 	}
 	for (size_t i = 0; i < l->n_devs; i++)
 		if (l->devs[i].major == major && l->devs[i].minor == minor)
@@ -130,22 +112,17 @@ size_t vmap_live_dev_index(const struct vmap_live *l, const struct vmap_dmdev *d
 	return d && d >= l->devs && d < l->devs + l->n_devs ? (size_t)(d - l->devs) : SIZE_MAX;
 }
 
+size_t vmap_live_devnum_index(const struct vmap_live *l, unsigned major, unsigned minor)
+{
+	return vmap_live_dev_index(l, vmap_live_find_devnum(l, major, minor));
+}
+
 const struct vmap_blockdev *vmap_live_find_blockdev(const struct vmap_live *l, unsigned major,
 						    unsigned minor)
 {
 	if (l->blockdev_by_devnum && l->n_blockdev_by_devnum == l->n_blockdevs) {
-		uint64_t want = devnum(major, minor);
-		size_t lo = 0, hi = l->n_blockdevs;
-		while (lo < hi) { /* the first entry not below want */
-			size_t mid = lo + (hi - lo) / 2;
-			if (l->blockdev_by_devnum[mid].devnum < want)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		return lo < l->n_blockdevs && l->blockdev_by_devnum[lo].devnum == want
-			       ? &l->blockdevs[l->blockdev_by_devnum[lo].dev]
-			       : NULL;
+		size_t i = devnum_find(l->blockdev_by_devnum, l->n_blockdevs, devnum(major, minor));
+		return i == SIZE_MAX ? NULL : &l->blockdevs[i];
 	}
 	for (size_t i = 0; i < l->n_blockdevs; i++)
 		if (l->blockdevs[i].major == major && l->blockdevs[i].minor == minor)
@@ -156,21 +133,9 @@ const struct vmap_blockdev *vmap_live_find_blockdev(const struct vmap_live *l, u
 const struct vmap_resolution *vmap_live_find_res(const struct vmap_live *l, const char *ref)
 {
 	if (l->res_by_ref && l->n_res_by_ref == l->n_res) {
-		size_t lo = 0, hi = l->n_res;
-		while (lo < hi) { /* the first entry not below ref */
-			size_t mid = lo + (hi - lo) / 2;
-			const char *have = l->res[l->res_by_ref[mid]].ref;
-			if (strcmp(have ? have : "", ref) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < l->n_res) {
-			const struct vmap_resolution *r = &l->res[l->res_by_ref[lo]];
-			if (r->ref && !strcmp(r->ref, ref))
-				return r;
-		}
-		return NULL;
+		/* a resolution without a ref is indexed as "" and found by none */
+		const struct vmap_str_ix *e = vmap_str_ix_find(l->res_by_ref, l->n_res, ref);
+		return e && l->res[e->i].ref ? &l->res[e->i] : NULL;
 	}
 	for (size_t i = 0; i < l->n_res; i++)
 		if (l->res[i].ref && !strcmp(l->res[i].ref, ref))

@@ -133,7 +133,7 @@ struct vmap_live {
 	 * entry, as by_devnum) */
 	struct vmap_devnum_ix *blockdev_by_devnum;
 	size_t n_blockdev_by_devnum;
-	size_t *res_by_ref;
+	struct vmap_str_ix *res_by_ref;
 	size_t n_res_by_ref;
 };
 
@@ -148,6 +148,9 @@ const struct vmap_dmdev *vmap_live_find_devnum(const struct vmap_live *l, unsign
 /* The index of `d` in l->devs; SIZE_MAX when it is not one of them
  * (or NULL). */
 size_t vmap_live_dev_index(const struct vmap_live *l, const struct vmap_dmdev *d);
+/* The index in l->devs of the dm device numbered MAJOR:MINOR; SIZE_MAX
+ * when none is (a device that is not a dm device). */
+size_t vmap_live_devnum_index(const struct vmap_live *l, unsigned major, unsigned minor);
 const struct vmap_blockdev *vmap_live_find_blockdev(const struct vmap_live *l, unsigned major,
 						    unsigned minor);
 const struct vmap_resolution *vmap_live_find_res(const struct vmap_live *l, const char *ref);

@@ -277,8 +277,7 @@ static void live_holders(const struct vmap_live *live, size_t **start_out, size_
 		const struct vmap_dmdev *up = &live->devs[k];
 		size_t first = n;
 		for (size_t j = 0; j < up->n_deps; j++) {
-			size_t i = vmap_live_dev_index(
-				live, vmap_live_find_devnum(live, up->dep_major[j], up->dep_minor[j]));
+			size_t i = vmap_live_devnum_index(live, up->dep_major[j], up->dep_minor[j]);
 			if (i == SIZE_MAX)
 				continue; /* not a dm device */
 			bool again = false; /* a holder counts once, however often it names it */

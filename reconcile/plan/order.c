@@ -90,11 +90,9 @@ static void removal_waits(const struct vmap_plan *p, const struct vmap_live *liv
 		while (top) {
 			const struct vmap_dmdev *up = &live->devs[stack[--top]];
 			for (size_t k = 0; k < up->n_deps; k++) {
-				const struct vmap_dmdev *low =
-					vmap_live_find_devnum(live, up->dep_major[k], up->dep_minor[k]);
-				if (!low)
+				size_t d = vmap_live_devnum_index(live, up->dep_major[k], up->dep_minor[k]);
+				if (d == SIZE_MAX)
 					continue; /* not a dm device: the walk ends there */
-				size_t d = (size_t)(low - live->devs);
 				if (seen[d] == j + 1)
 					continue;
 				seen[d] = j + 1;

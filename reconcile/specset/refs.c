@@ -12,22 +12,10 @@
 
 /* --- an index of volumes by name ------------------------------------------ */
 
-struct name_ix {
-	const char *name;
-	size_t i;
-};
-
 struct index {
-	struct name_ix *v;
+	struct vmap_str_ix *v;
 	size_t n;
 };
-
-static int ix_cmp(const void *x, const void *y)
-{
-	const struct name_ix *a = x, *c = y;
-	int r = strcmp(a->name, c->name);
-	return r ? r : (a->i > c->i) - (a->i < c->i);
-}
 
 static void index_build(struct index *ix, const struct spec_build *b, bool by_uuid)
 {
@@ -37,9 +25,9 @@ static void index_build(struct index *ix, const struct spec_build *b, bool by_uu
 	for (size_t i = 0; i < set->n_vols; i++) {
 		const char *key = by_uuid ? set->vols[i].uuid : set->vols[i].name;
 		if (key && (by_uuid || b->vinfo[i].name_ok))
-			ix->v[ix->n++] = (struct name_ix){key, i};
+			ix->v[ix->n++] = (struct vmap_str_ix){key, i};
 	}
-	qsort(ix->v, ix->n, sizeof(*ix->v), ix_cmp);
+	qsort(ix->v, ix->n, sizeof(*ix->v), vmap_str_ix_cmp);
 }
 
 /* The first volume (in set order) called `name`. */
@@ -47,17 +35,8 @@ static const struct vmap_volume *lookup_index(const struct vmap_specset *set, co
 					      void *ctx)
 {
 	const struct index *ix = ctx;
-	size_t lo = 0, hi = ix->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(ix->v[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < ix->n && !strcmp(ix->v[lo].name, name))
-		return &set->vols[ix->v[lo].i];
-	return NULL;
+	const struct vmap_str_ix *e = vmap_str_ix_find(ix->v, ix->n, name);
+	return e ? &set->vols[e->i] : NULL;
 }
 
 /* --- duplicates ----------------------------------------------------------- */
@@ -66,7 +45,7 @@ static void check_duplicates(struct spec_build *b, const struct index *names)
 {
 	const struct vmap_volume *vols = b->set->vols;
 	for (size_t k = 1, first = 0; k < names->n; k++) {
-		if (strcmp(names->v[k].name, names->v[first].name)) {
+		if (strcmp(names->v[k].s, names->v[first].s)) {
 			first = k;
 			continue;
 		}
@@ -79,7 +58,7 @@ static void check_duplicates(struct spec_build *b, const struct index *names)
 	struct index uu;
 	index_build(&uu, b, true);
 	for (size_t k = 1, first = 0; k < uu.n; k++) {
-		if (strcmp(uu.v[k].name, uu.v[first].name)) {
+		if (strcmp(uu.v[k].s, uu.v[first].s)) {
 			first = k;
 			continue;
 		}
@@ -112,7 +91,7 @@ static void check_ref(const struct vmap_devref *r, void *arg)
 		return;
 	const char **cands = xmalloc((d->names->n ? d->names->n : 1) * sizeof(*cands));
 	for (size_t i = 0; i < d->names->n; i++)
-		cands[i] = d->names->v[i].name;
+		cands[i] = d->names->v[i].s;
 	const char *hint = bsuggest(d->b, r->volume, cands, d->names->n);
 	free(cands);
 	berr(d->b, &r->loc, "reference to volume '%s', which is not in the spec set%s%s%s",
@@ -385,23 +364,15 @@ void spec_sort_errors(struct spec_build *b)
 		return;
 	struct index files = {xcalloc(b->set->n_files + 1, sizeof(*files.v)), 0};
 	for (size_t i = 0; i < b->set->n_files; i++)
-		files.v[files.n++] = (struct name_ix){b->set->files[i], i};
-	qsort(files.v, files.n, sizeof(*files.v), ix_cmp);
+		files.v[files.n++] = (struct vmap_str_ix){b->set->files[i], i};
+	qsort(files.v, files.n, sizeof(*files.v), vmap_str_ix_cmp);
 	struct errpos *p = xmalloc(n * sizeof(*p));
 	for (size_t k = 0; k < n; k++) {
 		struct vmap_error *e = &el->v[b->err0 + k];
 		p[k] = (struct errpos){*e, 0, k};
 		if (e->file) {
-			size_t lo = 0, hi = files.n;
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo) / 2;
-				if (strcmp(files.v[mid].name, e->file) < 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			p[k].rank = lo < files.n && !strcmp(files.v[lo].name, e->file)
-					    ? files.v[lo].i + 1 : b->set->n_files + 1;
+			const struct vmap_str_ix *f = vmap_str_ix_find(files.v, files.n, e->file);
+			p[k].rank = f ? f->i + 1 : b->set->n_files + 1;
 		}
 	}
 	qsort(p, n, sizeof(*p), errpos_cmp);
