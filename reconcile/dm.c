@@ -850,7 +850,10 @@ static bool parse_list(const struct dm_ioctl *io, struct vmap_dm_name **out, siz
 			if (uuid >= end || !memchr(uuid, '\0', (size_t)(end - uuid)))
 				return false;
 		}
-		struct vmap_dm_name d = {.name = xstrndup(name, nlen), .uuid = xstrdup(uuid)};
+		/* the name as libdm's own list gives it (get_one_raw) */
+		char *kname = xstrndup(name, nlen);
+		struct vmap_dm_name d = {.name = vmap_name_unmangle(kname), .uuid = xstrdup(uuid)};
+		free(kname);
 		decode_dev(nl->dev, &d.major, &d.minor);
 		VEC_PUSH(*out, *n, cap, d);
 		if (!nl->next)

@@ -270,6 +270,12 @@ bool vmap_name_valid(const char *name);
 const char *vmap_name_problem(const char *name, size_t max);
 /* The same for the part of a uuid after "VMAP-" (no reserved words). */
 const char *vmap_uuid_problem(const char *name, size_t max);
+/* A name as libdevmapper shows it, from the form the kernel keeps (its
+ * own DM_LIST_DEVICES): a name with a character outside the plain set
+ * is kept mangled, '"' as \x22, and libdm's list decodes every \xNN
+ * when all other characters are plain (its "auto" mode); else the name
+ * is as it is.  Newly allocated. */
+char *vmap_name_unmangle(const char *kernel_name);
 
 /* Parse a size or offset written as a string ("<n>s", "<n>B", "<n>KiB", ...
  * "<n>PiB"); integers are handled by the caller.  Returns 0, or -1 with a

@@ -129,6 +129,27 @@ static void a_volume_with_a_bad_name_is_still_checked(void **state)
 	vmap_errlist_clear(&errs);
 }
 
+static void kernel_names_read_as_libdm_lists_them(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{"plain-name_1.2:x@y#z+w=v", "plain-name_1.2:x@y#z+w=v"},
+		{"f-q\\x22x\\x5cy", "f-q\"x\\y"}, /* libdm's mangling of f-q"x\y */
+		{"a\\x20b", "a b"},
+		{"UP\\x2Fdown", "UP/down"}, /* either case of hex */
+		{"a\\x2", "a\\x2"},     /* cut short: kept */
+		{"a\\xzz", "a\\xzz"},
+		{"nul\\x00", "nul\\x00"}, /* no NUL inside a name */
+		{"mixed \\x22", "mixed \\x22"}, /* a plain-set breach: not mangled */
+		{"", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *u = vmap_name_unmangle(cases[i][0]);
+		assert_string_equal(u, cases[i][1]);
+		free(u);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +160,7 @@ int main(void)
 		cmocka_unit_test(bad_names_are_reported_at_the_name),
 		cmocka_unit_test(control_characters_in_names_are_escaped_in_messages),
 		cmocka_unit_test(a_volume_with_a_bad_name_is_still_checked),
+		cmocka_unit_test(kernel_names_read_as_libdm_lists_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
