@@ -43,6 +43,11 @@ struct vmap_capture_req {
 	 * when a type the set uses is not registered.  With hundreds of
 	 * volumes a converged run is mostly this reading. */
 	bool full;
+	/* Without `full`, also the queue limits of every device read and of
+	 * every component of them: what status compares (stale limits), at
+	 * the lean capture's cost otherwise; a host with thousands of
+	 * devices no volume is on has them listed, not read. */
+	bool limits;
 };
 
 /* Fill `out` (zero-initialised by the caller; free with vmap_live_free).

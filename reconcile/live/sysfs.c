@@ -2,6 +2,7 @@
 #include "live/sysfs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,20 +24,28 @@ static char *dev_dir(unsigned major, unsigned minor)
 	return xasprintf("%s/dev/block/%u:%u", sys_root, major, minor);
 }
 
-/* The first line of a sysfs file without its newline, or NULL. */
+/* The first line of a sysfs attribute without its newline, or NULL.  An
+ * attribute holds at most one page (the kernel's bound for what show()
+ * writes), so one read takes it whole: open, read, close, where stdio
+ * would add a stat and a buffer for each of the thousands of attributes
+ * a capture reads on a host with a device per volume. */
 static char *read_line(const char *path)
 {
-	FILE *f = fopen(path, "re");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return NULL;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, f);
-	fclose(f);
+	size_t cap = 4096;
+	char *line = xmalloc(cap + 1);
+	ssize_t n;
+	do
+		n = read(fd, line, cap);
+	while (n < 0 && errno == EINTR);
+	close(fd);
 	if (n < 0) {
 		free(line);
 		return NULL;
 	}
+	line[n] = '\0';
 	line[strcspn(line, "\n")] = '\0';
 	return line;
 }
@@ -73,55 +82,92 @@ bool vmap_sysfs_exists(unsigned major, unsigned minor)
 	return r;
 }
 
-/* The queue/ directory that holds MAJ:MIN's limits: its own, or its
- * disk's for a partition (".." resolves from the symlink's target). */
-static char *queue_dir(unsigned major, unsigned minor)
+/* MAJ:MIN's queue limits, from its queue/ directory or, for a partition
+ * (which has none), its disk's: the logical block size, never 0 where it
+ * can be read, tells which, where a stat of the directory would cost
+ * every device one call more.  Without `all`, that size alone. */
+static void read_limits(unsigned major, unsigned minor, bool all, struct vmap_limits *out)
 {
 	char *d = dev_dir(major, minor);
 	char *q = xasprintf("%s/queue", d);
-	if (!is_dir(q)) {
+	out->logical_block_size = read_uint(q, "logical_block_size");
+	if (!out->logical_block_size) {
 		free(q);
-		q = xasprintf("%s/../queue", d);
+		q = xasprintf("%s/../queue", d); /* ".." resolves from the link's target */
+		out->logical_block_size = read_uint(q, "logical_block_size");
 	}
+	if (all) {
+		out->physical_block_size = read_uint(q, "physical_block_size");
+		out->max_sectors_kb = read_uint(q, "max_sectors_kb");
+		out->max_hw_sectors_kb = read_uint(q, "max_hw_sectors_kb");
+		out->max_segments = read_uint(q, "max_segments");
+		out->max_segment_size = read_uint(q, "max_segment_size");
+		out->discard_max_bytes = read_u64(q, "discard_max_bytes");
+	}
+	free(q);
 	free(d);
-	return q;
 }
 
 void vmap_sysfs_limits(unsigned major, unsigned minor, struct vmap_limits *out)
 {
-	char *q = queue_dir(major, minor);
-	out->logical_block_size = read_uint(q, "logical_block_size");
-	out->physical_block_size = read_uint(q, "physical_block_size");
-	out->max_sectors_kb = read_uint(q, "max_sectors_kb");
-	out->max_hw_sectors_kb = read_uint(q, "max_hw_sectors_kb");
-	out->max_segments = read_uint(q, "max_segments");
-	out->max_segment_size = read_uint(q, "max_segment_size");
-	out->discard_max_bytes = read_u64(q, "discard_max_bytes");
-	free(q);
+	read_limits(major, minor, true, out);
 }
 
-int vmap_sysfs_blockdev(unsigned major, unsigned minor, struct vmap_blockdev *out,
-			struct vmap_errlist *errs)
+/* The kernel name of the device /sys/dev/block/MAJ:MIN links to: the
+ * link's last component, one readlink where realpath() would read every
+ * component of the path (a dozen calls deep in /sys/devices); realpath
+ * only for a link that does not end in a name, which sysfs never makes. */
+static char *kernel_name(const char *link)
+{
+	char *t = NULL;
+	size_t cap = 256;
+	for (;;) {
+		t = xrealloc(t, cap);
+		ssize_t n = readlink(link, t, cap);
+		if (n < 0) {
+			free(t);
+			return NULL;
+		}
+		if ((size_t)n < cap) {
+			t[n] = '\0';
+			break;
+		}
+		cap *= 2;
+	}
+	const char *slash = strrchr(t, '/');
+	const char *base = slash ? slash + 1 : t;
+	char *name = NULL;
+	if (*base && strcmp(base, ".") && strcmp(base, "..")) {
+		name = xstrdup(base);
+	} else {
+		char *real = realpath(link, NULL);
+		if (real && (slash = strrchr(real, '/')) && slash[1])
+			name = xstrdup(slash + 1);
+		free(real);
+	}
+	free(t);
+	return name;
+}
+
+int vmap_sysfs_blockdev(unsigned major, unsigned minor, bool all_limits,
+			struct vmap_blockdev *out, struct vmap_errlist *errs)
 {
 	memset(out, 0, sizeof(*out));
 	char *d = dev_dir(major, minor);
-	char *target = realpath(d, NULL);
-	if (!target || !is_dir(target)) {
+	char *name = kernel_name(d);
+	if (!name) {
 		int e = errno;
 		vmap_err(errs, VMAP_E_FAILED, e, NULL, NULL, "no block device %u:%u in %s/dev/block",
 			 major, minor, sys_root);
-		free(target);
 		free(d);
 		return -1;
 	}
-	const char *slash = strrchr(target, '/');
 	out->major = major;
 	out->minor = minor;
-	out->kname = xstrdup(slash ? slash + 1 : target);
+	out->kname = name;
 	out->sectors = read_u64(d, "size");
 	out->read_only = read_u64(d, "ro") != 0;
-	vmap_sysfs_limits(major, minor, &out->limits);
-	free(target);
+	read_limits(major, minor, all_limits, &out->limits);
 	free(d);
 	return 0;
 }

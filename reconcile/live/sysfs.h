@@ -20,9 +20,11 @@ bool vmap_sysfs_exists(unsigned major, unsigned minor);
 
 /* Kernel name, size, read-only flag and queue limits of MAJ:MIN into
  * `out` (major/minor set too).  A partition has no queue of its own: its
- * limits are its disk's.  -1 with an error when the device is not there. */
-int vmap_sysfs_blockdev(unsigned major, unsigned minor, struct vmap_blockdev *out,
-			struct vmap_errlist *errs);
+ * limits are its disk's.  Without `all_limits` only the logical block
+ * size is read (all a plan needs of a device it maps; the others read 0):
+ * status reads them all.  -1 with an error when the device is not there. */
+int vmap_sysfs_blockdev(unsigned major, unsigned minor, bool all_limits,
+			struct vmap_blockdev *out, struct vmap_errlist *errs);
 
 /* Queue limits of MAJ:MIN (all 0 when unreadable). */
 void vmap_sysfs_limits(unsigned major, unsigned minor, struct vmap_limits *out);

@@ -37,6 +37,8 @@ struct vmap_blockdev {
 	char *lun;
 	uint64_t sectors;    /* size */
 	bool read_only;
+	/* the logical block size always; the other limits in a full capture
+	 * only (status, snapshots): 0 in a plan's */
 	struct vmap_limits limits;
 };
 

@@ -36,8 +36,8 @@ static void add_ref(const struct vmap_devref *ref, void *arg)
 		VEC_PUSH(r->v, r->n, r->cap, ref);
 }
 
-int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set, bool full,
-	     struct vmap_live *live, struct vmap_errlist *errs)
+int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set,
+	     enum run_live_need need, struct vmap_live *live, struct vmap_errlist *errs)
 {
 	memset(live, 0, sizeof(*live));
 	if (o->live_state)
@@ -63,7 +63,14 @@ int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set, bool 
 		VEC_PUSH(names, n_names, names_cap, set->vols[i].name);
 	for (size_t i = 0; i < o->n_names; i++)
 		VEC_PUSH(names, n_names, names_cap, o->names[i]);
-	struct vmap_capture_req req = {refs.v, refs.n, types, n_types, names, n_names, full};
+	struct vmap_capture_req req = {.refs = refs.v,
+				       .n_refs = refs.n,
+				       .types = types,
+				       .n_types = n_types,
+				       .names = names,
+				       .n_names = n_names,
+				       .full = need == RUN_LIVE_ALL,
+				       .limits = need == RUN_LIVE_STATUS};
 	int r = vmap_live_capture(live, &req, errs);
 	free(refs.v);
 	free(types);

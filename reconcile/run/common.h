@@ -18,11 +18,15 @@
 int run_load_specs(const struct vmapctl_opts *o, struct vmap_specset *set, bool cached,
 		   struct vmap_errlist *errs);
 
+/* How much of the host a command reads (vmap_capture_req): what plans
+ * need; that and the queue limits of what it read (status); everything
+ * about every device (a snapshot: status --live-state-out). */
+enum run_live_need { RUN_LIVE_PLAN, RUN_LIVE_STATUS, RUN_LIVE_ALL };
+
 /* The live state for `set` (NULL: devices only): from the snapshot
- * o->live_state when given, else captured from this host.  `full`:
- * everything about every device (status: see vmap_capture_req.full). */
-int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set, bool full,
-	     struct vmap_live *live, struct vmap_errlist *errs);
+ * o->live_state when given, else captured from this host. */
+int run_live(const struct vmapctl_opts *o, const struct vmap_specset *set,
+	     enum run_live_need need, struct vmap_live *live, struct vmap_errlist *errs);
 
 /* The run lock (o->lock_file, o->lock_timeout). */
 int run_lock(const struct vmapctl_opts *o, struct vmap_lock *lk, struct vmap_errlist *errs);

@@ -13,7 +13,7 @@ int vmapctl_export(const struct vmapctl_opts *o, struct vmap_export *ex,
 	struct vmap_export_opts eo = {.format = o->format, .names = o->names,
 				      .n_names = o->n_names};
 	memset(ex, 0, sizeof(*ex));
-	int r = run_live(o, NULL, false, &live, errs);
+	int r = run_live(o, NULL, RUN_LIVE_PLAN, &live, errs);
 	if (r == 0)
 		r = vmap_export(&live, &eo, ex, errs);
 	vmap_live_free(&live);

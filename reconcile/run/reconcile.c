@@ -54,7 +54,7 @@ static int run(const struct vmapctl_opts *o, struct vmap_plan_opts *po, bool app
 			  r->recovered.had_journal ? " (the interrupted run was recovered first)" : "");
 		goto out;
 	}
-	if (run_live(o, po->destroy ? NULL : &r->set, false, &r->live, errs) < 0)
+	if (run_live(o, po->destroy ? NULL : &r->set, RUN_LIVE_PLAN, &r->live, errs) < 0)
 		goto out;
 	r->captured = true;
 	rc = vmap_plan_make(&r->set, &r->live, po, &r->plan, errs);

@@ -46,12 +46,15 @@ static void migration(const struct vmapctl_opts *o, const struct vmap_live *live
 {
 	char *rname = vmap_migrate_temp_name(v->name, "r");
 	const struct vmap_dmdev *r = vmap_live_find_dev(live, rname);
+	/* the capture lists the mirror without reading it (it is no
+	 * volume): its status is asked for here */
 	if (!r || !r->uuid || strncmp(r->uuid, VMAP_MIGRATE_UUID_PREFIX,
-				      strlen(VMAP_MIGRATE_UUID_PREFIX)) || r->live.n != 1) {
+				      strlen(VMAP_MIGRATE_UUID_PREFIX)) ||
+	    (r->live.n != 1 && !r->listed_only)) {
 		free(rname);
 		return;
 	}
-	const char *text = r->live.lines[0].status;
+	const char *text = r->live.n == 1 ? r->live.lines[0].status : NULL;
 	char **st = NULL;
 	size_t n = 0;
 	struct vmap_errlist ignore = {0};
@@ -122,7 +125,9 @@ int vmapctl_status(const struct vmapctl_opts *o, struct vmapctl_status *st,
 	if (!o->live_state)
 		run_last_apply_read(o->run_dir, &st->last_apply);
 	r->spec_loaded = run_load_specs(o, &r->set, true, &st->spec_errs) == 0;
-	if (run_live(o, r->spec_loaded ? &r->set : NULL, true, &r->live, errs) < 0)
+	/* a snapshot has everything; status alone reads what it shows */
+	enum run_live_need need = o->live_state_out ? RUN_LIVE_ALL : RUN_LIVE_STATUS;
+	if (run_live(o, r->spec_loaded ? &r->set : NULL, need, &r->live, errs) < 0)
 		return -1;
 	r->captured = true;
 	if (o->live_state_out && write_snapshot(o->live_state_out, &r->live, errs) < 0)

@@ -130,6 +130,63 @@ _assert_all_decoded() {
 	done
 }
 
+# queue_reads FILE DEV: the queue limits DEV's number (MAJ:MIN) was read
+# for in FILE (strace's openat lines), by attribute name, one a line
+queue_reads() { untraced _queue_reads "$@"; }
+_queue_reads() {
+	local n
+	n=$(printf '%d:%d' "0x$(stat -Lc %t "$2")" "0x$(stat -Lc %T "$2")")
+	grep -oE "\"/sys/dev/block/$n(/\.\.)?/queue/[a-z_]+\"" "$1" | sed -E 's|.*/||; s|"||' | sort -u
+}
+
+@test "status reads the queue limits of the volumes it shows and of their devices, a plan only the block size, neither those of other dm devices" {
+	loop=$(make_loop 32M)
+	# three dm devices vmapctl does not manage: one a volume is on, two
+	# no volume uses (on a multipath host: thousands of LUNs)
+	dmsetup create lun0 --uuid LUN0 --table "0 4096 linear $loop 0"
+	dmsetup create lun1 --uuid LUN1 --table "0 4096 linear $loop 4096"
+	dmsetup create lun2 --table "0 4096 zero"
+	udevadm settle
+	write_spec luns.yaml <<Y
+apiVersion: vmapctl/v1
+volumes:
+  - {name: on-lun, targets: [{type: linear, size: 2048, device: /dev/mapper/lun0}]}
+  - {name: on-loop, targets: [{type: linear, size: 2048, device: $loop, offset: 8192}]}
+Y
+	vmapctl apply
+	udevadm settle
+	t=$BATS_TEST_TMPDIR/st
+	all="discard_max_bytes logical_block_size max_hw_sectors_kb max_sectors_kb max_segment_size max_segments physical_block_size"
+	strace -f -qq -e trace=openat -o "$t" "$VMAPCTL_BIN" status >/dev/null
+	for d in /dev/mapper/on-lun /dev/mapper/on-loop /dev/mapper/lun0 "$loop"; do
+		[ "$(queue_reads "$t" "$d" | xargs)" = "$all" ] ||
+			fail "status read of $d's limits: $(queue_reads "$t" "$d" | xargs)"
+	done
+	for d in /dev/mapper/lun1 /dev/mapper/lun2; do
+		[ -z "$(queue_reads "$t" "$d")" ] || fail "status read $d's limits, which no volume uses"
+	done
+	# what it read is what it shows: a volume's limits are sysfs's
+	run vmapctl status --json
+	assert_success
+	want=$(cat "/sys/block/$(basename "$(readlink -f /dev/mapper/on-lun)")/queue/max_sectors_kb")
+	got=$(python3 -c 'import json, sys
+print([v for v in json.load(sys.stdin)["volumes"] if v["name"] == "on-lun"][0]["limits"]["maxSectorsKb"])' <<<"$output")
+	[ "$got" = "$want" ] || fail "on-lun max_sectors_kb: $got, sysfs $want"
+	# a snapshot has every device's, those of the others too
+	strace -f -qq -e trace=openat -o "$t" "$VMAPCTL_BIN" status --live-state-out "$BATS_TEST_TMPDIR/snap.json" >/dev/null
+	[ "$(queue_reads "$t" /dev/mapper/lun2 | xargs)" = "$all" ] ||
+		fail "the snapshot's capture read of lun2's limits: $(queue_reads "$t" /dev/mapper/lun2 | xargs)"
+	# a plan (a no-op apply): the block size of the devices it maps, no more
+	strace -f -qq -e trace=openat -o "$t" "$VMAPCTL_BIN" apply --detailed-exitcode >/dev/null
+	for d in /dev/mapper/lun0 "$loop"; do
+		[ "$(queue_reads "$t" "$d" | xargs)" = logical_block_size ] ||
+			fail "the no-op read of $d's limits: $(queue_reads "$t" "$d" | xargs)"
+	done
+	for d in /dev/mapper/on-lun /dev/mapper/on-loop /dev/mapper/lun1 /dev/mapper/lun2; do
+		[ -z "$(queue_reads "$t" "$d")" ] || fail "the no-op read $d's limits"
+	done
+}
+
 # strace_files FILE CMD...: CMD's openat and rename calls into FILE
 strace_files() {
 	local out=$1

@@ -196,8 +196,9 @@ static void fake_sys(void)
 	char *cmd = xasprintf("mkdir -p %s && ln -s ../../devices/virtual/block/loop0 %s/7:0 && "
 			      "ln -s ../../devices/pci/sda/sda1 %s/8:1 && "
 			      "ln -s ../../devices/virtual/block/dm-0 %s/254:0 && "
-			      "ln -s ../../devices/virtual/block/dm-1 %s/254:1",
-			      d, d, d, d, d);
+			      "ln -s ../../devices/virtual/block/dm-1 %s/254:1 && "
+			      "ln -s ../../devices/virtual/block/loop0/. %s/7:5",
+			      d, d, d, d, d, d);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	free(d);
@@ -210,7 +211,7 @@ static void sysfs_reads_size_ro_and_limits(void **state)
 	fake_sys();
 	struct vmap_blockdev b;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_sysfs_blockdev(7, 0, &b, &errs), 0);
+	assert_int_equal(vmap_sysfs_blockdev(7, 0, true, &b, &errs), 0);
 	assert_string_equal(b.kname, "loop0");
 	assert_true(b.sectors == 131072);
 	assert_true(b.read_only);
@@ -219,12 +220,26 @@ static void sysfs_reads_size_ro_and_limits(void **state)
 	assert_int_equal(b.limits.max_segment_size, 65536);
 	assert_true(b.limits.discard_max_bytes == UINT64_MAX);
 	free(b.kname);
+	/* a plan's read: the logical block size of the limits, no more */
+	assert_int_equal(vmap_sysfs_blockdev(7, 0, false, &b, &errs), 0);
+	assert_string_equal(b.kname, "loop0");
+	assert_true(b.sectors == 131072);
+	assert_true(b.read_only);
+	assert_int_equal(b.limits.logical_block_size, 4096);
+	assert_int_equal(b.limits.physical_block_size, 0);
+	assert_int_equal(b.limits.max_hw_sectors_kb, 0);
+	assert_true(b.limits.discard_max_bytes == 0);
+	free(b.kname);
+	/* a link that does not end in a name: the name of what it reaches */
+	assert_int_equal(vmap_sysfs_blockdev(7, 5, false, &b, &errs), 0);
+	assert_string_equal(b.kname, "loop0");
+	free(b.kname);
 	char *n = vmap_sysfs_devnode(7, 0);
 	assert_string_equal(n, "/dev/loop0");
 	free(n);
 	assert_true(vmap_sysfs_exists(7, 0));
 	assert_false(vmap_sysfs_exists(7, 1));
-	assert_int_equal(vmap_sysfs_blockdev(7, 1, &b, &errs), -1);
+	assert_int_equal(vmap_sysfs_blockdev(7, 1, true, &b, &errs), -1);
 	assert_int_equal(errs.n, 1);
 	vmap_errlist_clear(&errs);
 }
@@ -235,11 +250,16 @@ static void partition_limits_are_its_disks(void **state)
 	fake_sys();
 	struct vmap_blockdev b;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_sysfs_blockdev(8, 1, &b, &errs), 0);
+	assert_int_equal(vmap_sysfs_blockdev(8, 1, true, &b, &errs), 0);
 	assert_string_equal(b.kname, "sda1");
 	assert_true(b.sectors == 2048);
 	assert_int_equal(b.limits.logical_block_size, 512);
 	assert_int_equal(b.limits.max_segments, 64);
+	free(b.kname);
+	assert_int_equal(vmap_sysfs_blockdev(8, 1, false, &b, &errs), 0);
+	assert_string_equal(b.kname, "sda1");
+	assert_int_equal(b.limits.logical_block_size, 512);
+	assert_int_equal(b.limits.max_segments, 0);
 	free(b.kname);
 }
 
