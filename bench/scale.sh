@@ -27,6 +27,12 @@
 #     counts grow linearly and tracing them costs minutes at 1000), the
 #     read-only commands at every N;
 #   - peak RSS of every timed command.
+# Then, at each N, the multipath shape: N volumes each on its own device
+# (N linear devices made by dmsetup stand for N LUNs; the spec names each
+# by /dev/mapper path), converged no-op and plan vs `dmsetup table` of all
+# 2N devices: what a host with a LUN per volume pays for a converged run
+# (each volume's device resolved and read from sysfs); made and removed
+# with udevd stopped and DM_DISABLE_UDEV=1, so it costs seconds.
 # Before all that, how much faster the VM runs two chains of short
 # processes at once than one (par_speedup): the parallel capacity a batch's
 # udev events get, next to the create's floor in the targets table.
@@ -444,6 +450,45 @@ trace_cycle() {
 	expect 0 "the counting pass"
 }
 
+# luns N: the multipath shape (see the top): N devices b<i> made by dmsetup,
+# a spec of N volumes each on its own (/dev/mapper/b<i>), applied; the
+# read-only commands against `dmsetup table` of all 2N devices, READS
+# times each, the tools in turn; one pass under strace; all removed
+luns() {
+	local n=$1 i r s=$work/luns.yaml list='' sep=''
+	for ((i = 0; i < n; i++)); do
+		list+="${sep}b$i,B$i,,rw,0 2048 linear $dn $((i * 2048))"
+		sep=';'
+	done
+	{
+		echo "apiVersion: vmapctl/v1"
+		echo "volumes:"
+		for ((i = 0; i < n; i++)); do
+			echo "  - {name: v$i, targets: [{type: linear, size: 2048, device: /dev/mapper/b$i}]}"
+		done
+	} >"$s"
+	udev_stop
+	DM_DISABLE_UDEV=1 dmsetup create --concise "$list" >/dev/null
+	DM_DISABLE_UDEV=1 "$vmapctl" apply "${UT[@]}" -q -f "$s"
+	expect $((2 * n)) "the devices and volumes of the multipath shape"
+	udev_start
+	"$vmapctl" plan -q --detailed-exitcode -f "$s" >/dev/null ||
+		die "the spec of $n volumes on their own devices does not plan as converged"
+	for ((r = 1; r <= READS; r++)); do
+		timed "$n" vmapctl noop.luns "$r" "$vmapctl" apply "${UT[@]}" -q -f "$s"
+		timed "$n" dmsetup table.luns "$r" dmsetup table
+		timed "$n" vmapctl plan.luns "$r" "$vmapctl" plan -f "$s"
+	done
+	if [ "$TRACE" = 1 ]; then
+		traced "$n" vmapctl noop.luns "$vmapctl" apply "${UT[@]}" -q -f "$s"
+		traced "$n" dmsetup table.luns dmsetup table
+	fi
+	udev_stop
+	DM_DISABLE_UDEV=1 dmsetup remove_all >/dev/null
+	expect 0 "removing the multipath shape"
+	udev_start
+}
+
 # --- the activation storm ---------------------------------------------------
 SPECS=/etc/vmapctl/volumes.d
 storm_uuid() { printf '5b1e2c3d-0000-4000-8000-%012d' "$1"; }
@@ -644,6 +689,8 @@ for n in "${NS[@]}"; do
 		say "N=$n: counting ioctls and uevents$([ $heavy = 1 ] || echo ' (reads only)')"
 		trace_cycle "$n" "$heavy"
 	fi
+	say "N=$n: $n volumes on $n devices (the multipath shape)"
+	luns "$n"
 done
 
 if [ ${#MS[@]} -gt 0 ]; then
