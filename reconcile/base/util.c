@@ -227,6 +227,14 @@ void sbuf_free(struct sbuf *b)
 	b->len = b->cap = 0;
 }
 
+int hex_digit(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
 bool parse_u64(const char *s, uint64_t *out)
 {
 	if (!s || !isdigit((unsigned char)*s))

@@ -71,6 +71,8 @@ char *sbuf_take(struct sbuf *b);
 void sbuf_reset(struct sbuf *b);
 void sbuf_free(struct sbuf *b);
 
+/* The value of hex digit `c` (either case), or -1. */
+int hex_digit(int c);
 /* Parse all of `s` as an unsigned decimal; false on junk, sign or overflow. */
 bool parse_u64(const char *s, uint64_t *out);
 /* "MAJOR:MINOR", decimal, nothing around it (as the kernel writes device

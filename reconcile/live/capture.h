@@ -32,21 +32,22 @@ struct vmap_capture_req {
 	 * that is in a volume's way). */
 	const char *const *names;
 	size_t n_names;
-	/* Everything (status, snapshots): every dm device's tables, DEPS,
-	 * device kind and queue limits, the block device of every component,
-	 * and the modules index for every type vmapctl knows.  Without it
-	 * (plan, apply, export) the capture reads what their decisions need:
-	 * the tables of the managed devices (those of the others only when
-	 * one may be stacked on a managed one), dependencies from the table
-	 * text, the device kind from sysfs only where the table cannot tell
-	 * it, the block devices the set refers to, and the modules index only
-	 * when a type the set uses is not registered.  With hundreds of
-	 * volumes a converged run is mostly this reading. */
+	/* Everything (a snapshot: status --live-state-out, vmap-live):
+	 * every dm device's tables, DEPS, device kind and queue limits, the
+	 * block device of every component, and the modules index for every
+	 * type vmapctl knows.  Without it (plan, apply, export, status) the
+	 * capture reads what their decisions need: the tables of the managed
+	 * devices (those of the others only when one may be stacked on a
+	 * managed one), dependencies from the table text, the device kind
+	 * from sysfs only where the table cannot tell it, the block devices
+	 * the set refers to (of their limits, the logical block size), and
+	 * the modules index only when a type the set uses is not registered.
+	 * With hundreds of volumes a converged run is mostly this reading. */
 	bool full;
 	/* Without `full`, also the queue limits of every device read and of
-	 * every component of them: what status compares (stale limits), at
-	 * the lean capture's cost otherwise; a host with thousands of
-	 * devices no volume is on has them listed, not read. */
+	 * every component of them (status: what its stale-limits check
+	 * compares); a host with thousands of devices no volume is on has
+	 * them listed, not read. */
 	bool limits;
 };
 

@@ -37,8 +37,9 @@ struct vmap_blockdev {
 	char *lun;
 	uint64_t sectors;    /* size */
 	bool read_only;
-	/* the logical block size always; the other limits in a full capture
-	 * only (status, snapshots): 0 in a plan's */
+	/* the logical block size always; the others where status or a
+	 * snapshot asked for them (vmap_capture_req.limits, .full): 0 in a
+	 * plan's capture */
 	struct vmap_limits limits;
 };
 

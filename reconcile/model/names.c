@@ -43,14 +43,6 @@ bool vmap_name_valid(const char *name)
 	return name && !vmap_name_problem(name, VMAP_NAME_MAX);
 }
 
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
 char *vmap_name_unmangle(const char *kernel_name)
 {
 	for (const char *p = kernel_name; *p; p++)
@@ -58,8 +50,8 @@ char *vmap_name_unmangle(const char *kernel_name)
 			return xstrdup(kernel_name); /* not libdm's mangling */
 	char *out = xmalloc(strlen(kernel_name) + 1), *o = out;
 	for (const char *p = kernel_name; *p;) {
-		int hi = p[0] == '\\' && p[1] == 'x' ? hex_digit(p[2]) : -1;
-		int lo = hi >= 0 ? hex_digit(p[3]) : -1;
+		int hi = p[0] == '\\' && p[1] == 'x' ? hex_digit((unsigned char)p[2]) : -1;
+		int lo = hi >= 0 ? hex_digit((unsigned char)p[3]) : -1;
 		if (lo >= 0 && (hi || lo)) {
 			*o++ = (char)(hi << 4 | lo);
 			p += 4;

@@ -1,7 +1,6 @@
 /* secret.c: see secret.h. */
 #include "model/secret.h"
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,16 +13,6 @@
 
 #define KEY_FILE_MAX 4096 /* no dm key is anywhere near this */
 #define DIGEST_PREFIX "<key:sha256:"
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 void vmap_key_free(unsigned char *key, size_t len)
 {
@@ -43,8 +32,8 @@ static int load_hex(const struct vmap_secret *s, unsigned char **key, size_t *le
 	}
 	unsigned char *k = xmalloc(n / 2);
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval((unsigned char)s->value[2 * i]);
-		int lo = hexval((unsigned char)s->value[2 * i + 1]);
+		int hi = hex_digit((unsigned char)s->value[2 * i]);
+		int lo = hex_digit((unsigned char)s->value[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			vmap_key_free(k, n / 2);
 			vmap_spec_err(errs, &s->loc, volume, "key: hex has a character that is not a hex digit");
@@ -140,15 +129,15 @@ void vmap_key_text_digest(const char *text, size_t len, struct sbuf *out)
 {
 	bool is_hex = len > 0 && len % 2 == 0;
 	for (size_t i = 0; is_hex && i < len; i++)
-		is_hex = hexval((unsigned char)text[i]) >= 0;
+		is_hex = hex_digit((unsigned char)text[i]) >= 0;
 	if (!is_hex) {
 		vmap_key_digest((const unsigned char *)text, len, out);
 		return;
 	}
 	unsigned char *key = xmalloc(len / 2);
 	for (size_t i = 0; i < len / 2; i++)
-		key[i] = (unsigned char)(hexval((unsigned char)text[2 * i]) << 4 |
-					 hexval((unsigned char)text[2 * i + 1]));
+		key[i] = (unsigned char)(hex_digit((unsigned char)text[2 * i]) << 4 |
+					 hex_digit((unsigned char)text[2 * i + 1]));
 	vmap_key_digest(key, len / 2, out);
 	vmap_key_free(key, len / 2);
 }
