@@ -135,7 +135,7 @@ _assert_all_decoded() {
 queue_reads() { untraced _queue_reads "$@"; }
 _queue_reads() {
 	local n
-	n=$(printf '%d:%d' "0x$(stat -Lc %t "$2")" "0x$(stat -Lc %T "$2")")
+	n=$(devnum "$2")
 	grep -oE "\"/sys/dev/block/$n(/\.\.)?/queue/[a-z_]+\"" "$1" | sed -E 's|.*/||; s|"||' | sort -u
 }
 
@@ -185,6 +185,38 @@ print([v for v in json.load(sys.stdin)["volumes"] if v["name"] == "on-lun"][0]["
 	for d in /dev/mapper/on-lun /dev/mapper/on-loop /dev/mapper/lun1 /dev/mapper/lun2; do
 		[ -z "$(queue_reads "$t" "$d")" ] || fail "the no-op read $d's limits"
 	done
+}
+
+@test "status says a volume's limits went stale when a device under it lowered one, and only that volume's" {
+	loop=$(make_loop 32M)
+	other=$(make_loop 32M)
+	dmsetup create lun0 --uuid LUN0 --table "0 4096 linear $other 0"
+	write_spec luns.yaml <<Y
+apiVersion: vmapctl/v1
+volumes:
+  - {name: on-lun, targets: [{type: linear, size: 2048, device: /dev/mapper/lun0}]}
+  - {name: on-loop, targets: [{type: linear, size: 2048, device: $loop}]}
+Y
+	vmapctl apply
+	run vmapctl status --json
+	assert_success
+	stale() {
+		python3 -c 'import json, sys
+v = {v["name"]: v for v in json.load(sys.stdin)["volumes"]}
+print(v[sys.argv[1]]["limitsStale"], *v[sys.argv[1]]["staleReasons"])' "$1" <<<"$output"
+	}
+	[ "$(stale on-loop)" = False ] || fail "on-loop before: $(stale on-loop)"
+	# the loop device takes smaller requests from now on; on-loop's table
+	# was loaded with its old limit (the kernel stacks limits at load)
+	q=/sys/dev/block/$(devnum "$loop")/queue
+	was=$(cat "$q/max_sectors_kb")
+	[ "$was" -gt 8 ] || skip "max_sectors_kb of the loop device is $was already"
+	echo 8 >"$q/max_sectors_kb"
+	run vmapctl status --json
+	assert_success
+	[ "$(stale on-loop)" = "True max_sectors_kb $was is larger than its devices' 8" ] ||
+		fail "on-loop: $(stale on-loop)"
+	[ "$(stale on-lun)" = False ] || fail "on-lun: $(stale on-lun)"
 }
 
 # strace_files FILE CMD...: CMD's openat and rename calls into FILE
