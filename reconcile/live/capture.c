@@ -28,10 +28,10 @@ static int cmp_devnum(const void *a, const void *b)
 /* Every device the request resolved to (their sizes and block sizes are
  * the planner's), and with `components` every component of every dm
  * device read (queue limits for status, LUNs where multipath is
- * involved), each once, ordered by number.  Their queue limits beyond
- * the logical block size only with `all_limits` (status compares them
- * with the dm devices'; no plan decision reads them). */
-static void capture_blockdevs(struct vmap_live *l, bool components, bool all_limits)
+ * involved), each once, ordered by number.  `what` (enum vmap_sysfs_read)
+ * says what else: the queue limits status compares with the dm
+ * devices' (no plan decision reads them), what only a snapshot records. */
+static void capture_blockdevs(struct vmap_live *l, bool components, unsigned what)
 {
 	struct devnum *v = NULL;
 	size_t n = 0, cap = 0;
@@ -54,7 +54,7 @@ static void capture_blockdevs(struct vmap_live *l, bool components, bool all_lim
 		struct vmap_blockdev b;
 		struct vmap_errlist ignore = {0};
 		/* a device that went away meanwhile is simply not there */
-		if (vmap_sysfs_blockdev(v[i].major, v[i].minor, all_limits, &b, &ignore) == 0)
+		if (vmap_sysfs_blockdev(v[i].major, v[i].minor, what, &b, &ignore) == 0)
 			VEC_PUSH(l->blockdevs, l->n_blockdevs, bcap, b);
 		vmap_errlist_clear(&ignore);
 	}
@@ -437,9 +437,11 @@ int vmap_live_capture(struct vmap_live *out, const struct vmap_capture_req *req,
 		d->request_based = vmap_sysfs_request_based(d->major, d->minor);
 		capture_status(d);
 	}
+	unsigned what = (limits ? VMAP_SYSFS_LIMITS : 0) | (full ? VMAP_SYSFS_RECORD : 0);
 	for (size_t i = 0; limits && i < out->n_devs; i++)
 		if (!out->devs[i].listed_only)
-			vmap_sysfs_limits(out->devs[i].major, out->devs[i].minor, &out->devs[i].limits);
+			vmap_sysfs_limits(out->devs[i].major, out->devs[i].minor, what,
+					  &out->devs[i].limits);
 	/* the lean capture keeps the kernel's order, which is by name
 	 * already: sorted only when it is not (an older kernel) */
 	vmap_live_index(out);
@@ -451,7 +453,7 @@ int vmap_live_capture(struct vmap_live *out, const struct vmap_capture_req *req,
 		vmap_capture_loadable(out, req);
 	vmap_capture_resolutions(out, req);
 	bool mp = multipath_involved(out, req);
-	capture_blockdevs(out, limits || mp, limits);
+	capture_blockdevs(out, limits || mp, what);
 	if (mp)
 		vmap_capture_luns(out);
 	vmap_live_index(out); /* again: blockdevs and res are in */

@@ -45,9 +45,9 @@ struct vmap_capture_req {
 	 * With hundreds of volumes a converged run is mostly this reading. */
 	bool full;
 	/* Without `full`, also the queue limits of every device read and of
-	 * every component of them (status: what its stale-limits check
-	 * compares); a host with thousands of devices no volume is on has
-	 * them listed, not read. */
+	 * every component of them (status: those it shows and those its
+	 * stale-limits check compares); a host with thousands of devices no
+	 * volume is on has them listed, not read. */
 	bool limits;
 };
 

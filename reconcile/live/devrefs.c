@@ -194,7 +194,10 @@ static void resolve_udev(struct vmap_resolution *r, const struct vmap_devref *re
 	free(m);
 }
 
-static void resolve_path(struct vmap_resolution *r, const char *path)
+/* PATH's device number; with `node`, also the node it leads to (the
+ * realpath a snapshot records: every component of the path read again,
+ * which no plan decision needs). */
+static void resolve_path(struct vmap_resolution *r, const char *path, bool node)
 {
 	struct stat st;
 	if (stat(path, &st) < 0) {
@@ -209,8 +212,10 @@ static void resolve_path(struct vmap_resolution *r, const char *path)
 	r->found = true;
 	r->major = major(st.st_rdev);
 	r->minor = minor(st.st_rdev);
-	char *real = realpath(path, NULL);
-	r->devnode = real ? real : xstrdup(path);
+	if (node) {
+		char *real = realpath(path, NULL);
+		r->devnode = real ? real : xstrdup(path);
+	}
 }
 
 static void resolve_majmin(struct vmap_resolution *r, unsigned maj, unsigned min)
@@ -275,7 +280,7 @@ void vmap_capture_resolutions(struct vmap_live *l, const struct vmap_capture_req
 		}
 		struct vmap_resolution r = {.ref = key};
 		if (ref->kind == VMAP_DEV_PATH)
-			resolve_path(&r, ref->path);
+			resolve_path(&r, ref->path, !req || req->full);
 		else if (ref->kind == VMAP_DEV_MAJMIN)
 			resolve_majmin(&r, ref->major, ref->minor);
 		else

@@ -50,15 +50,24 @@ static char *read_line(const char *path)
 	return line;
 }
 
-static uint64_t read_u64(const char *dir, const char *attr)
+/* DIR/ATTR as a number into *v: false when it cannot be read (0 where it
+ * is not a number). */
+static bool read_u64_ok(const char *dir, const char *attr, uint64_t *v)
 {
 	char *p = xasprintf("%s/%s", dir, attr);
 	char *s = read_line(p);
-	uint64_t v = 0;
-	if (s && !parse_u64(s, &v))
-		v = 0;
-	free(s);
 	free(p);
+	*v = 0;
+	if (s && !parse_u64(s, v))
+		*v = 0;
+	free(s);
+	return s != NULL;
+}
+
+static uint64_t read_u64(const char *dir, const char *attr)
+{
+	uint64_t v;
+	read_u64_ok(dir, attr, &v);
 	return v;
 }
 
@@ -85,8 +94,9 @@ bool vmap_sysfs_exists(unsigned major, unsigned minor)
 /* MAJ:MIN's queue limits, from its queue/ directory or, for a partition
  * (which has none), its disk's: the logical block size, never 0 where it
  * can be read, tells which, where a stat of the directory would cost
- * every device one call more.  Without `all`, that size alone. */
-static void read_limits(unsigned major, unsigned minor, bool all, struct vmap_limits *out)
+ * every device one call more.  The others as `what` (enum
+ * vmap_sysfs_read) asks. */
+static void read_limits(unsigned major, unsigned minor, unsigned what, struct vmap_limits *out)
 {
 	char *d = dev_dir(major, minor);
 	char *q = xasprintf("%s/queue", d);
@@ -96,21 +106,22 @@ static void read_limits(unsigned major, unsigned minor, bool all, struct vmap_li
 		q = xasprintf("%s/../queue", d); /* ".." resolves from the link's target */
 		out->logical_block_size = read_uint(q, "logical_block_size");
 	}
-	if (all) {
+	if (what & VMAP_SYSFS_LIMITS) {
 		out->physical_block_size = read_uint(q, "physical_block_size");
 		out->max_sectors_kb = read_uint(q, "max_sectors_kb");
 		out->max_hw_sectors_kb = read_uint(q, "max_hw_sectors_kb");
 		out->max_segments = read_uint(q, "max_segments");
-		out->max_segment_size = read_uint(q, "max_segment_size");
 		out->discard_max_bytes = read_u64(q, "discard_max_bytes");
 	}
+	if (what & VMAP_SYSFS_RECORD)
+		out->max_segment_size = read_uint(q, "max_segment_size");
 	free(q);
 	free(d);
 }
 
-void vmap_sysfs_limits(unsigned major, unsigned minor, struct vmap_limits *out)
+void vmap_sysfs_limits(unsigned major, unsigned minor, unsigned what, struct vmap_limits *out)
 {
-	read_limits(major, minor, true, out);
+	read_limits(major, minor, what, out);
 }
 
 /* The kernel name of the device /sys/dev/block/MAJ:MIN links to: the
@@ -149,25 +160,28 @@ static char *kernel_name(const char *link)
 	return name;
 }
 
-int vmap_sysfs_blockdev(unsigned major, unsigned minor, bool all_limits,
-			struct vmap_blockdev *out, struct vmap_errlist *errs)
+int vmap_sysfs_blockdev(unsigned major, unsigned minor, unsigned what, struct vmap_blockdev *out,
+			struct vmap_errlist *errs)
 {
 	memset(out, 0, sizeof(*out));
 	char *d = dev_dir(major, minor);
-	char *name = kernel_name(d);
-	if (!name) {
+	/* the size is there for every block device: where it cannot be read
+	 * (nor, when asked, the link's name), the device is not there */
+	char *name = (what & VMAP_SYSFS_RECORD) ? kernel_name(d) : NULL;
+	if (((what & VMAP_SYSFS_RECORD) && !name) || !read_u64_ok(d, "size", &out->sectors)) {
 		int e = errno;
 		vmap_err(errs, VMAP_E_FAILED, e, NULL, NULL, "no block device %u:%u in %s/dev/block",
 			 major, minor, sys_root);
+		free(name);
 		free(d);
 		return -1;
 	}
 	out->major = major;
 	out->minor = minor;
 	out->kname = name;
-	out->sectors = read_u64(d, "size");
-	out->read_only = read_u64(d, "ro") != 0;
-	read_limits(major, minor, all_limits, &out->limits);
+	if (what & VMAP_SYSFS_RECORD)
+		out->read_only = read_u64(d, "ro") != 0;
+	read_limits(major, minor, what, &out->limits);
 	free(d);
 	return 0;
 }

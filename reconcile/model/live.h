@@ -31,15 +31,16 @@ struct vmap_limits {
 /* A block device a spec refers to, or a component of a dm device. */
 struct vmap_blockdev {
 	unsigned major, minor;
-	char *kname;         /* kernel name: "loop0", "dm-3" */
+	char *kname;         /* kernel name: "loop0", "dm-3"; NULL but in a snapshot */
 	/* the LUN it is a path to (udev ID_WWN, else ID_SERIAL), read only
 	 * where multipath is involved (data identity); NULL when unknown */
 	char *lun;
 	uint64_t sectors;    /* size */
-	bool read_only;
-	/* the logical block size always; the others where status or a
-	 * snapshot asked for them (vmap_capture_req.limits, .full): 0 in a
-	 * plan's capture */
+	bool read_only;      /* false but in a snapshot */
+	/* the logical block size always; those status shows or compares
+	 * where status asked for them (vmap_capture_req.limits), all in a
+	 * snapshot (.full; max_segment_size only there): 0 in a plan's
+	 * capture */
 	struct vmap_limits limits;
 };
 
@@ -88,7 +89,7 @@ struct vmap_resolution {
 	char *ref;
 	bool found;
 	unsigned major, minor;
-	char *devnode;       /* what it resolved to, for plans and status */
+	char *devnode;       /* what it resolved to; a path's only in a snapshot */
 	char **candidates;   /* udev: every match when there were several */
 	size_t n_candidates;
 	char *error;         /* why not found, for the user */

@@ -139,7 +139,7 @@ _queue_reads() {
 	grep -oE "\"/sys/dev/block/$n(/\.\.)?/queue/[a-z_]+\"" "$1" | sed -E 's|.*/||; s|"||' | sort -u
 }
 
-@test "status reads the queue limits of the volumes it shows and of their devices, a plan only the block size, neither those of other dm devices" {
+@test "status reads the queue limits of the volumes it shows and of their devices, a plan only the block size, neither those of other dm devices nor a link" {
 	loop=$(make_loop 32M)
 	# three dm devices vmapctl does not manage: one a volume is on, two
 	# no volume uses (on a multipath host: thousands of LUNs)
@@ -156,10 +156,14 @@ Y
 	vmapctl apply
 	udevadm settle
 	t=$BATS_TEST_TMPDIR/st
+	# status shows or compares all but max_segment_size (a snapshot's)
+	shown="discard_max_bytes logical_block_size max_hw_sectors_kb max_sectors_kb max_segments physical_block_size"
 	all="discard_max_bytes logical_block_size max_hw_sectors_kb max_sectors_kb max_segment_size max_segments physical_block_size"
-	strace -f -qq -e trace=openat -o "$t" "$VMAPCTL_BIN" status >/dev/null
+	strace -f -qq -e trace=openat,readlink,readlinkat -o "$t" "$VMAPCTL_BIN" status >/dev/null
+	# neither a kernel name nor a path's node: only a snapshot records them
+	! grep -E 'readlink(at)?\(.*"/(sys|dev)/' "$t" || fail "status read links"
 	for d in /dev/mapper/on-lun /dev/mapper/on-loop /dev/mapper/lun0 "$loop"; do
-		[ "$(queue_reads "$t" "$d" | xargs)" = "$all" ] ||
+		[ "$(queue_reads "$t" "$d" | xargs)" = "$shown" ] ||
 			fail "status read of $d's limits: $(queue_reads "$t" "$d" | xargs)"
 	done
 	for d in /dev/mapper/lun1 /dev/mapper/lun2; do
@@ -173,14 +177,21 @@ Y
 print([v for v in json.load(sys.stdin)["volumes"] if v["name"] == "on-lun"][0]["limits"]["maxSectorsKb"])' <<<"$output")
 	[ "$got" = "$want" ] || fail "on-lun max_sectors_kb: $got, sysfs $want"
 	# a snapshot has every device's, those of the others too
-	strace -f -qq -e trace=openat -o "$t" "$VMAPCTL_BIN" status --live-state-out "$BATS_TEST_TMPDIR/snap.json" >/dev/null
+	strace -f -qq -e trace=openat,readlink,readlinkat -o "$t" "$VMAPCTL_BIN" status --live-state-out "$BATS_TEST_TMPDIR/snap.json" >/dev/null
+	grep -qE "readlink(at)?\(.*\"/sys/dev/block/$(devnum /dev/mapper/lun0)\"" "$t" ||
+		fail "the snapshot did not read lun0's kernel name"
+	grep -qF "\"/sys/dev/block/$(devnum /dev/mapper/lun0)/ro\"" "$t" ||
+		fail "the snapshot did not read lun0's read-only flag"
 	[ "$(queue_reads "$t" /dev/mapper/lun2 | xargs)" = "$all" ] ||
 		fail "the snapshot's capture read of lun2's limits: $(queue_reads "$t" /dev/mapper/lun2 | xargs)"
 	# a plan (a no-op apply): the block size of the devices it maps, no more
-	strace -f -qq -e trace=openat -o "$t" "$VMAPCTL_BIN" apply --detailed-exitcode >/dev/null
+	strace -f -qq -e trace=openat,readlink,readlinkat -o "$t" "$VMAPCTL_BIN" apply --detailed-exitcode >/dev/null
+	! grep -E 'readlink(at)?\(.*"/(sys|dev)/' "$t" || fail "the no-op read links"
 	for d in /dev/mapper/lun0 "$loop"; do
 		[ "$(queue_reads "$t" "$d" | xargs)" = logical_block_size ] ||
 			fail "the no-op read of $d's limits: $(queue_reads "$t" "$d" | xargs)"
+		grep -qF "\"/sys/dev/block/$(devnum "$d")/size\"" "$t" || fail "the no-op did not read $d's size"
+		! grep -F "\"/sys/dev/block/$(devnum "$d")/ro\"" "$t" || fail "the no-op read $d's read-only flag"
 	done
 	for d in /dev/mapper/on-lun /dev/mapper/on-loop /dev/mapper/lun1 /dev/mapper/lun2; do
 		[ -z "$(queue_reads "$t" "$d")" ] || fail "the no-op read $d's limits"

@@ -211,7 +211,8 @@ static void sysfs_reads_size_ro_and_limits(void **state)
 	fake_sys();
 	struct vmap_blockdev b;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_sysfs_blockdev(7, 0, true, &b, &errs), 0);
+	assert_int_equal(vmap_sysfs_blockdev(7, 0, VMAP_SYSFS_LIMITS | VMAP_SYSFS_RECORD, &b, &errs),
+			 0);
 	assert_string_equal(b.kname, "loop0");
 	assert_true(b.sectors == 131072);
 	assert_true(b.read_only);
@@ -220,18 +221,31 @@ static void sysfs_reads_size_ro_and_limits(void **state)
 	assert_int_equal(b.limits.max_segment_size, 65536);
 	assert_true(b.limits.discard_max_bytes == UINT64_MAX);
 	free(b.kname);
-	/* a plan's read: the logical block size of the limits, no more */
-	assert_int_equal(vmap_sysfs_blockdev(7, 0, false, &b, &errs), 0);
-	assert_string_equal(b.kname, "loop0");
+	/* a plan's read: the logical block size of the limits, no name */
+	assert_int_equal(vmap_sysfs_blockdev(7, 0, 0, &b, &errs), 0);
+	assert_null(b.kname);
 	assert_true(b.sectors == 131072);
-	assert_true(b.read_only);
+	assert_false(b.read_only);
 	assert_int_equal(b.limits.logical_block_size, 4096);
 	assert_int_equal(b.limits.physical_block_size, 0);
 	assert_int_equal(b.limits.max_hw_sectors_kb, 0);
 	assert_true(b.limits.discard_max_bytes == 0);
-	free(b.kname);
+	/* status's read: the limits it shows and compares, still no name */
+	assert_int_equal(vmap_sysfs_blockdev(7, 0, VMAP_SYSFS_LIMITS, &b, &errs), 0);
+	assert_null(b.kname);
+	assert_false(b.read_only);
+	assert_int_equal(b.limits.max_hw_sectors_kb, 32767);
+	assert_true(b.limits.discard_max_bytes == UINT64_MAX);
+	assert_int_equal(b.limits.max_segment_size, 0);
+	/* a dm device's limits, the same way */
+	struct vmap_limits lim = {0};
+	vmap_sysfs_limits(7, 0, VMAP_SYSFS_LIMITS, &lim);
+	assert_int_equal(lim.max_hw_sectors_kb, 32767);
+	assert_int_equal(lim.max_segment_size, 0);
+	vmap_sysfs_limits(7, 0, VMAP_SYSFS_LIMITS | VMAP_SYSFS_RECORD, &lim);
+	assert_int_equal(lim.max_segment_size, 65536);
 	/* a link that does not end in a name: the name of what it reaches */
-	assert_int_equal(vmap_sysfs_blockdev(7, 5, false, &b, &errs), 0);
+	assert_int_equal(vmap_sysfs_blockdev(7, 5, VMAP_SYSFS_RECORD, &b, &errs), 0);
 	assert_string_equal(b.kname, "loop0");
 	free(b.kname);
 	char *n = vmap_sysfs_devnode(7, 0);
@@ -239,8 +253,10 @@ static void sysfs_reads_size_ro_and_limits(void **state)
 	free(n);
 	assert_true(vmap_sysfs_exists(7, 0));
 	assert_false(vmap_sysfs_exists(7, 1));
-	assert_int_equal(vmap_sysfs_blockdev(7, 1, true, &b, &errs), -1);
-	assert_int_equal(errs.n, 1);
+	/* a device that is not there, whatever is asked */
+	assert_int_equal(vmap_sysfs_blockdev(7, 1, VMAP_SYSFS_RECORD, &b, &errs), -1);
+	assert_int_equal(vmap_sysfs_blockdev(7, 1, 0, &b, &errs), -1);
+	assert_int_equal(errs.n, 2);
 	vmap_errlist_clear(&errs);
 }
 
@@ -250,17 +266,17 @@ static void partition_limits_are_its_disks(void **state)
 	fake_sys();
 	struct vmap_blockdev b;
 	struct vmap_errlist errs = {0};
-	assert_int_equal(vmap_sysfs_blockdev(8, 1, true, &b, &errs), 0);
+	assert_int_equal(vmap_sysfs_blockdev(8, 1, VMAP_SYSFS_LIMITS | VMAP_SYSFS_RECORD, &b, &errs),
+			 0);
 	assert_string_equal(b.kname, "sda1");
 	assert_true(b.sectors == 2048);
 	assert_int_equal(b.limits.logical_block_size, 512);
 	assert_int_equal(b.limits.max_segments, 64);
 	free(b.kname);
-	assert_int_equal(vmap_sysfs_blockdev(8, 1, false, &b, &errs), 0);
-	assert_string_equal(b.kname, "sda1");
+	assert_int_equal(vmap_sysfs_blockdev(8, 1, 0, &b, &errs), 0);
+	assert_true(b.sectors == 2048);
 	assert_int_equal(b.limits.logical_block_size, 512);
 	assert_int_equal(b.limits.max_segments, 0);
-	free(b.kname);
 }
 
 static void request_based_means_an_mq_directory(void **state)
