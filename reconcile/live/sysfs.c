@@ -96,7 +96,7 @@ bool vmap_sysfs_exists(unsigned major, unsigned minor)
  * can be read, tells which, where a stat of the directory would cost
  * every device one call more.  The others as `what` (enum
  * vmap_sysfs_read) asks. */
-static void read_limits(unsigned major, unsigned minor, unsigned what, struct vmap_limits *out)
+void vmap_sysfs_limits(unsigned major, unsigned minor, unsigned what, struct vmap_limits *out)
 {
 	char *d = dev_dir(major, minor);
 	char *q = xasprintf("%s/queue", d);
@@ -117,11 +117,6 @@ static void read_limits(unsigned major, unsigned minor, unsigned what, struct vm
 		out->max_segment_size = read_uint(q, "max_segment_size");
 	free(q);
 	free(d);
-}
-
-void vmap_sysfs_limits(unsigned major, unsigned minor, unsigned what, struct vmap_limits *out)
-{
-	read_limits(major, minor, what, out);
 }
 
 /* The kernel name of the device /sys/dev/block/MAJ:MIN links to: the
@@ -181,7 +176,7 @@ int vmap_sysfs_blockdev(unsigned major, unsigned minor, unsigned what, struct vm
 	out->kname = name;
 	if (what & VMAP_SYSFS_RECORD)
 		out->read_only = read_u64(d, "ro") != 0;
-	read_limits(major, minor, what, &out->limits);
+	vmap_sysfs_limits(major, minor, what, &out->limits);
 	free(d);
 	return 0;
 }
