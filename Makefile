@@ -144,7 +144,7 @@ deps:
 # line is the count ("N passed, M failed").
 check: deps
 	@scripts/deps test vm docs ansible boot
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory -j$$(nproc) all $(UNIT_BINS)
 	@VMAPCTL_BIN=$(CURDIR)/$(BIN) VMAPCTL_TOOLS=$(CURDIR)/$(BUILD)/tools VMAPCTL_UNIT_DIR=$(CURDIR)/$(BUILD)/unit test/run-suite
 
 unit: all $(UNIT_BINS)
